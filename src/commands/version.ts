@@ -1,0 +1,10 @@
+import { AgentdynoCommand } from '../core/index.js';
+
+export default class Version extends AgentdynoCommand {
+  static override description = 'Print the agentdyno version.';
+  async run(): Promise<{ version: string }> {
+    const version = this.config.version;
+    if (!this.jsonEnabled()) this.log(`agentdyno ${version}`);
+    return { version };
+  }
+}

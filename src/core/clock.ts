@@ -1,0 +1,47 @@
+/**
+ * Clocks. Pure cores (sim engine, SLO evaluation, integrators, ledger) take a `Clock` so tests can
+ * drive them with a `ManualClock` instead of real timers.
+ */
+export interface Clock {
+  /** Monotonic time in nanoseconds (process.hrtime.bigint() for the real clock). */
+  nowNs(): bigint;
+  /** Monotonic time in milliseconds, as a float. */
+  nowMs(): number;
+}
+
+export const monotonicClock: Clock = {
+  nowNs: () => process.hrtime.bigint(),
+  nowMs: () => Number(process.hrtime.bigint()) / 1e6,
+};
+
+/** A clock that only moves when told to: for tests and virtual-time runs. */
+export class ManualClock implements Clock {
+  private ns: bigint;
+  constructor(startMs = 0) {
+    this.ns = BigInt(Math.round(startMs * 1e6));
+  }
+  nowNs(): bigint {
+    return this.ns;
+  }
+  nowMs(): number {
+    return Number(this.ns) / 1e6;
+  }
+  advanceMs(ms: number): void {
+    this.ns += BigInt(Math.round(ms * 1e6));
+  }
+  setMs(ms: number): void {
+    this.ns = BigInt(Math.round(ms * 1e6));
+  }
+}
+
+/** Pairs a monotonic reading with wall-clock time so stored nanoseconds can be placed in calendar time. */
+export interface ClockAnchor {
+  monotonicNs: string;
+  wallClockMs: number;
+}
+
+export function clockAnchor(clock: Clock = monotonicClock): ClockAnchor {
+  return { monotonicNs: clock.nowNs().toString(), wallClockMs: Date.now() };
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

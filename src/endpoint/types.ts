@@ -1,0 +1,81 @@
+/**
+ * Endpoint client contract. The client knows nothing about agents or SLOs: it sends one request and
+ * returns what happened, with raw monotonic timestamps taken as chunks arrive.
+ */
+
+/** Every way a request can fail, counted per request; a fault never crashes a run. */
+export type ErrorClass =
+  | 'refused'        // ECONNREFUSED: nothing listening
+  | 'reset'          // ECONNRESET / socket hang up mid-request
+  | 'timeout'        // no response / no chunk within the deadline
+  | 'http_429'       // rate limited (Retry-After honoured by the caller's retry policy)
+  | 'http_4xx'       // other client error (bad model name, context overflow...)
+  | 'http_5xx'       // server error
+  | 'malformed_sse'  // a data: line that is not JSON, or an unexpected event shape
+  | 'early_close'    // stream ended without [DONE] / finish_reason
+  | 'missing_usage'  // stream completed but no usage block: counts would have to be guessed
+  | 'context_overflow' // 400 whose body says the prompt exceeds the model's context
+  | 'aborted'        // cancelled by us (Ctrl-C, end of window)
+  | 'other';
+
+export interface EndpointConfig {
+  /** Base URL, e.g. http://127.0.0.1:8000 (with or without /v1). */
+  baseUrl: string;
+  model: string;
+  /** Name of the environment variable holding the API key; the key itself is never stored or logged. */
+  apiKeyEnv?: string;
+  headers?: Record<string, string>;
+  /** Per-request deadline for the first byte, and for the gap between chunks. */
+  timeoutMs?: number;
+}
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant' | 'tool';
+  content: string;
+  [k: string]: unknown;
+}
+
+export interface CompletionRequest {
+  /** 'chat' -> /v1/chat/completions with messages; 'completions' -> /v1/completions with prompt. */
+  api: 'chat' | 'completions';
+  messages?: ChatMessage[];
+  prompt?: string;
+  maxTokens: number;
+  /** Force the output length: sends min_tokens = maxTokens and ignore_eos = true. */
+  forceOutputLength?: boolean;
+  /** Extra body fields merged last (e.g. vendor extensions). */
+  extraBody?: Record<string, unknown>;
+  requestId?: string;
+  signal?: AbortSignal;
+}
+
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number | null;
+}
+
+export interface RequestResult {
+  requestId: string;
+  ok: boolean;
+  errorClass: ErrorClass | null;
+  errorMessage: string | null;
+  httpStatus: number | null;
+  /** Retry-After in ms when the server sent one (429/503). */
+  retryAfterMs: number | null;
+  /** Monotonic ns (process.hrtime.bigint()) when the request was handed to undici. */
+  tSendNs: bigint;
+  /** First byte of the response body (TTFB). */
+  tFirstByteNs: bigint | null;
+  /** First chunk carrying visible output: content, reasoning or a tool call (TTFT). */
+  tFirstTokenNs: bigint | null;
+  /** Last chunk carrying output. */
+  tLastTokenNs: bigint | null;
+  tEndNs: bigint;
+  /** Arrival time of every chunk that carried output, and how many output pieces it carried. */
+  tokenChunkTimesNs: bigint[];
+  usage: Usage | null;
+  /** Text the server produced (only when asked to keep it, e.g. --history generated). */
+  outputText?: string;
+  finishReason: string | null;
+}

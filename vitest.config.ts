@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // Integration tests spawn servers and child processes; 2-core CI machines need headroom.
+    pool: 'forks',
+    maxWorkers: 2,
+  },
+});
