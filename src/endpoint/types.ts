@@ -13,7 +13,9 @@ export type ErrorClass =
   | 'http_5xx'       // server error
   | 'malformed_sse'  // a data: line that is not JSON, or an unexpected event shape
   | 'early_close'    // stream ended without [DONE] / finish_reason
-  | 'missing_usage'  // stream completed but no usage block: counts would have to be guessed
+  | 'missing_usage'  // stream completed but no usage block: counts would have to be guessed.
+                     // Reported as ok:false (timings kept) so it is counted and never silently
+                     // turned into a chunk-count guess; callers may still use the timings.
   | 'context_overflow' // 400 whose body says the prompt exceeds the model's context
   | 'aborted'        // cancelled by us (Ctrl-C, end of window)
   | 'other';
@@ -47,6 +49,56 @@ export interface CompletionRequest {
   extraBody?: Record<string, unknown>;
   requestId?: string;
   signal?: AbortSignal;
+  /** Keep the generated text in RequestResult.outputText (costs memory; off by default). */
+  keepOutputText?: boolean;
+}
+
+/** Client options beyond the endpoint config. */
+export interface EndpointClientOptions {
+  /** Max sockets to the origin; must be >= peak in-flight streams (default 8192, opened lazily). */
+  connections?: number;
+  /** Idle keep-alive per socket (default 60 s). */
+  keepAliveTimeoutMs?: number;
+  /** Cap on the error body kept for classification (default 8 KiB). */
+  maxErrorBodyBytes?: number;
+}
+
+/** One try of a request, as recorded by withRetry. */
+export interface AttemptRecord {
+  ok: boolean;
+  errorClass: ErrorClass | null;
+  httpStatus: number | null;
+  retryAfterMs: number | null;
+  tSendNs: bigint;
+  tEndNs: bigint;
+  /** How long withRetry waited after this attempt before the next one (0 for the last). */
+  waitMs: number;
+}
+
+export interface ModelInfo {
+  id: string;
+  /** vLLM/SGLang `max_model_len` when the server reports it. */
+  maxModelLen?: number;
+}
+
+export interface TokenizeResult {
+  count: number;
+  maxModelLen?: number;
+}
+
+/** What probeStreaming() learned about the endpoint with one small forced-length request. */
+export interface StreamingProbe {
+  ok: boolean;
+  errorClass: ErrorClass | null;
+  errorMessage: string | null;
+  /** Output arrived as more than one SSE chunk. */
+  streamed: boolean;
+  usagePresent: boolean;
+  /** usage.completion_tokens equalled the forced length (ignore_eos/min_tokens honoured). */
+  honoursForcedLength: boolean;
+  requestedTokens: number;
+  completionTokens: number | null;
+  outputChunks: number;
 }
 
 export interface Usage {
@@ -74,6 +126,18 @@ export interface RequestResult {
   tEndNs: bigint;
   /** Arrival time of every chunk that carried output, and how many output pieces it carried. */
   tokenChunkTimesNs: bigint[];
+  /**
+   * Parallel to tokenChunkTimesNs: output-carrying SSE events that arrived in that body chunk
+   * (usually 1; >1 when events were coalesced on the wire). A single event may still carry several
+   * tokens (spec decode, --stream-interval); usage.completionTokens is the authoritative count.
+   */
+  tokenChunkPieces: number[];
+  /** Response status line + headers arrived. */
+  tHeadersNs: bigint | null;
+  /** First chunk carrying non-reasoning output (content or tool call): AIPerf's TTFO. */
+  tFirstContentNs: bigint | null;
+  /** Present when the result came through withRetry: every try, the last one included. */
+  attempts?: AttemptRecord[];
   usage: Usage | null;
   /** Text the server produced (only when asked to keep it, e.g. --history generated). */
   outputText?: string;

@@ -10,7 +10,14 @@ export type ComparabilityClass =
   | 'node-dc'            // BMC/IPMI/Redfish whole node
   | 'facility'           // PDU / rack / wall
   | 'provisioned'        // nameplate / declared: not measured
-  | 'user-declared';     // a command source whose boundary the user declared
+  | 'user-declared'      // a command source whose boundary the user declared
+  | `sum:${string}`;     // combineWindows over disjoint boundaries: 'sum:' + sorted member classes joined by '+'
+
+/**
+ * Structured boundary, used to refuse overlapping sums (e.g. RAPL package + the same node's IPMI):
+ * 'node' contains every gpu-board/cpu-package/dram of the same host; 'facility' contains everything.
+ */
+export type BoundaryKind = 'gpu-board' | 'cpu-package' | 'dram' | 'node' | 'facility' | 'provisioned' | 'simulated' | 'user';
 
 export interface PowerSourceInfo {
   /** Source kind: 'nvidia-smi', 'dcgm-exporter', 'rapl', 'ipmi', 'redfish', 'command', 'nameplate', 'replay', 'sim'. */
@@ -26,6 +33,18 @@ export interface PowerSourceInfo {
   statedAccuracy?: string;
   comparabilityClass: ComparabilityClass;
   simulated: boolean;
+  /** Structured boundary for overlap checks (optional for older producers; absent = unknown, never summed). */
+  boundaryKind?: BoundaryKind;
+  /** Host the boundary sits on ('local' for this machine). */
+  host?: string;
+  /** Devices inside the boundary (GPU indices/UUIDs, RAPL zone paths); overlap = same host, kind and a shared device. */
+  devices?: string[];
+  /** Reading kind the integrator used. */
+  readingKind?: 'energy-counter' | 'power-instant' | 'power-interval-avg' | 'constant';
+  /** For interval averages: the averaging window of one reading (nvidia-smi power.draw on Ampere+: 1000). */
+  averagingWindowMs?: number;
+  /** How the source's clock was mapped onto the sweep's monotonic clock (replay: log t0 = channel start). */
+  clockRule?: string;
 }
 
 /** Energy and mean power over one window of the monotonic clock. */
@@ -43,6 +62,16 @@ export interface WindowPower extends PowerSourceInfo {
   resets?: number;
   /** Reasons the figure must not be trusted as printed (too sparse, stale, gaps...). Empty = fine. */
   flags: string[];
+  /** True when the data are too sparse to print a figure (agentsPerMW returns null). */
+  tooSparse?: boolean;
+  /** Span of the window actually covered by readings, ms (energyJ is over this span; meanW = energyJ / covered time). */
+  spanMs?: number;
+  /** Readings dropped as invalid ([N/A], non-finite, negative). */
+  invalidSamples?: number;
+  minW?: number | null;
+  maxW?: number | null;
+  /** Window rule in words: e.g. "steady window of the level, counter interpolated at both edges". */
+  windowRule?: string;
 }
 
 export interface PowerChannel {

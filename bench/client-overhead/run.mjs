@@ -1,0 +1,103 @@
+// Client-overhead bench: how much CPU the endpoint client spends per token event, and how far its
+// per-token timestamps are from the truth, at 100 / 500 / 2,000 concurrent streams.
+//   npx tsc -p tsconfig.build.json && node bench/client-overhead/run.mjs [--quick] [--levels 100,500]
+// Ground truth: server.mjs (separate process) stamps each token just before writing it and puts the
+// stamp in the token text. Timing error = measured inter-token gap - true gap; arrival lag =
+// client arrival - server send. Baseline: a raw node:http client reading the same stream with no
+// parsing (client.mjs --mode raw), measured in the same run.
+import { fork } from 'node:child_process';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const li = argv.indexOf('--levels');
+const levels = li >= 0 ? argv[li + 1].split(',').map(Number) : quick ? [100, 500] : [100, 500, 2000];
+const INTERVAL_MS = 20;
+const warmupMs = quick ? 1000 : 1500;
+const measureMs = quick ? 3000 : 8000;
+const maxTokens = 32;
+const TARGET_EPS = 50_000;
+const TARGET_ERR_MS = 1;
+
+const server = fork(join(here, 'server.mjs'), [], { env: { ...process.env, INTERVAL_MS: String(INTERVAL_MS) } });
+const tBefore = process.hrtime.bigint();
+const hello = await new Promise((r) => server.once('message', r));
+const tAfter = process.hrtime.bigint();
+const childNs = BigInt(hello.hrtimeNs);
+// Same clock basis across processes? The child's reading must fall between ours.
+const sharedClock = tBefore <= childNs && childNs <= tAfter;
+const serverCpu = () =>
+  new Promise((r) => {
+    server.once('message', (m) => r(m.cpu));
+    server.send('cpu');
+  });
+
+function runClient(mode, streams) {
+  return new Promise((resolve, reject) => {
+    const c = fork(join(here, 'client.mjs'), [JSON.stringify({ mode, streams, port: hello.port, warmupMs, measureMs, maxTokens })]);
+    let out;
+    c.on('message', (m) => (out = m));
+    c.on('exit', (code) => (out ? resolve(out) : reject(new Error(`client ${mode} ${streams} exited ${code}`))));
+  });
+}
+
+console.log(`client-overhead bench: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), node ${process.version}, ${os.platform()}`);
+console.log(
+  `clock check: process.hrtime.bigint() in server child ${sharedClock ? 'falls between' : 'does NOT fall between'} the parent's readings around its start ` +
+    `-> ${sharedClock ? 'shared CLOCK_MONOTONIC basis, cross-process subtraction is valid' : 'clocks differ: lag figures are meaningless'}`,
+);
+console.log(`server: one token per SSE event every ${INTERVAL_MS} ms per stream, ${maxTokens} tokens/request, back-to-back requests; warm-up ${warmupMs} ms, window ${measureMs} ms\n`);
+
+const rows = [];
+for (const n of levels) {
+  for (const mode of ['raw', 'agentdyno']) {
+    const s0 = await serverCpu();
+    const r = await runClient(mode, n);
+    const s1 = await serverCpu();
+    r.serverCpuS = (s1.user - s0.user + s1.system - s0.system) / 1e6;
+    rows.push(r);
+    process.stderr.write(`  done: ${mode} x ${n}\n`);
+  }
+}
+server.send('stop');
+
+const f = (v, d = 2) => (v == null || Number.isNaN(v) ? '-' : v.toFixed(d));
+const header = ['streams', 'client', 'events/s', 'CPU util', 'events/s/core', 'us/event', 'vs raw', '|err| p50', '|err| p99', 'lag p50', 'lag p99', 'loop p99', 'reqs', 'errors'];
+const table = [header];
+for (const r of rows) {
+  const raw = rows.find((x) => x.mode === 'raw' && x.streams === r.streams);
+  table.push([
+    String(r.streams),
+    r.mode,
+    f(r.eventsPerS, 0),
+    `${f(r.cpuUtil * 100, 0)}%`,
+    f(r.eventsPerCoreS, 0),
+    f(r.cpuPerEventUs, 1),
+    r.mode === 'raw' ? '1.00x' : `${f(r.cpuPerEventUs / raw.cpuPerEventUs)}x`,
+    f(r.absErrP50Ms, 3),
+    f(r.absErrP99Ms, 3),
+    f(r.lagP50Ms, 3),
+    f(r.lagP99Ms, 3),
+    f(r.loopDelayP99Ms, 1),
+    String(r.requests),
+    String(r.errors),
+  ]);
+}
+const widths = header.map((_, i) => Math.max(...table.map((row) => row[i].length)));
+for (const row of table) console.log(row.map((c, i) => c.padStart(widths[i])).join('  '));
+console.log('\n(times in ms; |err| = |measured gap - true gap| per token; lag = client arrival - server send; "vs raw" = CPU per event relative to the raw node:http reader; loop p99 = event-loop delay)');
+
+console.log('\ntargets (agentdyno client):');
+for (const r of rows.filter((x) => x.mode === 'agentdyno')) {
+  console.log(`  ${r.streams} streams: events/s per core ${f(r.eventsPerCoreS, 0)} >= ${TARGET_EPS}: ${r.eventsPerCoreS >= TARGET_EPS ? 'met' : 'NOT met'}`);
+}
+const at500 = rows.find((x) => x.mode === 'agentdyno' && x.streams === 500);
+if (at500) console.log(`  500 streams: p99 timing error ${f(at500.absErrP99Ms, 3)} ms <= ${TARGET_ERR_MS} ms: ${at500.absErrP99Ms <= TARGET_ERR_MS ? 'met' : 'NOT met'}`);
+const busy = rows.filter((r) => r.cpuUtil > 0.85 || r.serverCpuS / r.wallS > 0.85);
+if (busy.length) {
+  console.log(`\nnote: ${busy.map((r) => `${r.mode}x${r.streams} (client ${f(r.cpuUtil * 100, 0)}%, server ${f((r.serverCpuS / r.wallS) * 100, 0)}% of a core)`).join(', ')} ran near a saturated core; timing error there measures saturation, not parsing cost.`);
+}
+if (process.env.BENCH_JSON) console.log(JSON.stringify(rows));

@@ -1,0 +1,14 @@
+/** Affine token budgets: ledger, handles, estimators, fan-out policies, overrun bench. */
+export * from './state.js';
+export {
+  opSplit, opReserve, opCommit, opRelease, opForfeit, opJoin,
+  type SplitOptions, type SplitResultPaths, type ReserveRequest, type ReserveResult, type UsageReport, type CommitResult,
+} from './ops.js';
+export { BudgetLedger, BudgetHandle, Reservation, SplitOut, MemoryBackend, type LedgerBackend } from './ledger.js';
+export { SqliteLedger, SqliteBackend } from './sqlite.js';
+export * from './estimate.js';
+export * from './workload.js';
+export * from './policies.js';
+export * from './bench.js';
+export * from './http-model.js';
+export * from './run-bench.js';

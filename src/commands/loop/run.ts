@@ -1,0 +1,81 @@
+import { Flags } from '@oclif/core';
+import { AgentdynoCommand } from '../../core/index.js';
+import { FEEDBACK_MODES, loadTask, resolveTaskDir, runTask, type AgentKind, type FeedbackMode, type SearchStrategy } from '../../loop/index.js';
+
+export const loopFlags = {
+  agent: Flags.string({ description: 'Who proposes: search (no model, over declared params), llm (OpenAI-compatible endpoint), scripted (JSON list).', options: ['search', 'llm', 'scripted'], default: 'search' }),
+  script: Flags.string({ description: 'For --agent scripted: JSON array of steps ({"files":{...}}, {"params":{...}}, {"stop":true}).' }),
+  strategy: Flags.string({ description: 'For --agent search.', options: ['coordinate', 'grid', 'random'], default: 'coordinate' }),
+  target: Flags.string({ description: 'For --agent llm: base URL of an OpenAI-compatible API (…/v1).' }),
+  model: Flags.string({ description: 'For --agent llm: model name.' }),
+  'api-key-env': Flags.string({ description: 'For --agent llm: env var holding the API key.', default: 'OPENAI_API_KEY' }),
+  'budget-tokens': Flags.integer({ description: 'Token budget (default: the task\'s token_budget).' }),
+  'budget-wall': Flags.integer({ description: 'Wall budget in seconds (default: the task\'s wall_budget_sec).' }),
+  iterations: Flags.integer({ description: 'Iteration cap.', default: 20 }),
+  feedback: Flags.string({ description: 'What the agent is shown (EFC experiments): rich, terse, noisy, stale, delayed.', options: [...FEEDBACK_MODES], default: 'rich' }),
+  'unsafe-no-sandbox': Flags.boolean({ description: 'Run proposals without bubblewrap (only on a throwaway machine).' }),
+  seed: Flags.integer({ description: 'Seed (search draws, bootstrap, injected noise).', default: 1 }),
+  db: Flags.string({ description: 'Results database (default AGENTDYNO_DB or results/agentdyno.db).' }),
+  root: Flags.string({ description: 'Folder holding the tasks.', default: 'tasks' }),
+};
+
+export function optionsFrom(flags: Record<string, unknown>) {
+  return {
+    agent: {
+      kind: flags.agent as AgentKind,
+      script: flags.script as string | undefined,
+      strategy: flags.strategy as SearchStrategy,
+      llm: { target: flags.target as string | undefined, model: flags.model as string | undefined, apiKeyEnv: flags['api-key-env'] as string },
+    },
+    budgets: { tokens: flags['budget-tokens'] as number | undefined, wallSec: flags['budget-wall'] as number | undefined, iterations: flags.iterations as number },
+    feedback: flags.feedback as FeedbackMode,
+    unsafeNoSandbox: Boolean(flags['unsafe-no-sandbox']),
+    seed: flags.seed as number,
+    db: flags.db as string | undefined,
+  };
+}
+
+export default class LoopRun extends AgentdynoCommand {
+  static override description = 'Run a propose→run→measure loop on one task under a token/wall/iteration budget; every iteration and the exact feedback shown are stored.';
+  static override examples = [
+    '<%= config.bin %> loop run --task kernel/matmul-c --agent search --iterations 6',
+    '<%= config.bin %> loop run --task puzzle/collatz-c --agent llm --target http://127.0.0.1:8000/v1 --model qwen3 --budget-tokens 50000 --json',
+    '<%= config.bin %> loop run --task kernel/matmul-c --agent scripted --script steps.json --feedback terse',
+  ];
+  static override flags = { task: Flags.string({ description: 'Task id (domain/name) or folder.', required: true }), ...loopFlags };
+
+  async run() {
+    const { flags } = await this.parse(LoopRun);
+    const task = loadTask(resolveTaskDir(flags.task, flags.root));
+    const r = await runTask(task, optionsFrom(flags));
+    const out = {
+      runId: r.runId,
+      task: r.task,
+      success: r.success,
+      normalizedScore: r.normalizedScore,
+      reward: r.reward,
+      iterations: r.iterations,
+      budgetUsed: r.budgetUsed,
+      stoppedEarly: r.stoppedEarly,
+      noProgressBurn: r.noProgressBurn,
+      stopReason: r.stopReason,
+      sandbox: r.sandbox,
+      baseline: r.baseline.measured?.median ?? null,
+      best: r.bestValue,
+      bestIteration: r.bestIteration,
+      timeToFirstImprovement: r.timeToFirstImprovement,
+      review: r.review,
+      fastP: r.fastP,
+      failureCounts: r.failureCounts,
+      curve: r.curve,
+      scoreLog: r.scoreLog,
+    };
+    if (!this.jsonEnabled()) {
+      this.log(`${r.task}  run ${r.runId}  sandbox ${r.sandbox}`);
+      this.log(`baseline ${out.baseline?.toPrecision(4)}  best ${out.best?.toPrecision(4) ?? '-'} (iteration ${out.bestIteration ?? '-'})  normalized ${r.normalizedScore.toFixed(3)}  reward ${r.reward.toFixed(3)}  success ${r.success}`);
+      this.log(`iterations ${r.iterations}  stop ${r.stopReason}  tokens ${r.budgetUsed.tokens}  wall ${r.budgetUsed.wallSec}s  stoppedEarly ${r.stoppedEarly}  noProgressBurn ${r.noProgressBurn}`);
+      if (Object.keys(r.failureCounts).length) this.log(`failures ${JSON.stringify(r.failureCounts)}`);
+    }
+    return out;
+  }
+}

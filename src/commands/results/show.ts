@@ -1,0 +1,33 @@
+import { Args, Flags } from '@oclif/core';
+import { AgentdynoCommand } from '../../core/index.js';
+import { openStore, type LoopIterationRow, type RunRecord, type SweepPointRow } from '../../store/index.js';
+import { renderRunDetail } from '../../ui/index.js';
+
+export default class ResultsShow extends AgentdynoCommand {
+  static override description = 'Show one stored run: metadata, and for sweeps the sweep points of every SLO tier.';
+  static override examples = ['<%= config.bin %> results show sweep-20261123-120000-ab12', '<%= config.bin %> results show sweep-20261123-120000-ab12 --json'];
+  static override args = { id: Args.string({ description: 'run id (see `agentdyno results list`)', required: true }) };
+  static override flags = {
+    db: Flags.string({ description: 'results database (default: $AGENTDYNO_DB or results/agentdyno.db)' }),
+  };
+
+  async run(): Promise<{ run: RunRecord; sweepPoints: SweepPointRow[]; requestCount: number; loopIterations: LoopIterationRow[] }> {
+    const { args, flags } = await this.parse(ResultsShow);
+    const store = openStore(flags.db, { mustExist: true });
+    try {
+      const run = store.requireRun(args.id);
+      const sweepPoints = store.getSweepPoints(run.id);
+      const requestCount = store.countRequests(run.id);
+      const loopIterations = store.getLoopIterations(run.id).map((it) => ({
+        ...it,
+        // JSON output has no bigint
+        tStartNs: it.tStartNs === null ? null : (String(it.tStartNs) as unknown as bigint),
+        tEndNs: it.tEndNs === null ? null : (String(it.tEndNs) as unknown as bigint),
+      }));
+      if (!this.jsonEnabled()) this.log(renderRunDetail(run, { sweepPoints, requestCount, loopIterations }).trimEnd());
+      return { run, sweepPoints, requestCount, loopIterations };
+    } finally {
+      store.close();
+    }
+  }
+}

@@ -1,0 +1,96 @@
+import { Flags } from '@oclif/core';
+import { AgentdynoCommand } from '../../core/index.js';
+import { startSimServer, type SimServerOptions } from '../../sim/index.js';
+
+export default class SimServe extends AgentdynoCommand {
+  static override description =
+    'Run the simulated OpenAI-compatible inference server (illustrative, not a real model) until Ctrl-C. Switches emulate real servers\' SSE habits and faults so clients can be tested on them.';
+  static override examples = [
+    '<%= config.bin %> sim serve --port 8000',
+    '<%= config.bin %> sim serve --port 0 --profile h100-illustrative',
+    '<%= config.bin %> sim serve --port 8000 --tokens-per-chunk 4 --role-chunk --crlf --ping-ms 500',
+    '<%= config.bin %> sim serve --port 8000 --reset-prob 0.05 --rate-limit-prob 0.02 --seed 7',
+  ];
+  static override flags = {
+    port: Flags.integer({ description: 'TCP port (0 = a free one).', default: 8000 }),
+    host: Flags.string({ description: 'Address to listen on.', default: '127.0.0.1' }),
+    profile: Flags.string({ description: 'Profile name (see `agentdyno sim profiles`) or a YAML path.', default: 'small' }),
+    seed: Flags.integer({ description: 'Seed for EOS and fault draws.', default: 42 }),
+    'tokens-per-chunk': Flags.integer({ description: 'Output tokens per SSE chunk.', default: 1 }),
+    'role-chunk': Flags.boolean({ description: 'Send a role-only first chunk before prefill.' }),
+    crlf: Flags.boolean({ description: 'CRLF line endings.' }),
+    'data-no-space': Flags.boolean({ description: 'Write "data:" without the space.' }),
+    'ping-ms': Flags.integer({ description: 'Send ": ping" comment lines every N ms (0 = never).', default: 0 }),
+    'stall-prob': Flags.string({ description: 'Probability that a stream pauses mid-way.' }),
+    'stall-ms': Flags.integer({ description: 'Length of a stall in ms.', default: 1000 }),
+    'reset-prob': Flags.string({ description: 'Probability of a connection reset mid-stream.' }),
+    'rate-limit-prob': Flags.string({ description: 'Probability of a 429 with Retry-After.' }),
+    'retry-after-s': Flags.integer({ description: 'Retry-After seconds on 429/503.', default: 1 }),
+    'error500-prob': Flags.string({ description: 'Probability of a 500.' }),
+    'error503-prob': Flags.string({ description: 'Probability of a 503 with Retry-After.' }),
+    'malformed-prob': Flags.string({ description: 'Probability of a non-JSON data line mid-stream.' }),
+    'early-close-prob': Flags.string({ description: 'Probability of ending a stream without [DONE].' }),
+    'omit-usage': Flags.boolean({ description: 'Never send usage.' }),
+    'ignore-max-tokens': Flags.string({ description: 'Generate past max_tokens: a factor > 1 (e.g. 1.5).' }),
+    'reasoning-tokens': Flags.integer({ description: 'Reasoning tokens (delta.reasoning_content) before content.', default: 0 }),
+    'tool-calls': Flags.boolean({ description: 'Answer with a streamed tool call whenever a request offers tools.' }),
+  };
+
+  async run(): Promise<{ url: string; port: number; profile: string; illustrative: true; source: string }> {
+    const { flags } = await this.parse(SimServe);
+    const prob = (name: string, v: string | undefined): number | undefined => {
+      if (v === undefined) return undefined;
+      const n = Number(v);
+      if (!(n >= 0 && n <= 1)) this.error(`--${name} must be a probability between 0 and 1 (got "${v}")`, { exit: 2 });
+      return n;
+    };
+    let ignoreMaxTokens: number | undefined;
+    if (flags['ignore-max-tokens'] !== undefined) {
+      ignoreMaxTokens = Number(flags['ignore-max-tokens']);
+      if (!(ignoreMaxTokens > 1)) this.error(`--ignore-max-tokens must be a factor > 1 (got "${flags['ignore-max-tokens']}")`, { exit: 2 });
+    }
+    const opts: SimServerOptions = {
+      port: flags.port,
+      host: flags.host,
+      profile: flags.profile,
+      seed: flags.seed,
+      tokensPerChunk: flags['tokens-per-chunk'],
+      roleChunk: flags['role-chunk'],
+      crlf: flags.crlf,
+      dataNoSpace: flags['data-no-space'],
+      pingMs: flags['ping-ms'],
+      stallProb: prob('stall-prob', flags['stall-prob']),
+      stallMs: flags['stall-ms'],
+      resetProb: prob('reset-prob', flags['reset-prob']),
+      rateLimitProb: prob('rate-limit-prob', flags['rate-limit-prob']),
+      retryAfterS: flags['retry-after-s'],
+      error500Prob: prob('error500-prob', flags['error500-prob']),
+      error503Prob: prob('error503-prob', flags['error503-prob']),
+      malformedProb: prob('malformed-prob', flags['malformed-prob']),
+      earlyCloseProb: prob('early-close-prob', flags['early-close-prob']),
+      omitUsage: flags['omit-usage'],
+      ignoreMaxTokens,
+      reasoningTokens: flags['reasoning-tokens'],
+      toolCalls: flags['tool-calls'],
+    };
+    const srv = await startSimServer(opts);
+    const result = { url: srv.url, port: srv.port, profile: srv.profile.name, illustrative: true as const, source: srv.profile.source };
+    if (this.jsonEnabled()) process.stdout.write(JSON.stringify(result) + '\n');
+    else {
+      this.log(`agentdyno simulated server listening on ${srv.url} (OpenAI-compatible: ${srv.url}/v1)`);
+      this.log(`profile ${srv.profile.name} [ILLUSTRATIVE — simulated, not a real model or measurement]: model "${srv.profile.servedModelName}", max_model_len ${srv.profile.maxModelLen}`);
+      this.log(`source: ${srv.profile.source}`);
+      this.log('Press Ctrl-C to stop.');
+    }
+    await new Promise<void>((resolveStop) => {
+      const stop = () => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        void srv.close().then(resolveStop);
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+    return result;
+  }
+}

@@ -1,0 +1,74 @@
+import { Args, Flags } from '@oclif/core';
+import { AgentdynoCommand } from '../../core/index.js';
+import { loadTrajectories, trajectoryStats, type TrajectorySetStats, type TrajectoryStatsRow } from '../../trajectory/index.js';
+
+const int = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '-');
+const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : '-');
+
+function table(rows: string[][], alignRight = true): string {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  const cellText = (cell: string, c: number) => (c === 0 || !alignRight ? cell.padEnd(widths[c]) : cell.padStart(widths[c]));
+  return rows.map((r) => r.map(cellText).join('  ').trimEnd()).join('\n');
+}
+
+export function renderStats(s: TrajectorySetStats, perTrajectory: boolean): string {
+  const langs = Object.entries(s.languages).sort((a, b) => b[1] - a[1]).map(([l, n]) => `${l} ${n}`).join(', ');
+  const lines = [
+    table([
+      ['measure', 'value'],
+      ['trajectories', int(s.trajectories)],
+      ['agents', int(s.agents)],
+      ['LLM calls', int(s.llmCalls)],
+      ['LLM turns / trajectory (min / median / max)', `${int(s.llmTurns.min)} / ${int(s.llmTurns.median)} / ${int(s.llmTurns.max)}`],
+      ['main-agent turns (min / median / max)', `${int(s.mainTurns.min)} / ${int(s.mainTurns.median)} / ${int(s.mainTurns.max)}`],
+      ['input tokens per call (min / mean / p50 / max)', `${int(s.inputTokens.min)} / ${int(s.inputTokens.mean)} / ${int(s.inputTokens.p50)} / ${int(s.inputTokens.max)}`],
+      ['main context start (min / median / max)', `${int(s.contextStartTokens.min)} / ${int(s.contextStartTokens.median)} / ${int(s.contextStartTokens.max)}`],
+      ['main context max (min / median / max)', `${int(s.contextMaxTokens.min)} / ${int(s.contextMaxTokens.median)} / ${int(s.contextMaxTokens.max)}`],
+      ['context growth per main turn (median)', int(s.contextGrowthPerTurnTokensMedian)],
+      ['output tokens (p50 / p95 / mean)', `${int(s.outputTokens.p50)} / ${int(s.outputTokens.p95)} / ${int(s.outputTokens.mean)}`],
+      ['new input per follow-up call (p50 / p95)', `${int(s.newInputPerTurnTokens.p50)} / ${int(s.newInputPerTurnTokens.p95)}`],
+      ['tool+think share of wall time (all / median)', `${pct(s.toolTimeShare.aggregate)} / ${pct(s.toolTimeShare.median)}`],
+      ['prefix reuse (prefix / input tokens)', pct(s.prefixReuseRatio)],
+      ['spawns (trajectories / steps / agents)', `${s.fanOut.trajectoriesWithSpawns} / ${s.fanOut.spawns} / ${s.fanOut.spawnedAgents}`],
+      ['spawn join all / none; max width; max depth', `${s.fanOut.joinAll} / ${s.fanOut.joinNone}; ${s.fanOut.maxWidth}; ${s.fanOut.maxDepth}`],
+      ['languages', langs],
+    ], false),
+    `LLM time in the tool share is ${s.llmTimeEstimate}.`,
+  ];
+  if (perTrajectory) {
+    const rows = s.perTrajectory.map((r: TrajectoryStatsRow) => [
+      r.id, r.language ?? '-', String(r.agents), String(r.mainTurns), String(r.llmTurns), int(r.contextStartTokens), int(r.contextMaxTokens),
+      int(r.outputTokensP50), int(r.outputTokensP95), pct(r.toolTimeShare), pct(r.prefixReuseRatio), String(r.spawns),
+    ]);
+    lines.push('', table([['id', 'lang', 'agents', 'main turns', 'llm turns', 'ctx start', 'ctx max', 'out p50', 'out p95', 'tool share', 'prefix reuse', 'spawns'], ...rows]));
+  }
+  return lines.join('\n');
+}
+
+export default class TrajectoriesStats extends AgentdynoCommand {
+  static override description =
+    'Summarize trajectory files: turns, context start/max and growth, output tokens, new input per turn, tool-time share (with an assumed LLM speed, stated), prefix reuse, sub-agent fan-out, languages.';
+  static override examples = [
+    '<%= config.bin %> trajectories stats trajectories/',
+    '<%= config.bin %> trajectories stats trajectories/synthetic-v1.jsonl --per-trajectory',
+    '<%= config.bin %> trajectories stats my.jsonl --json --decode-tok-per-s 30',
+  ];
+  static override strict = false;
+  static override args = { paths: Args.string({ description: 'trajectory files (.jsonl / .json) or directories of them', required: true }) };
+  static override flags = {
+    'per-trajectory': Flags.boolean({ description: 'also print one row per trajectory', default: false }),
+    'decode-tok-per-s': Flags.integer({ description: 'assumed decode speed for the LLM-time estimate', default: 50, min: 1 }),
+    'prefill-tok-per-s': Flags.integer({ description: 'assumed prefill speed (uncached tokens) for the LLM-time estimate', default: 5000, min: 1 }),
+  };
+
+  async run(): Promise<TrajectorySetStats> {
+    const { argv, flags } = await this.parse(TrajectoriesStats);
+    const loaded = loadTrajectories(argv as string[]);
+    const s = trajectoryStats(loaded.map((l) => l.trajectory), {
+      assumedDecodeTokPerS: flags['decode-tok-per-s'],
+      assumedPrefillTokPerS: flags['prefill-tok-per-s'],
+    });
+    if (!this.jsonEnabled()) this.log(renderStats(s, flags['per-trajectory']));
+    return s;
+  }
+}

@@ -1,0 +1,212 @@
+/**
+ * OpenAI-compatible streaming client on one undici Pool (keep-alive, sized for thousands of
+ * concurrent streams). `send` never throws for endpoint faults: it resolves a RequestResult whose
+ * errorClass says what went wrong. Setup calls (listModels, tokenize) throw AgentdynoError.
+ */
+import { Pool } from 'undici';
+import { AgentdynoError, newRequestId } from '../core/index.js';
+import { StreamRequest, type StreamContext } from './stream.js';
+import { resolveBaseUrl, type EndpointTarget } from './url.js';
+import type {
+  CompletionRequest,
+  EndpointClientOptions,
+  EndpointConfig,
+  ModelInfo,
+  RequestResult,
+  StreamingProbe,
+  TokenizeResult,
+} from './types.js';
+
+/** 10 minutes: long prompts at saturation can legitimately wait minutes for a first byte. */
+export const DEFAULT_TIMEOUT_MS = 600_000;
+
+export class EndpointClient {
+  readonly config: Readonly<EndpointConfig>;
+  readonly target: EndpointTarget;
+  private readonly pool: Pool;
+  private readonly timeoutMs: number;
+  private readonly chatPath: string;
+  private readonly completionsPath: string;
+  // The key lives only in this #private header object and the redact closure, so that
+  // util.inspect / JSON.stringify of the client never show them.
+  readonly #headers: Record<string, string>;
+  private readonly ctx: StreamContext;
+
+  constructor(config: EndpointConfig, opts: EndpointClientOptions = {}) {
+    this.config = { ...config, headers: config.headers ? { ...config.headers } : undefined };
+    this.target = resolveBaseUrl(config.baseUrl);
+    this.timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.chatPath = `${this.target.root}/v1/chat/completions`;
+    this.completionsPath = `${this.target.root}/v1/completions`;
+    let key: string | null = null;
+    if (config.apiKeyEnv) {
+      const v = process.env[config.apiKeyEnv];
+      if (!v) {
+        throw new AgentdynoError(`environment variable ${config.apiKeyEnv} (named by apiKeyEnv) is not set or empty`, {
+          where: 'endpoint.apiKeyEnv',
+          hint: `Export ${config.apiKeyEnv}=<key>, or drop apiKeyEnv for an endpoint without auth.`,
+        });
+      }
+      key = v;
+    }
+    this.#headers = {
+      'content-type': 'application/json',
+      accept: 'text/event-stream',
+      ...(config.headers ?? {}),
+      ...(key ? { authorization: `Bearer ${key}` } : {}),
+    };
+    const redact = key ? (s: string) => (s.includes(key) ? s.split(key).join('[redacted]') : s) : (s: string) => s;
+    this.ctx = { redact, maxErrorBodyBytes: opts.maxErrorBodyBytes ?? 8192 };
+    const keepAlive = opts.keepAliveTimeoutMs ?? 60_000;
+    this.pool = new Pool(this.target.origin, {
+      connections: opts.connections ?? 8192,
+      pipelining: 1, // one stream per socket: pipelined SSE would serialize streams
+      keepAliveTimeout: keepAlive,
+      keepAliveMaxTimeout: keepAlive,
+      headersTimeout: this.timeoutMs,
+      bodyTimeout: this.timeoutMs,
+      connect: { timeout: Math.min(this.timeoutMs, 30_000) },
+    });
+  }
+
+  /** The request body sent for `req` (exported for tests and for dry runs). */
+  buildBody(req: CompletionRequest): Record<string, unknown> {
+    const body: Record<string, unknown> = {
+      model: this.config.model,
+      stream: true,
+      stream_options: { include_usage: true },
+      max_tokens: req.maxTokens,
+    };
+    if (req.api === 'chat') {
+      if (!req.messages) throw new AgentdynoError('chat request without messages', { where: `request ${req.requestId ?? ''}`.trim() });
+      body.messages = req.messages;
+      body.max_completion_tokens = req.maxTokens;
+    } else {
+      if (req.prompt === undefined) throw new AgentdynoError('completions request without prompt', { where: `request ${req.requestId ?? ''}`.trim() });
+      body.prompt = req.prompt;
+    }
+    if (req.forceOutputLength) {
+      body.min_tokens = req.maxTokens;
+      body.ignore_eos = true;
+    }
+    if (req.extraBody) Object.assign(body, req.extraBody);
+    return body;
+  }
+
+  /** Send one streaming request. Resolves (never rejects) for every endpoint fault. */
+  send(req: CompletionRequest): Promise<RequestResult> {
+    const requestId = req.requestId ?? newRequestId();
+    const payload = JSON.stringify(this.buildBody(req));
+    return new Promise<RequestResult>((resolve) => {
+      const tSendNs = process.hrtime.bigint();
+      const handler = new StreamRequest(this.ctx, requestId, tSendNs, req.keepOutputText === true, req.signal, resolve);
+      if (req.signal?.aborted) {
+        // Already cancelled: settle as aborted without touching the network.
+        handler.onAbort();
+        return;
+      }
+      try {
+        this.pool.dispatch(
+          {
+            path: req.api === 'chat' ? this.chatPath : this.completionsPath,
+            method: 'POST',
+            headers: { ...this.#headers, 'x-request-id': requestId },
+            body: payload,
+            headersTimeout: this.timeoutMs,
+            bodyTimeout: this.timeoutMs,
+          },
+          handler,
+        );
+      } catch (err) {
+        // Dispatch on a closed pool throws synchronously.
+        handler.onResponseError(null as never, err as Error);
+      }
+    });
+  }
+
+  /** GET /v1/models -> ids and max_model_len where reported. */
+  async listModels(signal?: AbortSignal): Promise<ModelInfo[]> {
+    const { status, body } = await this.plainRequest('GET', `${this.target.root}/v1/models`, undefined, signal);
+    if (status !== 200) throw this.setupError(`GET /v1/models answered HTTP ${status}: ${body.slice(0, 200)}`, '/v1/models');
+    let data: unknown;
+    try {
+      data = (JSON.parse(body) as { data?: unknown }).data;
+    } catch {
+      throw this.setupError('GET /v1/models did not return JSON', '/v1/models');
+    }
+    if (!Array.isArray(data)) throw this.setupError('GET /v1/models has no data[] array', '/v1/models');
+    return data
+      .filter((m) => m && typeof m.id === 'string')
+      .map((m) => (typeof m.max_model_len === 'number' ? { id: m.id, maxModelLen: m.max_model_len } : { id: m.id }));
+  }
+
+  /** vLLM/SGLang POST /tokenize. Returns null when the endpoint has no such route. */
+  async tokenize(input: string | CompletionRequest['messages'], signal?: AbortSignal): Promise<TokenizeResult | null> {
+    const reqBody = typeof input === 'string' ? { model: this.config.model, prompt: input } : { model: this.config.model, messages: input };
+    const { status, body } = await this.plainRequest('POST', `${this.target.root}/tokenize`, JSON.stringify(reqBody), signal);
+    if (status === 404 || status === 405 || status === 501) return null;
+    if (status !== 200) throw this.setupError(`POST /tokenize answered HTTP ${status}: ${body.slice(0, 200)}`, '/tokenize');
+    try {
+      const o = JSON.parse(body) as { count?: number; tokens?: unknown[]; max_model_len?: number };
+      const count = typeof o.count === 'number' ? o.count : Array.isArray(o.tokens) ? o.tokens.length : null;
+      if (count === null) return null;
+      return typeof o.max_model_len === 'number' ? { count, maxModelLen: o.max_model_len } : { count };
+    } catch {
+      throw this.setupError('POST /tokenize did not return JSON', '/tokenize');
+    }
+  }
+
+  /**
+   * One small forced-length request: does the endpoint stream, send usage, and honour
+   * ignore_eos/min_tokens (DESIGN 4, History)?
+   */
+  async probeStreaming(opts: { api?: 'chat' | 'completions'; maxTokens?: number; signal?: AbortSignal } = {}): Promise<StreamingProbe> {
+    const maxTokens = opts.maxTokens ?? 16;
+    const api = opts.api ?? 'chat';
+    const prompt = 'Reply with one short word.';
+    const r = await this.send({
+      api,
+      ...(api === 'chat' ? { messages: [{ role: 'user' as const, content: prompt }] } : { prompt }),
+      maxTokens,
+      forceOutputLength: true,
+      signal: opts.signal,
+    });
+    const completionTokens = r.usage?.completionTokens ?? null;
+    return {
+      ok: r.ok,
+      errorClass: r.errorClass,
+      errorMessage: r.errorMessage,
+      streamed: r.tokenChunkTimesNs.length > 1,
+      usagePresent: r.usage !== null,
+      honoursForcedLength: completionTokens === maxTokens,
+      requestedTokens: maxTokens,
+      completionTokens,
+      outputChunks: r.tokenChunkTimesNs.length,
+    };
+  }
+
+  /** Close the pool: waits for in-flight requests unless `force`. */
+  async close(force = false): Promise<void> {
+    if (this.pool.destroyed || this.pool.closed) return;
+    if (force) await this.pool.destroy();
+    else await this.pool.close();
+  }
+
+  private async plainRequest(method: 'GET' | 'POST', path: string, body: string | undefined, signal?: AbortSignal): Promise<{ status: number; body: string }> {
+    const headers = { ...this.#headers, accept: 'application/json' };
+    try {
+      const res = await this.pool.request({ path, method, headers, body, signal, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs });
+      return { status: res.statusCode, body: this.ctx.redact(await res.body.text()) };
+    } catch (err) {
+      throw this.setupError(`${method} ${path} failed: ${(err as Error).message}`, path, err);
+    }
+  }
+
+  private setupError(what: string, path: string, cause?: unknown): AgentdynoError {
+    return new AgentdynoError(this.ctx.redact(what), {
+      where: `${this.target.origin}${path}`,
+      hint: 'Check that the endpoint is up and OpenAI-compatible (--target URL, with or without /v1).',
+      cause: cause === undefined ? undefined : new Error(this.ctx.redact(String((cause as Error)?.message ?? cause))),
+    });
+  }
+}

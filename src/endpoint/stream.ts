@@ -1,0 +1,262 @@
+/**
+ * One streaming request as an undici dispatch handler. Hot path: `onResponseData` stamps
+ * process.hrtime.bigint() before any decoding, then feeds the SSE decoder; every event completed by
+ * that body chunk is attributed to the chunk's arrival time. Endpoint faults never throw: the
+ * handler always resolves one RequestResult.
+ */
+import type { Dispatcher } from 'undici';
+import { classifyError, classifyHttpStatus, mentionsContextOverflow, parseRetryAfter } from './classify.js';
+import { SseDecoder } from './sse.js';
+import type { ErrorClass, RequestResult, Usage } from './types.js';
+
+type Controller = Dispatcher.DispatchController;
+
+export interface StreamContext {
+  redact(s: string): string;
+  maxErrorBodyBytes: number;
+}
+
+const snippet = (s: string, n = 300): string => (s.length > n ? `${s.slice(0, n)}…` : s);
+
+export class StreamRequest implements Dispatcher.DispatchHandler {
+  private tHeadersNs: bigint | null = null;
+  private tFirstByteNs: bigint | null = null;
+  private tFirstTokenNs: bigint | null = null;
+  private tFirstContentNs: bigint | null = null;
+  private tLastTokenNs: bigint | null = null;
+  private readonly times: bigint[] = [];
+  private readonly pieces: number[] = [];
+  private status: number | null = null;
+  private retryAfterMs: number | null = null;
+  private errorClass: ErrorClass | null = null;
+  private errorMessage: string | null = null;
+  private usage: Usage | null = null;
+  private finishReason: string | null = null;
+  private sawDone = false;
+  private readonly text: string[] | null;
+  private decoder: SseDecoder | null = null;
+  private errorBody: Buffer[] | null = null;
+  private errorBodyLen = 0;
+  private nonSseContentType: string | null = null;
+  private controller: Controller | null = null;
+  private settled = false;
+  // State of the body chunk being decoded.
+  private chunkT = 0n;
+  private chunkPieces = 0;
+
+  constructor(
+    private readonly ctx: StreamContext,
+    private readonly requestId: string,
+    readonly tSendNs: bigint,
+    keepText: boolean,
+    private readonly signal: AbortSignal | undefined,
+    private readonly resolve: (r: RequestResult) => void,
+  ) {
+    this.text = keepText ? [] : null;
+    if (signal) signal.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  /** Cancel (the caller's signal fired, or it was aborted before sending). */
+  readonly onAbort = (): void => {
+    this.fail('aborted', 'aborted by caller');
+    if (this.controller && !this.controller.aborted) this.controller.abort(abortError());
+    // Still queued for a socket: settle now; onRequestStart aborts it when it is dispatched.
+    this.finish();
+  };
+
+  onRequestStart(controller: Controller): void {
+    this.controller = controller;
+    if (this.settled) controller.abort(abortError());
+  }
+
+  onResponseStart(_c: Controller, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    if (statusCode < 200) return; // 1xx informational
+    this.tHeadersNs = process.hrtime.bigint();
+    this.status = statusCode;
+    const ctype = String(headers['content-type'] ?? '');
+    if (statusCode >= 200 && statusCode < 300 && (ctype === '' || ctype.includes('text/event-stream'))) {
+      this.decoder = new SseDecoder(this.onEvent, this.onBadLine);
+      return;
+    }
+    if (statusCode < 300) this.nonSseContentType = ctype;
+    this.retryAfterMs = parseRetryAfter(headers['retry-after']);
+    this.errorBody = [];
+  }
+
+  onResponseData(controller: Controller, chunk: Buffer): void {
+    const t = process.hrtime.bigint(); // stamp first: nothing before this line may do work
+    if (this.tFirstByteNs === null) this.tFirstByteNs = t;
+    const decoder = this.decoder;
+    if (decoder === null) {
+      if (this.errorBody && this.errorBodyLen < this.ctx.maxErrorBodyBytes) {
+        this.errorBody.push(chunk);
+        this.errorBodyLen += chunk.length;
+      }
+      return;
+    }
+    this.chunkT = t;
+    this.chunkPieces = 0;
+    decoder.push(chunk);
+    if (this.chunkPieces > 0) {
+      this.times.push(t);
+      this.pieces.push(this.chunkPieces);
+      if (this.tFirstTokenNs === null) this.tFirstTokenNs = t;
+      this.tLastTokenNs = t;
+    }
+    if (this.errorClass !== null && !controller.aborted) controller.abort(new Error(this.errorMessage ?? 'stream fault'));
+  }
+
+  onResponseEnd(): void {
+    if (this.decoder) this.decoder.end();
+    if (this.errorClass === null) this.classifyEnd();
+    this.finish();
+  }
+
+  onResponseError(_c: Controller, err: Error): void {
+    if (this.errorClass === null) {
+      const cls = classifyError(err);
+      const code = (err as { code?: string }).code;
+      this.fail(cls, `${code ? `${code}: ` : ''}${err.message}`);
+    }
+    this.finish();
+  }
+
+  private readonly onBadLine = (line: string): void => {
+    this.fail('malformed_sse', `line is not SSE: ${snippet(line, 120)}`);
+  };
+
+  private readonly onEvent = (data: string): void => {
+    if (this.errorClass !== null) return;
+    if (data === '[DONE]') {
+      this.sawDone = true;
+      return;
+    }
+    let obj: any;
+    try {
+      obj = JSON.parse(data);
+    } catch {
+      this.fail('malformed_sse', `data is not JSON: ${snippet(data, 120)}`);
+      return;
+    }
+    if (obj === null || typeof obj !== 'object') {
+      this.fail('malformed_sse', `data is not a JSON object: ${snippet(data, 120)}`);
+      return;
+    }
+    if (obj.error) return this.inStreamError(obj.error);
+    const choices = obj.choices;
+    if (Array.isArray(choices)) {
+      for (let i = 0; i < choices.length; i++) {
+        const c = choices[i];
+        if (!c) continue;
+        let visible = false;
+        let content = false;
+        const d = c.delta;
+        if (d) {
+          if (typeof d.content === 'string' && d.content.length > 0) {
+            visible = content = true;
+            if (this.text) this.text.push(d.content);
+          }
+          if ((d.reasoning_content || d.reasoning) && !visible) visible = true;
+          if (Array.isArray(d.tool_calls) && d.tool_calls.length > 0) visible = content = true;
+        } else if (typeof c.text === 'string' && c.text.length > 0) {
+          visible = content = true;
+          if (this.text) this.text.push(c.text);
+        }
+        if (visible) this.chunkPieces++;
+        if (content && this.tFirstContentNs === null) this.tFirstContentNs = this.chunkT;
+        if (c.finish_reason) this.finishReason = String(c.finish_reason);
+      }
+    }
+    const u = obj.usage;
+    if (u && typeof u === 'object') {
+      const cached = u.prompt_tokens_details?.cached_tokens;
+      this.usage = {
+        promptTokens: Number(u.prompt_tokens ?? 0),
+        completionTokens: Number(u.completion_tokens ?? 0),
+        cachedTokens: typeof cached === 'number' ? cached : null,
+      };
+    }
+  };
+
+  /** vLLM and others report failures mid-stream as `data: {"error": {...}}`. */
+  private inStreamError(e: any): void {
+    const msg = typeof e === 'string' ? e : String(e?.message ?? JSON.stringify(e));
+    const code = Number(e?.code ?? e?.status);
+    let cls: ErrorClass = 'other';
+    if (mentionsContextOverflow(msg)) cls = 'context_overflow';
+    else if (code >= 400 && code < 600) cls = classifyHttpStatus(code, msg);
+    this.fail(cls, `error event in stream: ${snippet(msg)}`);
+  }
+
+  private classifyEnd(): void {
+    const status = this.status ?? 0;
+    if (this.errorBody !== null) {
+      const body = Buffer.concat(this.errorBody).toString('utf8');
+      if (this.nonSseContentType !== null) {
+        this.fail('malformed_sse', `HTTP ${status} with content-type "${this.nonSseContentType}" instead of text/event-stream: ${snippet(body, 120)}`);
+        return;
+      }
+      this.fail(classifyHttpStatus(status, body), `HTTP ${status}: ${snippet(errorText(body))}`);
+      return;
+    }
+    if (!this.sawDone && this.finishReason === null) {
+      this.fail('early_close', 'stream ended without [DONE] or finish_reason');
+      return;
+    }
+    if (this.usage === null) {
+      this.fail('missing_usage', 'stream completed without a usage block (stream_options.include_usage ignored?)');
+    }
+  }
+
+  private fail(cls: ErrorClass, message: string): void {
+    if (this.errorClass !== null) return; // first fault wins
+    this.errorClass = cls;
+    this.errorMessage = message;
+  }
+
+  private finish(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.signal?.removeEventListener('abort', this.onAbort);
+    const redact = this.ctx.redact;
+    const result: RequestResult = {
+      requestId: this.requestId,
+      ok: this.errorClass === null,
+      errorClass: this.errorClass,
+      errorMessage: this.errorMessage === null ? null : redact(this.errorMessage),
+      httpStatus: this.status,
+      retryAfterMs: this.retryAfterMs,
+      tSendNs: this.tSendNs,
+      tHeadersNs: this.tHeadersNs,
+      tFirstByteNs: this.tFirstByteNs,
+      tFirstTokenNs: this.tFirstTokenNs,
+      tFirstContentNs: this.tFirstContentNs,
+      tLastTokenNs: this.tLastTokenNs,
+      tEndNs: process.hrtime.bigint(),
+      tokenChunkTimesNs: this.times,
+      tokenChunkPieces: this.pieces,
+      usage: this.usage,
+      finishReason: this.finishReason,
+    };
+    if (this.text) result.outputText = redact(this.text.join(''));
+    this.resolve(result);
+  }
+}
+
+/** The human part of an OpenAI-style error body, else the raw text. */
+function errorText(body: string): string {
+  try {
+    const o = JSON.parse(body);
+    const m = o?.error?.message ?? o?.message ?? o?.detail ?? o?.error;
+    if (typeof m === 'string') return m;
+  } catch {
+    /* not JSON */
+  }
+  return body;
+}
+
+function abortError(): Error {
+  const e = new Error('aborted by caller');
+  e.name = 'AbortError';
+  return e;
+}

@@ -1,0 +1,287 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { errorMessage, monotonicClock, type Clock } from '../core/index.js';
+import type { Agent, AgentTaskView, Proposal, Remaining } from './agent.js';
+import { evaluate, type Evaluation } from './executor.js';
+import { composeFeedback, eventsFor, FeedbackShaper, type FeedbackMode, type ShownEvent } from './feedback.js';
+import { fastP, isImprovement, score, type Anchors, type MeasureStats, type Scores } from './measure.js';
+import { prepareWorkspaceOwner, type Limits, type SandboxMode } from './sandbox.js';
+import type { Task } from './task.js';
+import { harnessHashes, isEditable, listFiles, safeRel, Workspace } from './workspace.js';
+
+export interface LoopBudgets {
+  tokens: number;
+  wallSec: number;
+  iterations: number;
+}
+
+export interface IterationRecord {
+  iteration: number;
+  status: string;
+  proposal: Proposal | null;
+  measurement: MeasureStats | null;
+  scores: Scores | null;
+  improved: boolean;
+  tokensIn: number;
+  tokensOut: number;
+  agentMs: number;
+  evalMs: number;
+  tStartNs: bigint;
+  tEndNs: bigint;
+  feedbackShown: string;
+  shown: ShownEvent[];
+  evaluation: Evaluation | null;
+  agentLog?: unknown;
+}
+
+/** Where iterations go as they finish (the store, a score log); every call must be cheap and sync-safe. */
+export interface LoopRecorder {
+  iteration(rec: IterationRecord, task: Task, agent: string): void;
+}
+
+export interface CurvePoint {
+  iteration: number;
+  tokensUsed: number;
+  wallMs: number;
+  bestNormalized: number;
+}
+
+export interface LoopResult {
+  task: string;
+  agent: string;
+  sandbox: SandboxMode;
+  feedback: FeedbackMode;
+  success: boolean;
+  normalizedScore: number;
+  reward: number;
+  bestValue: number | null;
+  bestIteration: number | null;
+  baseline: { measured: MeasureStats | null; status: string };
+  iterations: number;
+  stopReason: 'agent' | 'token_budget' | 'wall_budget' | 'iterations' | 'agent_errors' | 'baseline_failed';
+  budgetUsed: { tokens: number; wallSec: number; iterations: number; fraction: number };
+  budgets: LoopBudgets;
+  timeToFirstImprovement: { iteration: number; wallMs: number; tokens: number } | null;
+  stoppedEarly: boolean;
+  noProgressBurn: boolean;
+  review: boolean;
+  fastP: { p: number; value: number; n: number } | null;
+  failureCounts: Record<string, number>;
+  curve: CurvePoint[];
+}
+
+export interface LoopOptions {
+  task: Task;
+  agent: Agent;
+  sandbox: SandboxMode;
+  budgets: LoopBudgets;
+  feedback?: FeedbackMode;
+  seed?: number;
+  limits?: Partial<Limits>;
+  recorder?: LoopRecorder;
+  clock?: Clock;
+  /** KernelBench fast_p threshold (kernel tasks). */
+  fastPThreshold?: number;
+  onIteration?: (rec: IterationRecord) => void;
+  /** Consecutive agent errors after which the loop gives up. */
+  maxAgentErrors?: number;
+}
+
+/** The starting workspace's files (env + working overlay) as the agent sees them. */
+function taskView(task: Task): AgentTaskView {
+  return { id: task.id, instruction: task.instruction, editable: task.editable, params: task.params, metric: task.metric, direction: task.direction, files: listFiles(task.environmentDir) };
+}
+
+/** propose → apply → build → check → measure → feedback, until a budget, the cap, or the agent stops. */
+export async function runLoop(o: LoopOptions): Promise<LoopResult> {
+  const { task, agent } = o;
+  const clock = o.clock ?? monotonicClock;
+  const seed = o.seed ?? 1;
+  const mode = o.feedback ?? 'rich';
+  const shaper = new FeedbackShaper(mode, seed);
+  const t0 = clock.nowMs();
+  const hasParams = Object.keys(task.params).length > 0;
+  const harness = harnessHashes(task.environmentDir, task.editable, hasParams);
+  const wallLeft = () => o.budgets.wallSec - (clock.nowMs() - t0) / 1000;
+  // Each step may run at most the verifier timeout and never far past the wall budget.
+  const stepLimits = (): Partial<Limits> => ({ ...o.limits, wallSec: Math.max(1, Math.min(o.limits?.wallSec ?? task.verifierTimeoutSec, Math.ceil(wallLeft()))) });
+
+  const working: Record<string, string> = {};
+  let params: Record<string, number | string> = {};
+  const fresh = (): Workspace => {
+    const ws = Workspace.create(task.environmentDir);
+    ws.apply({ files: working, params: hasParams && Object.keys(params).length ? params : undefined }, task.editable);
+    prepareWorkspaceOwner(ws.dir, o.sandbox);
+    return ws;
+  };
+
+  // Baseline re-measured at run start: anchors scores to this machine, now.
+  const bws = fresh();
+  let baseEval: Evaluation;
+  try {
+    baseEval = await evaluate(task, bws, { sandbox: o.sandbox, harness, seed, limits: stepLimits() });
+  } finally {
+    bws.remove();
+  }
+  const records: IterationRecord[] = [];
+  const failureCounts: Record<string, number> = {};
+  const curve: CurvePoint[] = [];
+  let tokens = 0;
+  let bestStats = baseEval.measurement;
+  let bestIteration = 0;
+  let bestScores: Scores | null = null;
+  let firstImprovement: LoopResult['timeToFirstImprovement'] = null;
+  let stopReason: LoopResult['stopReason'] = 'iterations';
+  let anyReview = false;
+  const anchors: Anchors | null = bestStats
+    ? { direction: task.direction, scoring: task.scoring, baselineMeasured: bestStats.median, baselineToml: task.baseline.score, referenceToml: task.reference.score }
+    : null;
+
+  const view = taskView(task);
+  let shown: ShownEvent[] = shaper.shape(
+    eventsFor({ iteration: 0, status: baseEval.status, evaluation: baseEval, scores: null, improved: false, best: { median: bestStats?.median ?? NaN, ciLow: bestStats?.ciLow ?? NaN, ciHigh: bestStats?.ciHigh ?? NaN, iteration: 0 }, metric: task.metric, direction: task.direction, errors: [] }),
+  );
+  let agentErrors = 0;
+
+  if (!bestStats || !anchors) stopReason = 'baseline_failed';
+  else
+    for (let it = 1; ; it++) {
+      const remaining: Remaining = { tokens: Math.max(0, o.budgets.tokens - tokens), wallSec: Math.max(0, wallLeft()), iterations: o.budgets.iterations - it + 1 };
+      if (remaining.iterations <= 0) {
+        stopReason = 'iterations';
+        break;
+      }
+      if (remaining.tokens <= 0 && o.budgets.tokens > 0 && tokens > 0) {
+        stopReason = 'token_budget';
+        break;
+      }
+      if (remaining.wallSec <= 0) {
+        stopReason = 'wall_budget';
+        break;
+      }
+      const budgetLine = `[budget] iteration ${it} of ${o.budgets.iterations}; ${remaining.tokens} tokens and ${Math.floor(remaining.wallSec)} s wall left; baseline ${task.metric} ${baseEval.measurement!.median.toPrecision(4)}, best ${bestStats.median.toPrecision(4)} (${task.direction} is better)`;
+      const feedbackShown = composeFeedback(budgetLine, shown);
+      const tStartNs = clock.nowNs();
+      const ta = clock.nowMs();
+      let proposal: Proposal | null = null;
+      let tokensIn = 0;
+      let tokensOut = 0;
+      let agentLog: unknown;
+      const errors: string[] = [];
+      try {
+        const turn = await o.agent.propose({ iteration: it, task: view, feedback: feedbackShown, remaining, shown, readFile: (rel) => readWorking(task, working, params, rel) });
+        proposal = turn.proposal;
+        tokensIn = turn.tokensIn;
+        tokensOut = turn.tokensOut;
+        agentLog = turn.log;
+        agentErrors = 0;
+      } catch (e) {
+        errors.push(`agent failed: ${errorMessage(e)}`);
+        agentErrors++;
+      }
+      tokens += tokensIn + tokensOut;
+      const agentMs = clock.nowMs() - ta;
+      const te = clock.nowMs();
+      let status = 'agent_error';
+      let evaluation: Evaluation | null = null;
+      let scores: Scores | null = null;
+      let improved = false;
+      if (proposal?.kind === 'stop') {
+        stopReason = 'agent';
+        const rec: IterationRecord = { iteration: it, status: 'stop', proposal, measurement: null, scores: null, improved: false, tokensIn, tokensOut, agentMs, evalMs: 0, tStartNs, tEndNs: clock.nowNs(), feedbackShown, shown, evaluation: null, agentLog };
+        records.push(rec);
+        o.recorder?.iteration(rec, task, agent.name);
+        o.onIteration?.(rec);
+        break;
+      }
+      if (proposal?.kind === 'change') {
+        const refused = Object.keys(proposal.files ?? {}).filter((f) => { const r = safeRel(f); return !r || !isEditable(r, task.editable); });
+        const badParams = hasParams ? Object.keys(proposal.params ?? {}).filter((k) => !(k in task.params)) : Object.keys(proposal.params ?? {});
+        if (refused.length) {
+          status = 'not_editable';
+          errors.push(`not editable (allowed: ${task.editable.join(', ') || 'none'}): ${refused.join(', ')}; nothing was applied`);
+        } else if (badParams.length) {
+          status = 'invalid_proposal';
+          errors.push(`unknown parameters: ${badParams.join(', ')} (declared: ${Object.keys(task.params).join(', ') || 'none'})`);
+        } else {
+          Object.assign(working, proposal.files ?? {});
+          if (proposal.params) params = { ...params, ...proposal.params };
+          const ws = fresh();
+          try {
+            evaluation = await evaluate(task, ws, { sandbox: o.sandbox, harness, seed: seed + it, limits: stepLimits() });
+          } finally {
+            ws.remove();
+          }
+          status = evaluation.status;
+          if (evaluation.measurement) {
+            scores = score(evaluation.measurement.median, anchors);
+            improved = isImprovement(evaluation.measurement, bestStats, task.direction);
+            anyReview ||= scores.review;
+          }
+        }
+      }
+      if (status !== 'ok') failureCounts[status] = (failureCounts[status] ?? 0) + 1;
+      const prevBest = { median: bestStats.median, ciLow: bestStats.ciLow, ciHigh: bestStats.ciHigh, iteration: bestIteration };
+      if (improved && evaluation?.measurement) {
+        bestStats = evaluation.measurement;
+        bestIteration = it;
+        bestScores = scores;
+        firstImprovement ??= { iteration: it, wallMs: clock.nowMs() - t0, tokens };
+      }
+      const rec: IterationRecord = { iteration: it, status, proposal, measurement: evaluation?.measurement ?? null, scores, improved, tokensIn, tokensOut, agentMs, evalMs: clock.nowMs() - te, tStartNs, tEndNs: clock.nowNs(), feedbackShown, shown: [], evaluation, agentLog };
+      // What the agent sees next turn (shaped); stored with the iteration it answers.
+      shown = shaper.shape(eventsFor({ iteration: it, status, evaluation, scores, improved, best: prevBest, metric: task.metric, direction: task.direction, errors }));
+      rec.shown = shown;
+      records.push(rec);
+      curve.push({ iteration: it, tokensUsed: tokens, wallMs: Math.round(clock.nowMs() - t0), bestNormalized: bestScores?.normalized ?? 0 });
+      o.recorder?.iteration(rec, task, agent.name);
+      o.onIteration?.(rec);
+      if (agentErrors >= (o.maxAgentErrors ?? 3)) {
+        stopReason = 'agent_errors';
+        break;
+      }
+    }
+
+  const wallSec = (clock.nowMs() - t0) / 1000;
+  const iterations = records.filter((r) => r.status !== 'stop').length;
+  const fractions = [o.budgets.tokens > 0 ? tokens / o.budgets.tokens : 0, wallSec / o.budgets.wallSec, iterations / o.budgets.iterations];
+  const fraction = Math.min(1, Math.max(...fractions));
+  const normalizedScore = bestScores?.normalized ?? 0;
+  const reward = bestScores?.reward ?? 0;
+  const measuredSamples = records.filter((r) => r.evaluation).map((r) => ({ correct: r.status === 'ok', speedup: r.scores?.speedup ?? null }));
+  return {
+    task: task.id,
+    agent: agent.name,
+    sandbox: o.sandbox,
+    feedback: mode,
+    // Success = a correct, harness-intact candidate beat the re-measured baseline beyond noise.
+    success: reward > 0,
+    normalizedScore,
+    reward,
+    bestValue: bestIteration > 0 ? bestStats?.median ?? null : null,
+    bestIteration: bestIteration > 0 ? bestIteration : null,
+    baseline: { measured: baseEval.measurement, status: baseEval.status },
+    iterations,
+    stopReason,
+    budgetUsed: { tokens, wallSec: Math.round(wallSec * 10) / 10, iterations, fraction },
+    budgets: o.budgets,
+    timeToFirstImprovement: firstImprovement,
+    // AutoLab's two failure modes: quitting with most budget left, or spending it without progress.
+    stoppedEarly: stopReason === 'agent' && fraction < 0.5 && normalizedScore < 1,
+    noProgressBurn: stopReason !== 'agent' && stopReason !== 'baseline_failed' && (bestIteration === 0 || bestIteration <= iterations / 2) && iterations >= 2,
+    review: anyReview,
+    fastP: task.domain === 'kernel' ? { p: o.fastPThreshold ?? 1, value: fastP(measuredSamples, o.fastPThreshold ?? 1), n: measuredSamples.length } : null,
+    failureCounts,
+    curve,
+  };
+}
+
+/** The agent's current view of a file: its own edits over the original environment. */
+function readWorking(task: Task, working: Record<string, string>, params: Record<string, number | string>, rel: string): string | null {
+  const r = safeRel(rel);
+  if (!r) return null;
+  if (r in working) return working[r];
+  if (r === 'params.json' && Object.keys(params).length) return JSON.stringify(params, null, 2) + '\n';
+  const f = path.join(task.environmentDir, r);
+  return fs.existsSync(f) && fs.statSync(f).isFile() ? fs.readFileSync(f, 'utf8') : null;
+}

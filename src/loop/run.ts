@@ -1,0 +1,109 @@
+import path from 'node:path';
+import pLimit from 'p-limit';
+import { AgentdynoError, clockAnchor, errorMessage, newRunId } from '../core/index.js';
+import { openStore, type Store } from '../store/index.js';
+import type { Agent } from './agent.js';
+import { LlmAgent, type LlmAgentOptions } from './agents/llm.js';
+import { ScriptedAgent } from './agents/scripted.js';
+import { SearchAgent, type SearchStrategy } from './agents/search.js';
+import { runLoop, type LoopBudgets, type LoopResult } from './engine.js';
+import type { FeedbackMode } from './feedback.js';
+import { MultiRecorder, ScoreLog, StoreRecorder } from './recorder.js';
+import { chooseSandbox, missingRequirements } from './sandbox.js';
+import { findTaskDirs, loadTask, type Task } from './task.js';
+
+export type AgentKind = 'search' | 'llm' | 'scripted';
+
+export interface AgentSpec {
+  kind: AgentKind;
+  script?: string;
+  strategy?: SearchStrategy;
+  llm?: Omit<LlmAgentOptions, 'target' | 'model'> & { target?: string; model?: string };
+}
+
+export interface RunTaskOptions {
+  agent: AgentSpec;
+  budgets?: Partial<LoopBudgets>;
+  feedback?: FeedbackMode;
+  unsafeNoSandbox?: boolean;
+  seed?: number;
+  db?: string;
+  /** Folder for score logs (default results/). */
+  resultsDir?: string;
+  store?: Store;
+}
+
+export interface TaskRunSummary extends LoopResult {
+  runId: string;
+  scoreLog: string;
+}
+
+export function makeAgent(spec: AgentSpec, task: Task, seed: number): Agent {
+  if (spec.kind === 'scripted') {
+    if (!spec.script) throw new AgentdynoError('the scripted agent needs --script FILE (a JSON array of proposals).', { where: '--script' });
+    return ScriptedAgent.fromFile(spec.script);
+  }
+  if (spec.kind === 'search') return new SearchAgent(task.params, spec.strategy ?? 'coordinate', seed);
+  if (!spec.llm?.target || !spec.llm.model) throw new AgentdynoError('the llm agent needs --target URL and --model NAME.', { where: '--target/--model', hint: 'Example: --target http://127.0.0.1:8000/v1 --model qwen3-8b' });
+  return new LlmAgent({ ...spec.llm, target: spec.llm.target, model: spec.llm.model });
+}
+
+/** One loop run on one task, recorded in the store (kind `loop`) and a score log. */
+export async function runTask(task: Task, o: RunTaskOptions): Promise<TaskRunSummary> {
+  const missing = missingRequirements(task.requires);
+  if (missing.length) throw new AgentdynoError(`task ${task.id} requires what this machine lacks: ${missing.join('; ')}.`, { where: task.tomlPath });
+  const sandbox = chooseSandbox(o.unsafeNoSandbox ?? false);
+  const seed = o.seed ?? 1;
+  const budgets: LoopBudgets = { tokens: o.budgets?.tokens ?? task.tokenBudget, wallSec: o.budgets?.wallSec ?? task.wallBudgetSec, iterations: o.budgets?.iterations ?? 20 };
+  const agent = makeAgent(o.agent, task, seed);
+  const store = o.store ?? openStore(o.db);
+  const runId = newRunId('loop');
+  const scoreLog = path.join(o.resultsDir ?? 'results', 'loops', runId, 'score.jsonl');
+  const config = { task: task.id, agent: agent.name, budgets, feedback: o.feedback ?? 'rich', sandbox, seed, llm: o.agent.llm ? { target: o.agent.llm.target, model: o.agent.llm.model } : undefined };
+  store.createRun({ id: runId, kind: 'loop', config, clockAnchor: clockAnchor() });
+  try {
+    const result = await runLoop({ task, agent, sandbox, budgets, feedback: o.feedback, seed, recorder: new MultiRecorder([new StoreRecorder(store, runId), new ScoreLog(scoreLog)]) });
+    const summary = { runId, scoreLog, ...result };
+    store.finishRun(runId, result.stopReason === 'baseline_failed' ? 'failed' : 'completed', summary);
+    return summary;
+  } catch (e) {
+    store.finishRun(runId, 'failed', { error: errorMessage(e) });
+    throw e;
+  } finally {
+    if (!o.store) store.close();
+  }
+}
+
+export interface SuiteTaskResult {
+  id: string;
+  ok: boolean;
+  error?: string;
+  result?: TaskRunSummary;
+}
+
+/** Runs every task under `dir`, `parallel` at a time; `onResult` fires as each one finishes. */
+export async function runSuite(dir: string, o: RunTaskOptions & { parallel?: number; onResult?: (r: SuiteTaskResult) => void }): Promise<SuiteTaskResult[]> {
+  const dirs = findTaskDirs(dir);
+  if (dirs.length === 0) throw new AgentdynoError('no tasks here (no task.toml below this folder).', { where: path.resolve(dir) });
+  const limit = pLimit(Math.max(1, o.parallel ?? 1));
+  const store = o.store ?? openStore(o.db);
+  try {
+    return await Promise.all(
+      dirs.map((d) =>
+        limit(async () => {
+          let r: SuiteTaskResult;
+          try {
+            const task = loadTask(d);
+            r = { id: task.id, ok: true, result: await runTask(task, { ...o, store }) };
+          } catch (e) {
+            r = { id: path.relative(path.resolve(dir), d) || d, ok: false, error: errorMessage(e) };
+          }
+          o.onResult?.(r);
+          return r;
+        }),
+      ),
+    );
+  } finally {
+    if (!o.store) store.close();
+  }
+}

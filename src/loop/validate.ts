@@ -1,0 +1,78 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { errorMessage } from '../core/index.js';
+import { evaluate, taskLimits } from './executor.js';
+import { isImprovement, score } from './measure.js';
+import { missingRequirements, prepareWorkspaceOwner, runStep, type SandboxMode } from './sandbox.js';
+import { loadTask, type Task } from './task.js';
+import { harnessHashes, Workspace } from './workspace.js';
+
+export interface TaskValidation {
+  id: string;
+  domain: string;
+  ok: boolean;
+  problems: string[];
+  baseline?: { status: string; median: number | null };
+  reference?: { status: string; median: number | null; normalized: number | null; beatsBaseline: boolean };
+  wrong?: { status: string };
+}
+
+/**
+ * Proves a task sound: baseline builds and passes check; solution/solve.sh on a fresh copy passes
+ * and beats the baseline beyond noise; solution/wrong.sh (when present) fails the check.
+ */
+export async function validateTask(dir: string, sandbox: SandboxMode, seed = 1): Promise<TaskValidation> {
+  let task: Task;
+  try {
+    task = loadTask(dir);
+  } catch (e) {
+    const id = `${path.basename(path.dirname(dir))}/${path.basename(dir)}`;
+    return { id, domain: path.basename(path.dirname(dir)), ok: false, problems: [errorMessage(e)] };
+  }
+  const v: TaskValidation = { id: task.id, domain: task.domain, ok: false, problems: [] };
+  const missing = missingRequirements(task.requires);
+  if (missing.length) {
+    v.problems.push(`requires what this machine lacks: ${missing.join('; ')}`);
+    return v;
+  }
+  const harness = harnessHashes(task.environmentDir, task.editable, Object.keys(task.params).length > 0);
+  const run = async (script: string | null) => {
+    const ws = Workspace.create(task.environmentDir);
+    try {
+      if (script) {
+        // The solution script is trusted task content, but it still runs in the sandbox.
+        prepareWorkspaceOwner(ws.dir, sandbox);
+        const copy = path.join(ws.dir, '.agentdyno-solution.sh');
+        fs.copyFileSync(script, copy);
+        const r = await runStep(`sh ./.agentdyno-solution.sh && rm -f ./.agentdyno-solution.sh`, ws.dir, { phase: 'solution', sandbox, limits: taskLimits(task) });
+        if (r.exitCode !== 0) return { status: `solution script failed (exit ${r.exitCode}): ${r.stderr.slice(-300)}`, m: null };
+      }
+      prepareWorkspaceOwner(ws.dir, sandbox);
+      const e = await evaluate(task, ws, { sandbox, harness, seed });
+      return { status: e.status, m: e.measurement, steps: e.steps };
+    } finally {
+      ws.remove();
+    }
+  };
+  const base = await run(null);
+  v.baseline = { status: base.status, median: base.m?.median ?? null };
+  if (base.status !== 'ok' || !base.m) v.problems.push(`baseline does not build, pass check and measure: ${base.status}`);
+  const solve = path.join(task.solutionDir, 'solve.sh');
+  if (!fs.existsSync(solve)) v.problems.push('solution/solve.sh: missing');
+  else {
+    const ref = await run(solve);
+    const s = ref.m && base.m ? score(ref.m.median, { direction: task.direction, scoring: task.scoring, baselineMeasured: base.m.median, baselineToml: task.baseline.score, referenceToml: task.reference.score }) : null;
+    const beats = Boolean(ref.m && base.m && isImprovement(ref.m, base.m, task.direction));
+    v.reference = { status: ref.status, median: ref.m?.median ?? null, normalized: s?.normalized ?? null, beatsBaseline: beats };
+    if (ref.status !== 'ok') v.problems.push(`reference solution does not pass: ${ref.status}`);
+    else if (!beats) v.problems.push(`reference solution does not beat the baseline beyond noise (baseline ${base.m?.median}, reference ${ref.m?.median})`);
+  }
+  const wrong = path.join(task.solutionDir, 'wrong.sh');
+  if (fs.existsSync(wrong)) {
+    const w = await run(wrong);
+    v.wrong = { status: w.status };
+    if (w.status === 'ok') v.problems.push('solution/wrong.sh: the deliberately wrong solution passes the check (the check is too weak)');
+  }
+  v.ok = v.problems.length === 0;
+  return v;
+}

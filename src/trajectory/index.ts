@@ -1,0 +1,6 @@
+export * from './types.js';
+export * from './validate.js';
+export * from './load.js';
+export * from './walk.js';
+export * from './stats.js';
+export * from './synth.js';

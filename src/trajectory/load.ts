@@ -1,0 +1,176 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import { AgentdynoError } from '../core/index.js';
+import type { LoadedTrajectory, Trajectory } from './types.js';
+import { validateTrajectory } from './validate.js';
+
+/** A problem located in a file: `FILE:LINE: $.path: message`. */
+export interface FileProblem {
+  file: string;
+  line: number;
+  path: string;
+  message: string;
+}
+
+export function formatFileProblem(p: FileProblem): string {
+  return `${p.file}:${p.line}: ${p.path}: ${p.message}`;
+}
+
+export interface ParsedFile {
+  trajectories: LoadedTrajectory[];
+  problems: FileProblem[];
+}
+
+const MAX_LISTED = 20;
+
+/** Files named by the arguments: files as given, directories expanded to their *.jsonl / *.json, sorted. */
+export function expandTrajectoryPaths(paths: string[]): string[] {
+  const files: string[] = [];
+  for (const p of paths) {
+    let st;
+    try {
+      st = statSync(p);
+    } catch {
+      throw new AgentdynoError('no such file or directory', { where: p, hint: 'Pass trajectory files (.jsonl or .json) or directories that hold them.' });
+    }
+    if (st.isDirectory()) {
+      const inside = readdirSync(p)
+        .filter((n) => n.endsWith('.jsonl') || n.endsWith('.json'))
+        .sort()
+        .map((n) => join(p, n))
+        .filter((f) => statSync(f).isFile());
+      if (inside.length === 0) {
+        throw new AgentdynoError('directory holds no *.jsonl or *.json files', { where: p, hint: 'Point at a directory of trajectory files, or at the files themselves.' });
+      }
+      files.push(...inside);
+    } else {
+      files.push(p);
+    }
+  }
+  return files;
+}
+
+/** Line number (1-based) where each top-level element of a JSON array starts. */
+function arrayElementLines(text: string): number[] {
+  const lines: number[] = [];
+  let line = 1;
+  let depth = 0;
+  let inString = false;
+  let expectValue = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\n') line++;
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === ' ' || c === '\t' || c === '\r' || c === '\n') continue;
+    if (depth === 1 && expectValue && c !== ']') {
+      lines.push(line);
+      expectValue = false;
+    }
+    if (c === '"') inString = true;
+    else if (c === '[' || c === '{') {
+      depth++;
+      if (depth === 1) expectValue = true;
+    } else if (c === ']' || c === '}') depth--;
+    else if (c === ',' && depth === 1) expectValue = true;
+  }
+  return lines;
+}
+
+function check(obj: unknown, file: string, line: number, pathPrefix: string, into: ParsedFile): void {
+  const problems = validateTrajectory(obj);
+  if (problems.length === 0) {
+    into.trajectories.push({ trajectory: obj as Trajectory, file, line });
+    return;
+  }
+  for (const p of problems) into.problems.push({ file, line, path: pathPrefix + p.path.slice(1), message: p.message });
+}
+
+/** Parse and validate one file's text; `.json` is one object or an array of them, anything else JSON Lines. */
+export function parseTrajectoryText(text: string, file: string): ParsedFile {
+  const out: ParsedFile = { trajectories: [], problems: [] };
+  if (extname(file) === '.json') {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch (e) {
+      out.problems.push({ file, line: 1, path: '$', message: `invalid JSON: ${(e as Error).message}` });
+      return out;
+    }
+    if (Array.isArray(doc)) {
+      // Each element is located at the line it starts on and checked as its own trajectory.
+      const lines = arrayElementLines(text);
+      doc.forEach((el, i) => check(el, file, lines[i] ?? 1, '$', out));
+    } else {
+      check(doc, file, 1, '$', out);
+    }
+    return out;
+  }
+  const rows = text.split('\n');
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i].trim();
+    if (row === '') continue;
+    let obj: unknown;
+    try {
+      obj = JSON.parse(row);
+    } catch (e) {
+      out.problems.push({ file, line: i + 1, path: '$', message: `invalid JSON: ${(e as Error).message}` });
+      continue;
+    }
+    check(obj, file, i + 1, '$', out);
+  }
+  return out;
+}
+
+/**
+ * Read and validate every trajectory in the given files and directories. All problems of all files are
+ * collected first; if there is any, nothing is returned and one AgentdynoError lists them.
+ */
+export function loadTrajectories(paths: string[]): LoadedTrajectory[] {
+  const { trajectories, problems, files } = checkTrajectoryFiles(paths);
+  if (problems.length > 0) throw problemsError(problems, files.length);
+  return trajectories;
+}
+
+/** Like `loadTrajectories` but returns the problems instead of throwing (for `trajectories validate`). */
+export function checkTrajectoryFiles(paths: string[]): ParsedFile & { files: string[] } {
+  const files = expandTrajectoryPaths(paths);
+  const all: ParsedFile = { trajectories: [], problems: [] };
+  for (const f of files) {
+    let text: string;
+    try {
+      text = readFileSync(f, 'utf8');
+    } catch (e) {
+      all.problems.push({ file: f, line: 1, path: '$', message: `cannot read file: ${(e as Error).message}` });
+      continue;
+    }
+    const r = parseTrajectoryText(text, f);
+    all.trajectories.push(...r.trajectories);
+    all.problems.push(...r.problems);
+    if (r.trajectories.length === 0 && r.problems.length === 0) {
+      all.problems.push({ file: f, line: 1, path: '$', message: 'file holds no trajectories' });
+    }
+  }
+  // Trajectory ids name results in the store, so they must be unique across the whole set.
+  const firstSeen = new Map<string, LoadedTrajectory>();
+  for (const lt of all.trajectories) {
+    const prev = firstSeen.get(lt.trajectory.id);
+    if (prev) {
+      all.problems.push({ file: lt.file, line: lt.line, path: '$.id', message: `duplicate trajectory id ${JSON.stringify(lt.trajectory.id)} (first at ${prev.file}:${prev.line})` });
+    } else firstSeen.set(lt.trajectory.id, lt);
+  }
+  return { ...all, files };
+}
+
+export function problemsError(problems: FileProblem[], fileCount: number): AgentdynoError {
+  const badFiles = new Set(problems.map((p) => p.file)).size;
+  const listed = problems.slice(0, MAX_LISTED).map(formatFileProblem);
+  const more = problems.length > MAX_LISTED ? `\n… and ${problems.length - MAX_LISTED} more problems` : '';
+  return new AgentdynoError(
+    `${problems.length} problem${problems.length === 1 ? '' : 's'} in ${badFiles} of ${fileCount} trajectory file${fileCount === 1 ? '' : 's'}; nothing was loaded:\n${listed.join('\n')}${more}\n`,
+    { hint: 'Fix the listed fields (the format is agentdyno.trajectory.v1, schema in schemas/trajectory.v1.json) and run `agentdyno trajectories validate` again.' },
+  );
+}

@@ -1,0 +1,10 @@
+/** Terminal output: tables, charts, live progress (ink on a TTY, plain lines otherwise). No figures computed here. */
+export * from './types.js';
+export { renderTable, displayWidth, fmtNum, fmtPct, type Align, type Cell, type TableOptions } from './table.js';
+export { resultSummary, shortTime } from './summary.js';
+export { asciiChart, type ChartPoint, type ChartSeries, type ChartOptions } from './chart.js';
+export { renderRunDetail } from './run-view.js';
+export { createProgressSink, InkProgressSink, type ProgressSinkOptions } from './progress.js';
+export { PlainProgressPrinter, type PlainPrinterOptions } from './plain.js';
+export { SweepView } from './SweepView.js';
+export { initialProgressState, reduceProgress, progressBar, type ProgressState, type FinishedLevel } from './progress-state.js';

@@ -1,0 +1,79 @@
+import type { ProgressEvent, ProgressSink, TierStatus } from './types.js';
+import { bracketText, fmtRate, passText } from './progress-state.js';
+
+export interface PlainPrinterOptions {
+  /** Where lines go; stderr by default so stdout stays clean for results. */
+  stream?: { write(s: string): unknown };
+  /** `--json` mode: only run start/end, level verdicts and warnings; no ticks. */
+  minimal?: boolean;
+  /** Milliseconds between tick lines (default 5000). */
+  tickIntervalMs?: number;
+  /** Wall clock for throttling (tests pass a fake). */
+  nowMs?: () => number;
+}
+
+const tiersText = (tiers: TierStatus[]) =>
+  tiers.map((t) => `${fmtRate(t.sloTokPerS)} tok/s pass ${passText(t)} bracket ${bracketText(t)}`).join(' | ');
+
+/** Non-TTY progress: one line per level start/end and at most one tick line every ~5 s. */
+export class PlainProgressPrinter implements ProgressSink {
+  private readonly stream: { write(s: string): unknown };
+  private readonly minimal: boolean;
+  private readonly interval: number;
+  private readonly now: () => number;
+  private lastTick = Number.NEGATIVE_INFINITY;
+  private closed = false;
+
+  constructor(opts: PlainPrinterOptions = {}) {
+    this.stream = opts.stream ?? process.stderr;
+    this.minimal = opts.minimal ?? false;
+    this.interval = opts.tickIntervalMs ?? 5000;
+    this.now = opts.nowMs ?? Date.now;
+  }
+
+  private line(s: string): void {
+    if (!this.closed) this.stream.write(s + '\n');
+  }
+
+  emit(e: ProgressEvent): void {
+    switch (e.type) {
+      case 'run-start':
+        this.line(`agentdyno: ${e.title} -> ${e.target}${e.simulated ? ' [SIMULATED]' : ''} (run ${e.runId})`);
+        break;
+      case 'level-start':
+        // The first tick comes one interval into the level.
+        this.lastTick = this.now();
+        if (!this.minimal) this.line(`level ${e.index + 1}: ${e.concurrency} agents, ${e.phase}`);
+        break;
+      case 'level-tick': {
+        if (this.minimal) break;
+        const t = this.now();
+        if (t - this.lastTick < this.interval) break;
+        this.lastTick = t;
+        const win = e.windowS > 0 ? ` ${Math.floor(e.elapsedS)}/${Math.round(e.windowS)} s` : ` ${Math.floor(e.elapsedS)} s`;
+        const power = e.powerW === null ? '' : `, ${fmtRate(e.powerW)} W`;
+        const tiers = e.tiers.length > 0 ? ` | ${tiersText(e.tiers)}` : '';
+        this.line(
+          `  ${e.concurrency} agents ${e.phase}${win}: ${e.activeAgents} active, ${e.requestsDone} requests, ${e.errors} errors, ${fmtRate(e.outputTokPerS)} tok/s${power}${tiers}`,
+        );
+        break;
+      }
+      case 'level-end':
+        this.line(
+          `level done: ${e.concurrency} agents ${e.valid ? 'valid' : `INVALID (${e.reasons.join('; ')})`}${e.tiers.length ? ` | ${tiersText(e.tiers)}` : ''}`,
+        );
+        break;
+      case 'message':
+        if (e.level === 'warn') this.line(`warning: ${e.text}`);
+        else if (!this.minimal) this.line(e.text);
+        break;
+      case 'run-end':
+        this.line(`run ${e.runId} ${e.status}`);
+        break;
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+}

@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'rolldown';
+import { openStore } from '../../src/store/index.js';
+import { tempDb } from './helpers.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..', '..');
+// Bundled next to node_modules so the child resolves better-sqlite3; node_modules/.cache is git-ignored.
+const outDir = path.join(root, 'node_modules', '.cache', 'agentdyno-store-test');
+const childFile = path.join(outDir, `child-${process.pid}.mjs`);
+const t = tempDb();
+
+beforeAll(async () => {
+  fs.mkdirSync(outDir, { recursive: true });
+  await build({
+    input: path.join(here, 'child-entry.ts'),
+    platform: 'node',
+    external: [/^node:/, 'better-sqlite3'],
+    output: { file: childFile, format: 'esm', codeSplitting: false },
+    logLevel: 'silent',
+  });
+});
+afterAll(() => {
+  fs.rmSync(childFile, { force: true });
+  t.cleanup();
+});
+
+/** Starts the child, waits for "ready", sends `signal`, resolves with its exit code/signal. */
+function runChild(runId: string, signal: NodeJS.Signals, mode = ''): Promise<{ code: number | null; signal: string | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [childFile, t.file, runId, mode], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`child did not finish: ${stderr}`));
+    }, 20_000);
+    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout.on('data', (d) => {
+      if (String(d).includes('ready')) child.kill(signal);
+    });
+    child.on('error', reject);
+    child.on('exit', (code, sig) => {
+      clearTimeout(timer);
+      resolve({ code, signal: sig, stderr });
+    });
+  });
+}
+
+describe('interrupted runs', () => {
+  it('SIGINT marks the run interrupted, exits 130, and the committed batch is readable', async () => {
+    const res = await runChild('int-1', 'SIGINT');
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(130);
+    const s = openStore(t.file);
+    const run = s.getRun('int-1')!;
+    expect(run.status).toBe('interrupted');
+    expect(run.endedAt).not.toBeNull();
+    const rows = s.getRequests('int-1');
+    expect(rows).toHaveLength(50);
+    expect(rows[49].tSchedNs).toBe(10n ** 15n + 49n);
+    s.close();
+  });
+
+  it('SIGTERM exits 143 and marks the run interrupted', async () => {
+    const res = await runChild('term-1', 'SIGTERM');
+    expect(res.code).toBe(143);
+    const s = openStore(t.file);
+    expect(s.getRun('term-1')!.status).toBe('interrupted');
+    s.close();
+  });
+
+  it('a run left running by a killed process is recovered as interrupted on the next open', async () => {
+    const res = await runChild('kill-1', 'SIGKILL', 'no-handler');
+    expect(res.signal).toBe('SIGKILL');
+    const s = openStore(t.file);
+    const run = s.getRun('kill-1')!;
+    expect(run.status).toBe('interrupted');
+    expect(run.endedAt).toBeNull(); // the real end time is unknown
+    expect(s.countRequests('kill-1')).toBe(50);
+    // a run of a live process (this one) is left alone
+    s.createRun({ id: 'live', kind: 'sweep', config: {} });
+    expect(s.recoverStaleRuns()).toEqual([]);
+    expect(s.getRun('live')!.status).toBe('running');
+    s.close();
+  });
+});
