@@ -49,6 +49,7 @@ console.log(
   `clock check: process.hrtime.bigint() in server child ${sharedClock ? 'falls between' : 'does NOT fall between'} the parent's readings around its start ` +
     `-> ${sharedClock ? 'shared CLOCK_MONOTONIC basis, cross-process subtraction is valid' : 'clocks differ: lag figures are meaningless'}`,
 );
+const load0 = os.loadavg();
 console.log(`server: one token per SSE event every ${INTERVAL_MS} ms per stream, ${maxTokens} tokens/request, back-to-back requests; warm-up ${warmupMs} ms, window ${measureMs} ms\n`);
 
 const rows = [];
@@ -63,9 +64,10 @@ for (const n of levels) {
   }
 }
 server.send('stop');
+const load1 = os.loadavg();
 
 const f = (v, d = 2) => (v == null || Number.isNaN(v) ? '-' : v.toFixed(d));
-const header = ['streams', 'client', 'events/s', 'CPU util', 'events/s/core', 'us/event', 'vs raw', '|err| p50', '|err| p99', 'lag p50', 'lag p99', 'loop p99', 'reqs', 'errors'];
+const header = ['streams', 'client', 'events/s', 'offered', 'srv CPU', 'CPU util', 'events/s/core', 'us/event', 'vs raw', '|err| p50', '|err| p99', 'lag p50', 'lag p99', 'loop p99', 'reqs', 'errors'];
 const table = [header];
 for (const r of rows) {
   const raw = rows.find((x) => x.mode === 'raw' && x.streams === r.streams);
@@ -73,6 +75,8 @@ for (const r of rows) {
     String(r.streams),
     r.mode,
     f(r.eventsPerS, 0),
+    f((r.streams * 1000) / INTERVAL_MS, 0),
+    `${f((r.serverCpuS / r.wallS) * 100, 0)}%`,
     `${f(r.cpuUtil * 100, 0)}%`,
     f(r.eventsPerCoreS, 0),
     f(r.cpuPerEventUs, 1),
@@ -88,7 +92,8 @@ for (const r of rows) {
 }
 const widths = header.map((_, i) => Math.max(...table.map((row) => row[i].length)));
 for (const row of table) console.log(row.map((c, i) => c.padStart(widths[i])).join('  '));
-console.log('\n(times in ms; |err| = |measured gap - true gap| per token; lag = client arrival - server send; "vs raw" = CPU per event relative to the raw node:http reader; loop p99 = event-loop delay)');
+console.log(`\nload average (1 min) before ${load0[0].toFixed(2)}, after ${load1[0].toFixed(2)} on ${os.cpus().length} CPUs: other processes on this machine share the cores.`);
+console.log('(times in ms; |err| = |measured gap - true gap| per token; lag = client arrival - server send; "vs raw" = CPU per event relative to the raw node:http reader; loop p99 = event-loop delay; offered = streams x 1000/interval; srv CPU: server process, % of one core, whole run)');
 
 console.log('\ntargets (agentdyno client):');
 for (const r of rows.filter((x) => x.mode === 'agentdyno')) {

@@ -31,6 +31,8 @@ export class EndpointClient {
   // util.inspect / JSON.stringify of the client never show them.
   readonly #headers: Record<string, string>;
   private readonly ctx: StreamContext;
+  private readonly idPrefix = newRequestId();
+  private seq = 0;
 
   constructor(config: EndpointConfig, opts: EndpointClientOptions = {}) {
     this.config = { ...config, headers: config.headers ? { ...config.headers } : undefined };
@@ -95,7 +97,8 @@ export class EndpointClient {
 
   /** Send one streaming request. Resolves (never rejects) for every endpoint fault. */
   send(req: CompletionRequest): Promise<RequestResult> {
-    const requestId = req.requestId ?? newRequestId();
+    // Generated ids: random per client, then a counter (no crypto call per request).
+    const requestId = req.requestId ?? `${this.idPrefix}-${(this.seq++).toString(36)}`;
     const payload = JSON.stringify(this.buildBody(req));
     return new Promise<RequestResult>((resolve) => {
       const tSendNs = process.hrtime.bigint();

@@ -10,6 +10,8 @@
  */
 import { createParser, type EventSourceParser, type ParseError } from 'eventsource-parser';
 
+const STREAM = { stream: true } as const;
+
 export class SseDecoder {
   private readonly text = new TextDecoder('utf-8');
   private readonly parser: EventSourceParser;
@@ -28,7 +30,7 @@ export class SseDecoder {
   }
 
   push(chunk: Uint8Array): void {
-    this.parser.feed(this.text.decode(chunk, { stream: true }));
+    this.parser.feed(this.text.decode(chunk, STREAM));
   }
 
   /** End of body: flush a final event the server did not terminate with a blank line. */

@@ -48,7 +48,8 @@ export async function validateTask(dir: string, sandbox: SandboxMode, seed = 1):
         if (r.exitCode !== 0) return { status: `solution script failed (exit ${r.exitCode}): ${r.stderr.slice(-300)}`, m: null };
       }
       prepareWorkspaceOwner(ws.dir, sandbox);
-      const e = await evaluate(task, ws, { sandbox, harness, seed });
+      // At least 5 repeats: a shared machine is noisy and the verdict should not hinge on one run.
+      const e = await evaluate(task, ws, { sandbox, harness, seed, repeats: Math.max(5, task.repeats) });
       return { status: e.status, m: e.measurement, steps: e.steps };
     } finally {
       ws.remove();

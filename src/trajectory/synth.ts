@@ -58,7 +58,7 @@ export const SYNTH_PARAMS = {
   outputMaxTokens: 8192,
   taskPromptMedianTokens: 700,
   taskPromptSigma: 0.6,
-  mainTurnsMedian: 27,
+  mainTurnsMedian: 22,
   mainTurnsSigma: 0.45,
   mainTurnsMin: 10,
   mainTurnsMax: 80,

@@ -3,29 +3,18 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'rolldown';
 import { openStore } from '../../src/store/index.js';
 import { tempDb } from './helpers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
-// Bundled next to node_modules so the child resolves better-sqlite3; node_modules/.cache is git-ignored.
-const outDir = path.join(root, 'node_modules', '.cache', 'agentdyno-store-test');
-const childFile = path.join(outDir, `child-${process.pid}.mjs`);
+const childFile = path.join(here, 'child-entry.mjs');
 const t = tempDb();
 
-beforeAll(async () => {
-  fs.mkdirSync(outDir, { recursive: true });
-  await build({
-    input: path.join(here, 'child-entry.ts'),
-    platform: 'node',
-    external: [/^node:/, 'better-sqlite3'],
-    output: { file: childFile, format: 'esm', codeSplitting: false },
-    logLevel: 'silent',
-  });
+beforeAll(() => {
+  if (!fs.existsSync(path.join(root, 'dist', 'store', 'index.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does it first)');
 });
 afterAll(() => {
-  fs.rmSync(childFile, { force: true });
   t.cleanup();
 });
 

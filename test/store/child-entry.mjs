@@ -1,6 +1,6 @@
-// Child process for interrupt.test.ts (bundled by the test, run with plain node): opens the store,
+// Child process for interrupt.test.ts (plain node over the built dist/; `npm test` builds first): opens the store,
 // starts a run, commits one batch, installs the interrupt handler, says "ready", then idles.
-import { openStore, markInterruptedOnExit } from '../../src/store/index.js';
+import { openStore, markInterruptedOnExit } from '../../dist/store/index.js';
 
 const [dbPath, runId, mode] = process.argv.slice(2);
 const store = openStore(dbPath);
