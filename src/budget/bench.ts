@@ -51,6 +51,8 @@ export interface PolicySummary {
   unusedShare: number;
   refusals: number;
   estimatorFaults: number;
+  /** Calls whose output exceeded the max_tokens sent: the server ignored it (detected per call). */
+  serverIgnoredMaxTokensCalls: number;
   conservationFailures: number;
   byFault: Partial<Record<FaultName, { trials: number; violations: number }>>;
 }
@@ -137,7 +139,7 @@ function allTurnCounts(w: Workload): number[] {
 export function summarize(policy: PolicyName, rs: readonly TrialRecord[]): PolicySummary {
   const byCategory: PolicySummary['byCategory'] = {};
   const byFault: PolicySummary['byFault'] = {};
-  let reserved = 0, used = 0, planned = 0, run = 0, trunc = 0, unused = 0, refusals = 0, estFaults = 0, consFail = 0, peak = 0;
+  let ignored = 0, reserved = 0, used = 0, planned = 0, run = 0, trunc = 0, unused = 0, refusals = 0, estFaults = 0, consFail = 0, peak = 0;
   for (const r of rs) {
     const o = r.outcome;
     if (r.violation) byCategory[r.violation] = (byCategory[r.violation] ?? 0) + 1;
@@ -152,6 +154,7 @@ export function summarize(policy: PolicyName, rs: readonly TrialRecord[]): Polic
     refusals += o.refusals;
     unused += Math.max(0, o.budgetTokens - o.trueSpentTokens) / o.budgetTokens;
     estFaults += o.calls.filter((c) => c.faults.some((x) => x !== 'uncounted_usage' && x !== 'missing_usage')).length;
+    ignored += o.calls.filter((c) => c.faults.includes('output_over_max_tokens')).length;
     if (o.conserved === false) consFail++;
     peak = Math.max(peak, o.peakReservedTokens);
   }
@@ -164,7 +167,7 @@ export function summarize(policy: PolicyName, rs: readonly TrialRecord[]): Polic
     maxOvershootPct: round(over.length ? Math.max(...over) : 0), p95OvershootPct: round(over.length ? percentile(over, 95) : 0),
     overProvisioning: policy === 'naive' || used === 0 ? null : round(reserved / used, 3), peakReservedTokensMax: peak,
     completion: round(planned ? run / planned : 0, 4), truncatedShare: round(run ? trunc / run : 0, 4), unusedShare: round(rs.length ? unused / rs.length : 0, 4),
-    refusals, estimatorFaults: estFaults, conservationFailures: consFail, byFault,
+    refusals, estimatorFaults: estFaults, serverIgnoredMaxTokensCalls: ignored, conservationFailures: consFail, byFault,
   };
 }
 

@@ -4,6 +4,7 @@
  * taken from the simulator's documented tokenizer (words + chat template), independent of the
  * policy's estimate; against a real target it can only use the server's usage (labelled).
  */
+import os from 'node:os';
 import { EndpointClient, withRetry, type CompletionRequest, type RequestResult } from '../endpoint/index.js';
 import {
   loadProfile, simCountChatTokens, simCountTokens, startSimServerInWorker, type SimProfile, type SimServer, type SimServerOptions,
@@ -17,7 +18,9 @@ export function benchProfile(): SimProfile {
   return {
     ...p, name: 'small-budget-bench',
     source: `${p.source} Budget bench variant: near-zero step cost and EOS at the first token, so outputs are set by min_tokens (the turn's wanted length) and max_tokens.`,
-    stepTimeMs: { a: 0.2, b: 0.005, c: 0, d: 0.0002 },
+    stepTimeMs: { a: 0.2, b: 0.001, c: 0, d: 0.00005 },
+    // Room for every agent of every concurrent trial in one batch: the bench measures budgets, not queueing.
+    scheduler: { maxNumSeqs: 4096, maxNumBatchedTokens: 1 << 20 },
     generation: { eosMeanTokens: 1 },
   };
 }
@@ -48,24 +51,31 @@ function toReply(r: RequestResult, messages: CompletionRequest['messages'], simu
   return { ok: r.ok, errorClass: r.errorClass, usage, trueTokens: { prompt, completion }, outputText: text };
 }
 
-export async function startBenchTargets(opts: { target?: string; model?: string; seed: number; faults: readonly FaultName[]; cancelProb?: number }): Promise<BenchTargets> {
+export async function startBenchTargets(opts: { target?: string; model?: string; seed: number; faults: readonly FaultName[]; cancelProb?: number; shards?: number }): Promise<BenchTargets> {
   const servers: SimServer[] = [];
   const clients = new Map<string, EndpointClient>();
   const urls: BenchTargets['urls'] = {};
   const unsupported: FaultName[] = [];
   const simulated = !opts.target;
-  let base: string;
-  if (opts.target) base = opts.target;
+  // The simulator's event loop is the bottleneck of a bench: fault-free calls are spread over
+  // several simulator workers (one per spare core, up to 4).
+  const bases: string[] = [];
+  if (opts.target) bases.push(opts.target);
   else {
-    const s = await startSimServerInWorker({ profile: benchProfile(), port: 0, seed: opts.seed, tokensPerChunk: 4 });
-    servers.push(s);
-    base = s.url;
+    const shards = opts.shards ?? Math.max(1, Math.min(4, os.availableParallelism() - 1));
+    for (let i = 0; i < shards; i++) {
+      const s = await startSimServerInWorker({ profile: benchProfile(), port: 0, seed: opts.seed + 1000 * i, tokensPerChunk: 8 });
+      servers.push(s);
+      bases.push(s.url);
+    }
   }
+  const base = bases[0];
+  let rr = 0;
   for (const f of opts.faults) {
     const sf = SERVER_FAULTS[f];
     if (!sf) { urls[f] = base; continue; }
     if (opts.target) { unsupported.push(f); continue; }
-    const s = await startSimServerInWorker({ profile: benchProfile(), port: 0, seed: opts.seed + servers.length, tokensPerChunk: 4, ...sf });
+    const s = await startSimServerInWorker({ profile: benchProfile(), port: 0, seed: opts.seed + servers.length, tokensPerChunk: 8, ...sf });
     servers.push(s);
     urls[f] = s.url;
   }
@@ -82,14 +92,14 @@ export async function startBenchTargets(opts: { target?: string; model?: string;
   return {
     urls, unsupported, simulated,
     modelFor(fault) {
-      const url = urls[fault] ?? base;
+      const url = SERVER_FAULTS[fault] ? (urls[fault] ?? base) : bases[rr++ % bases.length];
       const client = clientFor(url);
       const send = withRetry((req) => client.send(req), { max: 3, baseDelayMs: 2, maxDelayMs: 20 });
       return async (call) => {
         const req: CompletionRequest = {
           api: 'chat', messages: call.messages, maxTokens: call.maxTokens, keepOutputText: true,
           // min_tokens sets the turn's natural length; max_tokens still caps it on an honest server.
-          extraBody: { min_tokens: Math.min(call.wantOutputTokens, call.maxTokens) },
+          extraBody: { min_tokens: simulated ? call.wantOutputTokens : Math.min(call.wantOutputTokens, call.maxTokens) },
         };
         let timer: NodeJS.Timeout | null = null;
         if (fault === 'cancelled_stream' && rand() < (opts.cancelProb ?? 0.3)) {

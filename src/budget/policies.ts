@@ -117,7 +117,7 @@ async function callTurn(ctx: Ctx, node: AgentNode, i: number, t: TurnSpec, msgs:
     if (ctx.naiveSpent >= opts.budgetTokens) { out.refusals++; return null; }
   } else {
     if (opts.policy === 'adaptive' && ctx.observedOutputs.length >= 4) {
-      maxTokens = Math.min(t.maxTokens, Math.max(8, Math.ceil(p95(ctx.observedOutputs) * 1.2)));
+      maxTokens = Math.min(t.maxTokens, Math.max(4, Math.ceil(p95(ctx.observedOutputs) * 1.2)));
     }
     const h = slot!.h!;
     try {
@@ -211,7 +211,7 @@ async function runAgent(ctx: Ctx, node: AgentNode, slot: Slot | null, staticShar
     const avail = h.available().tokens;
     const n = node.children.length;
     // Hold back what the parent's own remaining turns should need; the children share the rest.
-    const perTurn = (prev ? prev.p + prev.c : node.systemTokens) + 2 * (node.turns[0]?.maxTokens ?? 48) + 60;
+    const perTurn = (prev ? prev.p + prev.c : node.systemTokens) + 2 * (node.turns[0]?.maxTokens ?? 16) + 40;
     const hold = turnsLeft * perTurn;
     let share = avail > hold ? Math.floor((avail - hold) / n) : Math.floor(avail / (n + 1));
     if (policy === 'adaptive' && ctx.observedAgentTokens.length >= 2) share = Math.min(share, Math.ceil(p95(ctx.observedAgentTokens) * 1.2));

@@ -61,7 +61,9 @@ function workload(id: string, source: Workload['source'], root: AgentNode): Work
 }
 
 function turn(rng: Rng, maxTokens: number): TurnSpec {
-  return { newInputTokens: rng.int(8, 40), wantOutputTokens: rng.int(4, 40), maxTokens };
+  // Some turns want more than max_tokens (truncated on an honest server): realistic, and what a
+  // server that ignores max_tokens turns into an overrun.
+  return { newInputTokens: rng.int(8, 40), wantOutputTokens: rng.int(2, 22), maxTokens };
 }
 
 /**
@@ -69,7 +71,7 @@ function turn(rng: Rng, maxTokens: number): TurnSpec {
  * summarizes; children take 1-3 turns and, above depth 1, fan out again (narrower, 2-4).
  */
 export function generateWorkload(rng: Rng, opts: { maxWidth?: number; maxDepth?: number; maxTokens?: number } = {}): Workload {
-  const maxTokens = opts.maxTokens ?? 48;
+  const maxTokens = opts.maxTokens ?? 16;
   const width = rng.int(2, opts.maxWidth ?? 32);
   const depth = rng.int(1, opts.maxDepth ?? 3);
   let next = 0;
@@ -88,7 +90,7 @@ export function generateWorkload(rng: Rng, opts: { maxWidth?: number; maxDepth?:
  */
 export function workloadsFromTrajectories(trajs: readonly Trajectory[], opts: { scale?: number; maxTokens?: number } = {}): Workload[] {
   const scale = opts.scale ?? 200;
-  const maxTokens = opts.maxTokens ?? 48;
+  const maxTokens = opts.maxTokens ?? 16;
   const out: Workload[] = [];
   for (const t of trajs) {
     const byId = new Map(t.agents.map((a) => [a.id, a]));
@@ -104,7 +106,7 @@ export function workloadsFromTrajectories(trajs: readonly Trajectory[], opts: { 
       for (const s of a.steps) {
         if (s.type === 'llm') {
           const fresh = s.new_input_tokens ?? (turns.length === 0 ? s.input_tokens : Math.max(0, s.input_tokens / 4));
-          turns.push({ newInputTokens: Math.max(4, Math.min(80, Math.round(fresh / scale))), wantOutputTokens: Math.max(2, Math.min(40, Math.round(s.output_tokens / 10))), maxTokens });
+          turns.push({ newInputTokens: Math.max(4, Math.min(80, Math.round(fresh / scale))), wantOutputTokens: Math.max(2, Math.min(22, Math.round(s.output_tokens / 20))), maxTokens });
         } else if (s.type === 'spawn' && spawnAfter < 0) {
           spawnAfter = turns.length;
           for (const c of s.agents) { const n = build(c); if (n) children.push(n); }
@@ -129,6 +131,6 @@ export function withToolLoop(w: Workload, rng: Rng, extraTurns = 40): Workload {
   const walk = (n: AgentNode) => { if (n.id !== 'root') agents.push(n); n.children.forEach(walk); };
   walk(clone.root);
   const victim = agents.length ? rng.pick(agents) : clone.root;
-  for (let i = 0; i < extraTurns; i++) victim.turns.push({ newInputTokens: 12, wantOutputTokens: 12, maxTokens: victim.turns[0]?.maxTokens ?? 48 });
+  for (let i = 0; i < extraTurns; i++) victim.turns.push({ newInputTokens: 12, wantOutputTokens: 12, maxTokens: victim.turns[0]?.maxTokens ?? 16 });
   return { ...clone, id: `${clone.id}+loop`, demandTokens: demandTokens(clone.root) };
 }

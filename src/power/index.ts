@@ -4,7 +4,8 @@
  * The nvidia-smi, ipmi and redfish sources are unvalidated on hardware (fixtures and fakes only).
  */
 export type * from './types.js';
-export { openPowerChannel } from './open.js';
+export { openPowerChannel, measureIdle } from './open.js';
+export { recordPower, parseDurationMs, type RecordResult } from './record.js';
 export { parsePowerSpec, SOURCE_KINDS, type PowerSpec, type SourceKind } from './spec.js';
 export { probeAll, type ProbeEntry, type ProbeOptions } from './probe.js';
 export {

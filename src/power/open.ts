@@ -105,3 +105,13 @@ export async function openPowerChannel(specOrString: string | PowerSpec, ctx: Po
     });
   }
 }
+
+/**
+ * Idle power for reporting beside (never subtracted from) the headline: integrates a started
+ * channel over the next `durationMs` with no load applied by the caller.
+ */
+export async function measureIdle(ch: PowerChannel, durationMs: number): Promise<import('./types.js').WindowPower> {
+  const start = process.hrtime.bigint();
+  await new Promise((r) => setTimeout(r, durationMs));
+  return ch.window(start, process.hrtime.bigint());
+}

@@ -80,17 +80,19 @@ function arrayElementLines(text: string): number[] {
   return lines;
 }
 
-function check(obj: unknown, file: string, line: number, pathPrefix: string, into: ParsedFile): void {
+function check(obj: unknown, file: string, line: number, into: ParsedFile): void {
   const problems = validateTrajectory(obj);
   if (problems.length === 0) {
     into.trajectories.push({ trajectory: obj as Trajectory, file, line });
     return;
   }
-  for (const p of problems) into.problems.push({ file, line, path: pathPrefix + p.path.slice(1), message: p.message });
+  for (const p of problems) into.problems.push({ file, line, path: p.path, message: p.message });
 }
 
 /** Parse and validate one file's text; `.json` is one object or an array of them, anything else JSON Lines. */
-export function parseTrajectoryText(text: string, file: string): ParsedFile {
+export function parseTrajectoryText(rawText: string, file: string): ParsedFile {
+  // Editors on Windows may prepend a byte-order mark, which JSON.parse rejects.
+  const text = rawText.charCodeAt(0) === 0xfeff ? rawText.slice(1) : rawText;
   const out: ParsedFile = { trajectories: [], problems: [] };
   if (extname(file) === '.json') {
     let doc: unknown;
@@ -103,9 +105,9 @@ export function parseTrajectoryText(text: string, file: string): ParsedFile {
     if (Array.isArray(doc)) {
       // Each element is located at the line it starts on and checked as its own trajectory.
       const lines = arrayElementLines(text);
-      doc.forEach((el, i) => check(el, file, lines[i] ?? 1, '$', out));
+      doc.forEach((el, i) => check(el, file, lines[i] ?? 1, out));
     } else {
-      check(doc, file, 1, '$', out);
+      check(doc, file, 1, out);
     }
     return out;
   }
@@ -120,7 +122,7 @@ export function parseTrajectoryText(text: string, file: string): ParsedFile {
       out.problems.push({ file, line: i + 1, path: '$', message: `invalid JSON: ${(e as Error).message}` });
       continue;
     }
-    check(obj, file, i + 1, '$', out);
+    check(obj, file, i + 1, out);
   }
   return out;
 }
@@ -169,8 +171,9 @@ export function problemsError(problems: FileProblem[], fileCount: number): Agent
   const badFiles = new Set(problems.map((p) => p.file)).size;
   const listed = problems.slice(0, MAX_LISTED).map(formatFileProblem);
   const more = problems.length > MAX_LISTED ? `\n… and ${problems.length - MAX_LISTED} more problems` : '';
+  // The hint goes in the message on its own line: the list already spans many lines.
   return new AgentdynoError(
-    `${problems.length} problem${problems.length === 1 ? '' : 's'} in ${badFiles} of ${fileCount} trajectory file${fileCount === 1 ? '' : 's'}; nothing was loaded:\n${listed.join('\n')}${more}\n`,
-    { hint: 'Fix the listed fields (the format is agentdyno.trajectory.v1, schema in schemas/trajectory.v1.json) and run `agentdyno trajectories validate` again.' },
+    `${problems.length} problem${problems.length === 1 ? '' : 's'} in ${badFiles} of ${fileCount} trajectory file${fileCount === 1 ? '' : 's'}; nothing was loaded:\n${listed.join('\n')}${more}\n` +
+      'Fix the listed fields (the format is agentdyno.trajectory.v1, schema in schemas/trajectory.v1.json) and run `agentdyno trajectories validate` again.',
   );
 }

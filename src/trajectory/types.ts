@@ -22,7 +22,10 @@ export interface LlmStep {
   type: 'llm';
   /** Whole prompt size of this call, in tokens. */
   input_tokens: number;
-  /** Tokens appended since the agent's previous call (tool results, user text). */
+  /**
+   * Tokens appended since the agent's previous call (tool results, user text); for the agent's first
+   * call, the tokens after its system prompt.
+   */
   new_input_tokens?: number;
   output_tokens: number;
   /** Prefix-cache hit the recording saw (or the trace implies). */

@@ -93,7 +93,7 @@ describe('sim HTTP server', () => {
 
   it('exposes vLLM-style and DCGM-style metrics labelled as simulated', async () => {
     const m = await getText(srv.url + '/metrics');
-    for (const name of ['vllm:num_requests_running', 'vllm:num_requests_waiting', 'vllm:kv_cache_usage_perc', 'vllm:gpu_cache_usage_perc', 'vllm:prefix_cache_hits_total', 'vllm:prefix_cache_queries_total', 'vllm:generation_tokens_total', 'vllm:prompt_tokens_total'])
+    for (const name of ['vllm:num_requests_running', 'vllm:num_requests_waiting', 'vllm:kv_cache_usage_perc', 'vllm:gpu_cache_usage_perc', 'vllm:prefix_cache_hits_total', 'vllm:prefix_cache_queries_total', 'vllm:generation_tokens_total', 'vllm:prompt_tokens_total', 'agentdyno_sim_driver_lag_seconds_total'])
       expect(() => metricValue(m, name)).not.toThrow();
     expect(metricValue(m, 'vllm:generation_tokens_total')).toBeGreaterThan(0);
     expect(m).toMatch(/# HELP DCGM_FI_DEV_POWER_USAGE .*SIMULATED/);
@@ -120,6 +120,18 @@ describe('sim HTTP server', () => {
     expect(srv.engine.stats().running).toBe(0);
     expect(srv.engine.stats().kvUsedBlocks).toBe(0);
     expect(srv.engine.stats().requestsAbortedTotal).toBeGreaterThan(0);
+  });
+
+  it('accepts any model name unless strictModel is set', async () => {
+    const strict = await startSimServer({ profile: fastProfile(), port: 0, strictModel: true });
+    try {
+      const bad = await rawPost(strict.url, '/v1/completions', { model: 'gpt-x', prompt: 'a', max_tokens: 1 });
+      expect(bad.status).toBe(404);
+      expect(JSON.parse(bad.body).error.message).toMatch(/gpt-x/);
+      expect((await rawPost(strict.url, '/v1/completions', { model: 'sim-test', prompt: 'a', max_tokens: 1 })).status).toBe(200);
+    } finally {
+      await strict.close();
+    }
   });
 
   it('refuses a port in use with an AgentdynoError naming the port', async () => {

@@ -44,6 +44,13 @@ describe('loadTrajectories', () => {
     expect(() => loadTrajectories([join(dir, 'empty')])).toThrow('directory holds no *.jsonl or *.json files');
   });
 
+  it('accepts a byte-order mark and CRLF line ends', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'traj-'));
+    const t = '{"format":"agentdyno.trajectory.v1","id":"ID","source":{"kind":"x"},"agents":[{"id":"m","parent":null,"system_prompt_tokens":0,"steps":[{"type":"llm","input_tokens":1,"output_tokens":1}]}]}';
+    writeFileSync(join(dir, 'w.jsonl'), '\uFEFF' + t.replace('ID', 'w1') + '\r\n\r\n' + t.replace('ID', 'w2') + '\r\n');
+    expect(loadTrajectories([dir]).map((x) => [x.trajectory.id, x.line])).toEqual([['w1', 1], ['w2', 3]]);
+  });
+
   it('loads the bundled set of 32 trajectories', () => {
     expect(loadTrajectories(['trajectories'])).toHaveLength(32);
   });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { llmTurnCount, loadTrajectories, rootAgent, synthesize, synthesizeJsonl, trajectoryStats, validateTrajectory } from '../../src/trajectory/index.js';
 
-// The bundled file is `agentdyno trajectories synth --seed 3 --count 32 --out trajectories/synthetic-v1.jsonl`.
+// The bundled file is `agentdyno trajectories synth --seed 1 --count 32 --out trajectories/synthetic-v1.jsonl`.
 const BUNDLED = 'trajectories/synthetic-v1.jsonl';
 
 describe('synthesize', () => {
@@ -30,8 +30,8 @@ describe('bundled set trajectories/synthetic-v1.jsonl', () => {
   const ts = loadTrajectories([BUNDLED]).map((l) => l.trajectory);
 
   it('is exactly what the documented command generates', () => {
-    expect(text).toBe(synthesizeJsonl({ seed: 3, count: 32 }));
-    expect(readFileSync('trajectories/README.md', 'utf8')).toContain('agentdyno trajectories synth --seed 3 --count 32 --out trajectories/synthetic-v1.jsonl');
+    expect(text).toBe(synthesizeJsonl({ seed: 1, count: 32 }));
+    expect(readFileSync('trajectories/README.md', 'utf8')).toContain('agentdyno trajectories synth --seed 1 --count 32 --out trajectories/synthetic-v1.jsonl');
   });
 
   it('meets the shape constraints', () => {

@@ -34,6 +34,7 @@ export default class SimServe extends AgentdynoCommand {
     'ignore-max-tokens': Flags.string({ description: 'Generate past max_tokens: a factor > 1 (e.g. 1.5).' }),
     'reasoning-tokens': Flags.integer({ description: 'Reasoning tokens (delta.reasoning_content) before content.', default: 0 }),
     'tool-calls': Flags.boolean({ description: 'Answer with a streamed tool call whenever a request offers tools.' }),
+    'strict-model': Flags.boolean({ description: 'Answer 404 when a request names a model other than the profile\'s served model name.' }),
   };
 
   async run(): Promise<{ url: string; port: number; profile: string; illustrative: true; source: string }> {
@@ -72,6 +73,7 @@ export default class SimServe extends AgentdynoCommand {
       ignoreMaxTokens,
       reasoningTokens: flags['reasoning-tokens'],
       toolCalls: flags['tool-calls'],
+      strictModel: flags['strict-model'],
     };
     const srv = await startSimServer(opts);
     const result = { url: srv.url, port: srv.port, profile: srv.profile.name, illustrative: true as const, source: srv.profile.source };

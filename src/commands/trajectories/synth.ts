@@ -7,7 +7,7 @@ export default class TrajectoriesSynth extends AgentdynoCommand {
   static override description =
     'Generate seeded synthetic coding-agent trajectories (AgentPerf-shaped; distributions in trajectories/README.md). Same seed and count give identical bytes. Output is labelled source.kind "synthetic" with estimated tokens and timings.';
   static override examples = [
-    '<%= config.bin %> trajectories synth --seed 3 --count 32 --out trajectories/synthetic-v1.jsonl',
+    '<%= config.bin %> trajectories synth --seed 1 --count 32 --out trajectories/synthetic-v1.jsonl',
     '<%= config.bin %> trajectories synth --seed 7 --count 5 > five.jsonl',
   ];
   static override flags = {

@@ -31,9 +31,10 @@ export default class TrajectoriesValidate extends AgentdynoCommand {
     const listed = r.problems.slice(0, max).map(formatFileProblem).join('\n');
     const more = r.problems.length > max ? `\n… and ${r.problems.length - max} more` : '';
     const badFiles = new Set(r.problems.map((p) => p.file)).size;
-    throw new AgentdynoError(`${r.problems.length} problem${r.problems.length === 1 ? '' : 's'} in ${badFiles} of ${r.files.length} file${r.files.length === 1 ? '' : 's'}:\n${listed}${more}\n`, {
-      hint: 'A file with any problem is rejected as a whole by replay; fix the fields named above (schema: schemas/trajectory.v1.json).',
-      exitCode: 1,
-    });
+    throw new AgentdynoError(
+      `${r.problems.length} problem${r.problems.length === 1 ? '' : 's'} in ${badFiles} of ${r.files.length} file${r.files.length === 1 ? '' : 's'}:\n${listed}${more}\n` +
+        'A file with any problem is rejected as a whole by replay; fix the fields named above (schema: schemas/trajectory.v1.json).',
+      { exitCode: 1 },
+    );
   }
 }

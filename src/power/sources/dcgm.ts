@@ -8,7 +8,6 @@
 import { SampledChannel } from '../channel.js';
 import type { Clock } from '../../core/index.js';
 import { dcgmFromPage, parsePrometheusText, DCGM_ENERGY, DCGM_POWER } from '../parsers/prometheus.js';
-import type { Sample } from '../integrate.js';
 import type { PowerSourceInfo } from '../types.js';
 import { httpGetText } from './http.js';
 
@@ -53,7 +52,6 @@ export async function openDcgmChannel(opts: DcgmOptions): Promise<SampledChannel
   if (!useCounter && first.powerW === null) throw new Error(`${opts.url}: neither ${DCGM_ENERGY} nor ${DCGM_POWER} on the page`);
   const changes: number[] = [];
   let last: number | null = null;
-  // eslint-disable-next-line prefer-const
   let ch: SampledChannel;
   const info: PowerSourceInfo = {
     source: simulated ? 'sim' : 'dcgm-exporter',
@@ -94,4 +92,3 @@ export async function openDcgmChannel(opts: DcgmOptions): Promise<SampledChannel
   return ch;
 }
 
-export type { Sample };

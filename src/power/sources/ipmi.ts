@@ -3,7 +3,7 @@
  * needs /dev/ipmi0 and root) or out-of-band with `-I lanplus -H host -U user -E`: the password goes
  * through the IPMI_PASSWORD env var of the child only (`-E`), never argv, logs or the store.
  */
-import { execa } from 'execa';
+import { runTool } from './exec.js';
 import { SampledChannel } from '../channel.js';
 import { parseDcmiPowerReading } from '../parsers/ipmi.js';
 import type { BoundaryKind, PowerSourceInfo } from '../types.js';
@@ -32,7 +32,7 @@ function argsFor(o: IpmiOptions): { args: string[]; env: Record<string, string> 
 
 export async function readIpmi(o: IpmiOptions): Promise<number | null> {
   const { args, env } = argsFor(o);
-  const r = await execa(o.bin ?? 'ipmitool', args, { env, timeout: 10_000, reject: false });
+  const r = await runTool(o.bin ?? 'ipmitool', args, { env });
   if (r.exitCode !== 0) throw new Error(`ipmitool exited ${r.exitCode}: ${String(r.stderr).trim().slice(0, 200)}`);
   const p = parseDcmiPowerReading(String(r.stdout));
   if (p.active === false) throw new Error('BMC reports "Power reading state is: deactivated"');
@@ -61,7 +61,7 @@ export async function openIpmiChannel(o: IpmiOptions): Promise<SampledChannel> {
 
 export async function probeIpmi(bin = 'ipmitool'): Promise<{ available: boolean; problems: string[] }> {
   try {
-    const r = await execa(bin, ['dcmi', 'power', 'reading'], { timeout: 10_000, reject: false });
+    const r = await runTool(bin, ['dcmi', 'power', 'reading']);
     if (r.exitCode === 0 && parseDcmiPowerReading(String(r.stdout)).instantW !== null) return { available: true, problems: [] };
     return { available: false, problems: [`ipmitool dcmi power reading failed in-band: ${String(r.stderr || r.stdout).trim().slice(0, 160) || `exit ${r.exitCode}`} (needs root and /dev/ipmi0; out-of-band: ipmi:host=...;user_env=...;pass_env=...)`] };
   } catch (e) {

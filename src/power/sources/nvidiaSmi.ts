@@ -6,6 +6,7 @@
  * UNVALIDATED ON HARDWARE: tested only against a fake nvidia-smi printing captured-format lines.
  */
 import { execa, type ResultPromise } from 'execa';
+import { runTool } from './exec.js';
 import { createInterface } from 'node:readline';
 import { SampledChannel } from '../channel.js';
 import { NvsmiTickAssembler, parseNvsmiLine } from '../parsers/nvidiaSmi.js';
@@ -21,7 +22,7 @@ export interface NvidiaSmiOptions {
 const FIELDS = ['power.draw', 'power.draw.instant', 'power.draw.average', 'module.power.draw.instant', 'module.power.draw.average'];
 
 export async function listGpus(bin = 'nvidia-smi'): Promise<{ index: string; uuid: string; name: string; driver: string }[]> {
-  const r = await execa(bin, ['--query-gpu=index,uuid,name,driver_version', '--format=csv,noheader'], { timeout: 10_000, reject: false });
+  const r = await runTool(bin, ['--query-gpu=index,uuid,name,driver_version', '--format=csv,noheader']);
   if (r.exitCode !== 0) throw new Error(`${bin} exited ${r.exitCode}: ${String(r.stderr || r.stdout).trim().slice(0, 200)}`);
   return String(r.stdout)
     .split('\n')

@@ -54,6 +54,8 @@ export function handleCompletion(ctx: Ctx, api: 'chat' | 'completions', body: Re
   if (u < (acc += opts.error500Prob ?? 0)) throw new HttpError(500, 'Internal server error (simulated by agentdyno sim).', 'internal_server_error');
   if (u < (acc += opts.error503Prob ?? 0)) throw new HttpError(503, 'Service unavailable (simulated by agentdyno sim).', 'service_unavailable', { 'retry-after': retryAfter });
 
+  if (opts.strictModel && body.model !== profile.servedModelName)
+    throw new HttpError(404, `The model \`${String(body.model)}\` does not exist.`, 'NotFoundError');
   const bs = profile.kvCache.blockSize;
   let hasher;
   if (api === 'chat') {

@@ -9,7 +9,8 @@ export class RealtimeDriver {
   private timer: NodeJS.Timeout | null = null;
   private readonly listeners = new Map<string, (ev: SimTokenEvent) => void>();
   private closed = false;
-  /** Watts of the step in flight, for /metrics. */
+  /** Real time lost to late timer wake-ups beyond the jitter allowance (host too busy), in ms. */
+  lagMsTotal = 0;
 
   constructor(
     readonly engine: SimEngine,
@@ -32,15 +33,24 @@ export class RealtimeDriver {
   private kick(): void {
     if (this.timer || this.closed) return;
     // Start on the next macrotask so requests arriving together join the same first step.
-    this.timer = setTimeout(() => this.loop(), 0);
+    this.timer = setTimeout(() => this.loop(false), 0);
   }
 
-  private loop(): void {
+  private loop(afterStep: boolean): void {
     this.timer = null;
     if (this.closed) return;
     const now = this.clock.nowMs();
-    const step = this.engine.step(now);
-    if (!step) return;
+    // Timer jitter (a fraction of a ms per step) must not add up: when we wake just after the
+    // modelled end of the previous step, the next step starts at that end, not at the late wake-up.
+    const prevEnd = this.engine.nextStepAtMs();
+    const late = now - prevEnd;
+    if (afterStep && late >= 2) this.lagMsTotal += late;
+    const step = this.engine.step(late >= 0 && late < 2 ? prevEnd : now);
+    if (!step) {
+      // Work that could not be scheduled this instant (should not happen): retry soon, never spin.
+      if (this.engine.hasWork()) this.timer = setTimeout(() => this.loop(false), 5);
+      return;
+    }
     this.timer = setTimeout(() => {
       this.timer = null;
       for (const ev of step.events) {
@@ -49,7 +59,7 @@ export class RealtimeDriver {
         if (ev.finished) this.listeners.delete(ev.id);
         l(ev);
       }
-      this.loop();
+      this.loop(true);
     }, Math.max(0, step.endMs - now));
   }
 

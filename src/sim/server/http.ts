@@ -103,7 +103,7 @@ export async function startSimServer(opts: SimServerOptions = {}): Promise<SimSe
     }
     if (method === 'GET' && path === '/metrics') {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-      return void res.end(renderMetrics(engine, monotonicClock.nowMs(), profile.servedModelName));
+      return void res.end(renderMetrics(engine, monotonicClock.nowMs(), profile.servedModelName, driver.lagMsTotal));
     }
     if (method === 'GET' && (path === '/health' || path === '/ping' || path === '/v1/health')) return json(res, 200, { status: 'ok' });
     throw new HttpError(404, `no route ${method} ${path} on the agentdyno simulator`, 'not_found_error');

@@ -1,7 +1,7 @@
 /** Prometheus text for /metrics: vLLM-style engine metrics and DCGM-style power, all simulated. */
 import type { SimEngine } from '../engine/engine.js';
 
-export function renderMetrics(engine: SimEngine, nowMs: number, modelName: string): string {
+export function renderMetrics(engine: SimEngine, nowMs: number, modelName: string, driverLagMs = 0): string {
   const s = engine.stats();
   const lbl = `{model_name="${modelName}",engine="0"}`;
   const gpu = `{gpu="0",UUID="GPU-sim-0",modelName="agentdyno-sim ${engine.profile.name}",Hostname="agentdyno-sim"}`;
@@ -19,6 +19,7 @@ export function renderMetrics(engine: SimEngine, nowMs: number, modelName: strin
   metric('vllm:generation_tokens_total', 'counter', 'Generation tokens processed (simulated by agentdyno).', lbl, s.generationTokensTotal);
   metric('vllm:num_preemptions_total', 'counter', 'Cumulative number of preemptions (simulated by agentdyno).', lbl, s.preemptionsTotal);
   metric('vllm:request_success_total', 'counter', 'Finished requests (simulated by agentdyno).', lbl, s.requestsFinishedTotal);
+  metric('agentdyno_sim_driver_lag_seconds_total', 'counter', 'Real time the simulator lost to late timer wake-ups while work was queued: when this grows, the host running the simulator is saturated and its timings run slower than the profile models.', '', driverLagMs / 1000);
   metric('DCGM_FI_DEV_POWER_USAGE', 'gauge', 'Power draw (in W). SIMULATED by agentdyno from the profile power model, not measured.', gpu, engine.powerW(nowMs));
   metric('DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION', 'counter', 'Total energy consumption since boot (in mJ). SIMULATED by agentdyno from the profile power model, not measured.', gpu, Math.floor(engine.energyJ(nowMs) * 1000));
   return lines.join('\n') + '\n';

@@ -51,6 +51,8 @@ export interface SimServerOptions extends SimStreamHabits, SimFaults {
   seed?: number;
   /** Emit this many reasoning tokens (delta.reasoning_content) before content; per request: `sim_reasoning_tokens`. */
   reasoningTokens?: number;
+  /** 404 (vLLM-style) when a request names a model other than the profile's served name; default: accept any. */
+  strictModel?: boolean;
   /** Answer with a streamed tool call whenever the request offers `tools` (also: tool_choice required/named, or `sim_tool_call: true`). */
   toolCalls?: boolean;
 }

@@ -39,6 +39,8 @@ export async function startSimServerInWorker(opts: SimServerOptions = {}): Promi
     await worker.terminate();
     throw e;
   });
+  // A crash after start-up must not take the caller down: report it; clients see refused connections.
+  worker.on('error', (e) => process.stderr.write(`agentdyno sim worker failed: ${e.message}\n`));
   let closing: Promise<void> | null = null;
   const close = async (): Promise<void> => {
     // Let the server close its sockets first (clients see a clean close), then end the thread.

@@ -1,0 +1,179 @@
+/**
+ * Flags and set-up shared by `agentdyno sweep` and `agentdyno replay` (the commands stay thin:
+ * they parse, call prepareSession, run, print). The embedded simulator is started by the command
+ * (replay/ never imports sim/), through the `startEmbeddedSim` it passes in.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Flags } from '@oclif/core';
+import { AgentdynoError, newRunId } from '../core/index.js';
+import { openStore, markInterruptedOnExit, type Store } from '../store/index.js';
+import { loadTrajectories, type Trajectory } from '../trajectory/index.js';
+import { createProgressSink, type ProgressSink } from '../ui/index.js';
+import { DEFAULT_VALIDITY, type ValidityThresholds } from './evaluate.js';
+import { openTarget, type EmbeddedSim, type Target } from './setup.js';
+import { parseSloTiers, type SloThresholds, type SloTier } from './slo.js';
+import type { LevelSettings, SessionOptions } from './session.js';
+
+/** The bundled trajectory set, from src/ (tests) or dist/ (built CLI). */
+export function bundledTrajectories(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const c of [resolve(here, '../../trajectories/synthetic-v1.jsonl'), resolve(process.cwd(), 'trajectories/synthetic-v1.jsonl')]) if (existsSync(c)) return c;
+  return resolve(here, '../../trajectories/synthetic-v1.jsonl');
+}
+
+/** Defaults sized so `npm start` (a full sweep of the small simulator) ends in about 2 minutes on 2 cores. */
+export const DEFAULTS = { warmupS: 3, windowS: 12, drainCapS: 4, warmupCapS: 30, toolTimeScale: 1, maxIdleGapMs: 10_000, ttftCeilingMs: 10_000 } as const;
+export const QUICK = { warmupS: 2, windowS: 8, drainCapS: 2, warmupCapS: 20 } as const;
+
+export const replayFlags = {
+  target: Flags.string({ description: 'OpenAI-compatible endpoint (with or without /v1). Default: the simulated server, started in-process on a free loopback port.' }),
+  model: Flags.string({ description: 'Model name to request (default: the first one /v1/models lists).' }),
+  'api-key-env': Flags.string({ description: 'Name of the environment variable holding the API key (the key is never logged or stored).' }),
+  trajectories: Flags.string({ description: 'Trajectory file(s) or folder(s) (agentdyno.trajectory.v1). Default: the bundled synthetic-v1 set.', multiple: true }),
+  slo: Flags.string({ description: 'SLO tiers: output-speed floors in tok/s, each optionally with its TTFT ceiling in ms (20:10000,60:5000).', default: '20,60' }),
+  'ttft-ceiling-ms': Flags.integer({ description: 'TTFT ceiling for tiers given without one.', default: DEFAULTS.ttftCeilingMs }),
+  'call-pass-fraction': Flags.string({ description: 'Share of an agent\'s window calls that must meet a tier.', default: '0.9' }),
+  'agent-pass-fraction': Flags.string({ description: 'Share of active agents that must meet a tier for the level to pass.', default: '0.95' }),
+  warmup: Flags.string({ description: `Seconds of settling after the lanes' warm-up requests (default ${DEFAULTS.warmupS}, --quick ${QUICK.warmupS}).` }),
+  window: Flags.string({ description: `Steady-window seconds per level (default ${DEFAULTS.windowS}, --quick ${QUICK.windowS}; use 300+ for a publishable figure).` }),
+  'drain-cap': Flags.string({ description: `Seconds the load stays on after the window for window calls to finish; calls still running are judged on what arrived (default ${DEFAULTS.drainCapS}).` }),
+  'warmup-cap': Flags.string({ description: `Give up waiting for warm-up requests after this many seconds (default ${DEFAULTS.warmupCapS}).` }),
+  'tool-time-scale': Flags.string({ description: 'Multiply recorded tool and think durations.', default: String(DEFAULTS.toolTimeScale) }),
+  'max-idle-gap-ms': Flags.integer({ description: 'Cap on one scaled tool/think wait.', default: DEFAULTS.maxIdleGapMs }),
+  history: Flags.string({ description: 'recorded: append recorded-length assistant text and force output lengths (comparable); generated: append what the server produced.', options: ['recorded', 'generated'], default: 'recorded' }),
+  'start-turn': Flags.string({ description: 'random: lanes start mid-trajectory after a warm-up request; first: from turn 0.', options: ['random', 'first'], default: 'random' }),
+  seed: Flags.integer({ description: 'Seed for trajectory choice, start turns and markers (same seed = same work at every level).', default: 1 }),
+  quick: Flags.boolean({ description: 'Shorter warm-up, window and drain (a smoke test, not a publishable figure).' }),
+  power: Flags.string({ description: 'Power source spec, repeatable (e.g. nvidia-smi, dcgm-exporter:URL, sim). Default: sim for the embedded simulator.', multiple: true }),
+  'allow-unforced-output': Flags.boolean({ description: 'Run even if the endpoint ignores ignore_eos/min_tokens (results labelled not comparable).' }),
+  'sim-profile': Flags.string({ description: 'Simulator profile for the embedded target.', default: 'small' }),
+  'sim-port': Flags.integer({ description: 'Port for the embedded simulator (0 = a free one).', default: 0 }),
+  'max-error-rate': Flags.string({ description: 'Error share of window calls above which a level is invalid.', default: String(DEFAULT_VALIDITY.maxErrorRate) }),
+  'max-event-loop-utilization': Flags.string({ description: 'Client event-loop busy share above which a level is invalid (client saturated).', default: String(DEFAULT_VALIDITY.maxEventLoopUtilization) }),
+  'min-window': Flags.string({ description: 'Minimum steady window in seconds for a valid level.' }),
+  db: Flags.string({ description: 'Results database (default results/agentdyno.db or $AGENTDYNO_DB).' }),
+};
+
+type Parsed = { [K in keyof typeof replayFlags]: unknown } & Record<string, unknown>;
+
+export function num(flags: Record<string, unknown>, name: string, fallback: number, opts: { min?: number; max?: number } = {}): number {
+  const raw = flags[name];
+  if (raw === undefined || raw === null) return fallback;
+  const v = Number(raw);
+  if (!Number.isFinite(v) || (opts.min !== undefined && v < opts.min) || (opts.max !== undefined && v > opts.max)) {
+    throw new AgentdynoError(`--${name} must be a number${opts.min !== undefined ? ` >= ${opts.min}` : ''}${opts.max !== undefined ? ` <= ${opts.max}` : ''} (got "${String(raw)}")`, { where: `--${name}` });
+  }
+  return v;
+}
+
+export interface PreparedSession {
+  options: SessionOptions;
+  target: Target;
+  trajectories: Trajectory[];
+  trajectoryFiles: string[];
+  store: Store;
+  runId: string;
+  sink: ProgressSink;
+  controller: AbortController;
+  settingsText: string;
+  dispose(status: 'completed' | 'interrupted' | 'failed', result: unknown): Promise<void>;
+}
+
+export async function prepareSession(kind: 'sweep' | 'replay', f: Parsed, json: boolean, startSim: (profile: string, port: number) => Promise<EmbeddedSim>, extraConfig: Record<string, unknown>): Promise<PreparedSession> {
+  const quick = f.quick === true;
+  let tiers: SloTier[];
+  try {
+    tiers = parseSloTiers(String(f.slo), Number(f['ttft-ceiling-ms']));
+  } catch (e) {
+    throw new AgentdynoError((e as Error).message, { where: '--slo', hint: 'Write tiers as 20,60 or 20:10000,60:5000 (floor tok/s:TTFT ceiling ms).' });
+  }
+  const slo: SloThresholds = { callPassFraction: num(f, 'call-pass-fraction', 0.9, { min: 0, max: 1 }), agentPassFraction: num(f, 'agent-pass-fraction', 0.95, { min: 0, max: 1 }) };
+  const level: LevelSettings = {
+    warmupS: num(f, 'warmup', quick ? QUICK.warmupS : DEFAULTS.warmupS, { min: 0 }),
+    windowS: num(f, 'window', quick ? QUICK.windowS : DEFAULTS.windowS, { min: 0.1 }),
+    drainCapS: num(f, 'drain-cap', quick ? QUICK.drainCapS : DEFAULTS.drainCapS, { min: 0 }),
+    warmupCapS: num(f, 'warmup-cap', quick ? QUICK.warmupCapS : DEFAULTS.warmupCapS, { min: 1 }),
+    toolTimeScale: num(f, 'tool-time-scale', 1, { min: 0 }),
+    maxIdleGapMs: num(f, 'max-idle-gap-ms', DEFAULTS.maxIdleGapMs, { min: 0 }),
+    seed: Number(f.seed),
+    history: f.history === 'generated' ? 'generated' : 'recorded',
+    midStart: f['start-turn'] !== 'first',
+  };
+  const validity: ValidityThresholds = {
+    ...DEFAULT_VALIDITY,
+    maxErrorRate: num(f, 'max-error-rate', DEFAULT_VALIDITY.maxErrorRate, { min: 0, max: 1 }),
+    maxEventLoopUtilization: num(f, 'max-event-loop-utilization', DEFAULT_VALIDITY.maxEventLoopUtilization, { min: 0, max: 1 }),
+    minWindowS: num(f, 'min-window', Math.min(DEFAULT_VALIDITY.minWindowS, quick ? QUICK.windowS : DEFAULTS.windowS), { min: 0 }),
+  };
+  const files = (f.trajectories as string[] | undefined)?.length ? (f.trajectories as string[]) : [bundledTrajectories()];
+  const loaded = loadTrajectories(files);
+  if (!loaded.length) throw new AgentdynoError('no trajectories found', { where: files.join(', '), hint: 'Give a .jsonl/.json file or a folder holding some.' });
+  const trajectories = loaded.map((l) => l.trajectory);
+  const target = await openTarget({
+    target: f.target as string | undefined,
+    model: f.model as string | undefined,
+    apiKeyEnv: f['api-key-env'] as string | undefined,
+    power: (f.power as string[] | undefined)?.length ? (f.power as string[]) : undefined,
+    allowUnforcedOutput: f['allow-unforced-output'] === true,
+    startEmbeddedSim: () => startSim(String(f['sim-profile']), Number(f['sim-port'])),
+  });
+  let store: Store;
+  try {
+    store = openStore(f.db as string | undefined);
+  } catch (e) {
+    await target.close();
+    throw e;
+  }
+  const runId = newRunId(kind);
+  const config = { kind, tiers, slo, level, validity, trajectories: files, trajectoryCount: trajectories.length, tokenModel: target.tokenModel, quick, ...extraConfig };
+  store.createRun({ id: runId, kind, config, target: { url: target.url, model: target.model, simulated: target.simulated, simProfile: target.simProfile, maxModelLen: target.maxModelLen, notes: target.notes } });
+  const sink = createProgressSink({ json });
+  const controller = new AbortController();
+  // First Ctrl-C: end the current level, keep every finished one, mark the run interrupted.
+  // A second one exits at once (the store marks the run and closes cleanly).
+  let disposeHard: (() => void) | null = null;
+  const onFirst = () => {
+    controller.abort();
+    sink.emit({ type: 'message', level: 'warn', text: 'interrupted: finishing up (Ctrl-C again to quit at once)' });
+    disposeHard = markInterruptedOnExit(store, runId);
+  };
+  process.once('SIGINT', onFirst);
+  process.once('SIGTERM', onFirst);
+  sink.emit({ type: 'run-start', runId, title: `agentdyno ${kind}`, target: target.url, simulated: target.simulated });
+  const tm = target.tokenModel;
+  const settingsText = [
+    `target ${target.url} model ${target.model}${target.simulated ? ` (SIMULATED server, profile ${target.simProfile}: illustrative, not a real model)` : ''}`,
+    `trajectories ${trajectories.length} from ${files.join(', ')}; history ${level.history}; output length ${target.forceOutputLength ? 'forced (ignore_eos probe passed)' : 'NOT forced (not comparable)'}`,
+    `warm-up ${level.warmupS} s after warm-up requests, window ${level.windowS} s, drain cap ${level.drainCapS} s; tool-time scale ${level.toolTimeScale}, idle gap cap ${level.maxIdleGapMs} ms; start turn ${level.midStart ? 'random (warmed)' : 'first'}; seed ${level.seed}`,
+    `SLO tiers ${tiers.map((t) => `${t.sloTokPerS} tok/s & TTFT <= ${t.ttftCeilingMs} ms`).join(', ')}`,
+    `prompt sizes calibrated by ${tm.source}: ${tm.tokensPerWord.toFixed(3)} tokens/word, template ${tm.perMessage}/message + ${tm.perRequest}/request, check error ${tm.maxRelError === null ? 'unknown' : `${(tm.maxRelError * 100).toFixed(2)}%`}`,
+    ...target.notes,
+  ].join('\n');
+  const options: SessionOptions = { target, trajectories, tiers, slo, validity, level, store, runId, sink, signal: controller.signal };
+  return {
+    options,
+    target,
+    trajectories,
+    trajectoryFiles: files,
+    store,
+    runId,
+    sink,
+    controller,
+    settingsText,
+    async dispose(status, result) {
+      process.off('SIGINT', onFirst);
+      process.off('SIGTERM', onFirst);
+      try {
+        if (store.isOpen) store.finishRun(runId, status, result);
+      } finally {
+        sink.emit({ type: 'run-end', runId, status });
+        sink.close();
+        (disposeHard as (() => void) | null)?.();
+        await target.close();
+        store.close();
+      }
+    },
+  };
+}

@@ -1,0 +1,254 @@
+/**
+ * From a level's raw call records to its report (pure): SLO verdicts per tier, validity with
+ * reasons, error counts per class, vLLM-style figures, cache and prompt-size accuracy.
+ * Window calls = non-warm-up calls scheduled inside the steady window. Calls we cut at the end of
+ * the drain are judged on what had arrived: TTFT if the first token came (else "at least" the time
+ * waited), decode rate over the chunks received, tokens = pieces x the tokens-per-piece ratio
+ * measured on this level's completed calls (usage / pieces).
+ */
+import { requestMetrics, type RequestResult } from '../endpoint/index.js';
+import type { CallRecord } from './lane.js';
+import type { LevelRun, SaturationStats } from './level.js';
+import { evaluateTiers, type BindingConstraint, type SloCall, type SloThresholds, type SloTier } from './slo.js';
+import { tpotCeilingMs, vllmMetrics, type VllmMetrics } from './vllm-metrics.js';
+
+export interface ValidityThresholds {
+  maxEventLoopUtilization: number;
+  maxEventLoopDelayP99Ms: number;
+  /** Process CPU as a share of all cores (client + an embedded simulator). */
+  maxProcessCpuShare: number;
+  maxContextOverflowRate: number;
+  maxErrorRate: number;
+  minWindowS: number;
+  /** Share of lanes that must make a call in the window. */
+  minActiveAgentFraction: number;
+}
+
+export const DEFAULT_VALIDITY: ValidityThresholds = {
+  maxEventLoopUtilization: 0.9,
+  maxEventLoopDelayP99Ms: 100,
+  maxProcessCpuShare: 0.97,
+  maxContextOverflowRate: 0.01,
+  maxErrorRate: 0.05,
+  minWindowS: 10,
+  minActiveAgentFraction: 0.5,
+};
+
+export interface TierLevelResult {
+  sloTokPerS: number;
+  ttftCeilingMs: number;
+  passRate: number | null;
+  pass: boolean;
+  agentsActive: number;
+  agentsMeeting: number;
+  callsJudged: number;
+  callsMeeting: number;
+  callFailures: { ttft: number; decode: number; error: number };
+  bindingConstraint: BindingConstraint;
+}
+
+export interface LevelReport {
+  concurrency: number;
+  valid: boolean;
+  reasons: string[];
+  interrupted: boolean;
+  windowStartNs: string;
+  windowEndNs: string;
+  windowS: number;
+  warmupCompleted: boolean;
+  callsInWindow: number;
+  partialCalls: number;
+  agentsActive: number;
+  tiers: TierLevelResult[];
+  /** Window calls per error class (cut-off partial calls are not errors). */
+  errors: Record<string, number>;
+  /** Every call of the level (warm-up included) per error class. */
+  errorsAllCalls: Record<string, number>;
+  errorRate: number;
+  contextOverflowRate: number;
+  /** Output tokens that arrived inside the window / window length (all calls). */
+  outputTokPerS: number;
+  vllm: VllmMetrics;
+  saturation: SaturationStats | null;
+  peakInFlight: number;
+  treesCompleted: number;
+  cache: { promptTokens: number; cachedTokens: number | null; expectedCachedTokens: number };
+  /** |usage.prompt_tokens - target| / target over completed window calls. */
+  promptTokenError: { mean: number | null; max: number | null };
+  tokensPerPiece: number;
+}
+
+const ns = (t: bigint | null): number | null => (t === null ? null : Number(t) / 1e6);
+
+function isCut(r: RequestResult): boolean {
+  return !r.ok && r.errorClass === 'aborted';
+}
+
+function toSloCall(rec: CallRecord, ratio: number, cutNs: bigint): SloCall | null {
+  const r = rec.result;
+  const agent = String(rec.lane);
+  if (r.ok) {
+    const m = requestMetrics(r, rec.tSchedNs);
+    return { agent, ok: true, ttftMs: m.ttftMs, decodeTokPerS: m.decodeTokPerS };
+  }
+  if (!isCut(r)) return { agent, ok: false, errorClass: r.errorClass, ttftMs: null, decodeTokPerS: null };
+  // Cut by us at the end of the drain: judge what arrived.
+  const ttftMs = r.tFirstTokenNs === null ? null : (ns(r.tFirstTokenNs) as number) - (ns(r.tSendNs) as number);
+  const waitedMs = Number(cutNs - r.tSendNs) / 1e6;
+  let decode: number | null = null;
+  const pieces = r.tokenChunkPieces.reduce((s, p) => s + p, 0);
+  if (pieces >= 4 && r.tFirstTokenNs !== null && r.tLastTokenNs !== null && r.tLastTokenNs > r.tFirstTokenNs) {
+    decode = (pieces * ratio - 1) / (Number(r.tLastTokenNs - r.tFirstTokenNs) / 1e9);
+  }
+  if (ttftMs === null && decode === null) return { agent, ok: true, ttftMs: null, decodeTokPerS: null, ttftAtLeastMs: waitedMs };
+  return { agent, ok: true, ttftMs, decodeTokPerS: decode };
+}
+
+const inc = (m: Record<string, number>, k: string) => (m[k] = (m[k] ?? 0) + 1);
+
+export function evaluateLevel(run: LevelRun, tiers: readonly SloTier[], slo: SloThresholds, validity: ValidityThresholds = DEFAULT_VALIDITY): LevelReport {
+  const ws = run.windowStartNs;
+  const we = run.windowEndNs;
+  const windowS = Number(we - ws) / 1e9;
+  const windowCalls = run.records.filter((r) => !r.warmup && r.tSchedNs >= ws && r.tSchedNs < we);
+  // Tokens per output piece, from completed calls with usage (1 for one-token chunks).
+  let usageTokens = 0;
+  let usagePieces = 0;
+  for (const r of run.records) {
+    if (r.result.ok && r.result.usage) {
+      usageTokens += r.result.usage.completionTokens;
+      usagePieces += r.result.tokenChunkPieces.reduce((s, p) => s + p, 0);
+    }
+  }
+  const ratio = usagePieces > 0 ? usageTokens / usagePieces : 1;
+  const sloCalls: SloCall[] = [];
+  const errors: Record<string, number> = {};
+  const errorsAllCalls: Record<string, number> = {};
+  let partialCalls = 0;
+  for (const r of run.records) if (!r.result.ok && !isCut(r.result)) inc(errorsAllCalls, r.result.errorClass ?? 'other');
+  for (const rec of windowCalls) {
+    if (!rec.result.ok && !isCut(rec.result)) inc(errors, rec.result.errorClass ?? 'other');
+    if (isCut(rec.result)) partialCalls++;
+    const c = toSloCall(rec, ratio, run.cutNs);
+    if (c) sloCalls.push(c);
+  }
+  const verdicts = evaluateTiers(sloCalls, tiers, slo);
+  const errorCount = Object.values(errors).reduce((s, n) => s + n, 0);
+  const errorRate = windowCalls.length ? errorCount / windowCalls.length : 0;
+  const contextOverflowRate = windowCalls.length ? (errors.context_overflow ?? 0) / windowCalls.length : 0;
+  const agentsActive = new Set(windowCalls.map((r) => r.lane)).size;
+  // Output tokens arriving inside the window, from chunk timestamps (all calls, any start time).
+  let piecesInWindow = 0;
+  for (const rec of run.records) {
+    const r = rec.result;
+    for (let i = 0; i < r.tokenChunkTimesNs.length; i++) {
+      const t = r.tokenChunkTimesNs[i];
+      if (t >= ws && t < we) piecesInWindow += r.tokenChunkPieces[i] ?? 1;
+    }
+  }
+  const completed = windowCalls.filter((r) => r.result.ok);
+  const vllm = vllmMetrics(
+    windowCalls.filter((r) => !isCut(r.result)).map((r) => {
+      const m = requestMetrics(r.result, r.tSchedNs);
+      return { ok: r.result.ok, ttftMs: m.ttftMs, e2eMs: m.e2eMs, outputTokens: m.outputTokens, itlMs: m.itlMs };
+    }),
+    windowS,
+    tiers.map((t) => ({ ttftMs: t.ttftCeilingMs, tpotMs: tpotCeilingMs(t.sloTokPerS) })),
+  );
+  const promptErr = completed.filter((r) => r.result.usage).map((r) => Math.abs((r.result.usage as { promptTokens: number }).promptTokens - r.promptTokensTarget) / r.promptTokensTarget);
+  const cachedKnown = completed.filter((r) => r.result.usage?.cachedTokens !== null && r.result.usage?.cachedTokens !== undefined);
+  const reasons: string[] = [];
+  const sat = run.saturation;
+  if (sat) {
+    if (sat.eventLoopUtilization > validity.maxEventLoopUtilization)
+      reasons.push(`client saturated: event loop busy ${(sat.eventLoopUtilization * 100).toFixed(0)}% of the window (limit ${(validity.maxEventLoopUtilization * 100).toFixed(0)}%)`);
+    if (sat.eventLoopDelayP99Ms > validity.maxEventLoopDelayP99Ms)
+      reasons.push(`client saturated: event-loop delay p99 ${sat.eventLoopDelayP99Ms.toFixed(0)} ms (limit ${validity.maxEventLoopDelayP99Ms} ms)`);
+    if (sat.processCpuCores > validity.maxProcessCpuShare * sat.cores)
+      reasons.push(`machine saturated: process CPU ${sat.processCpuCores.toFixed(2)} of ${sat.cores} cores`);
+  }
+  if (contextOverflowRate > validity.maxContextOverflowRate)
+    reasons.push(`context overflows ${(contextOverflowRate * 100).toFixed(1)}% of window calls (limit ${(validity.maxContextOverflowRate * 100).toFixed(0)}%)`);
+  if (errorRate > validity.maxErrorRate) reasons.push(`error rate ${(errorRate * 100).toFixed(1)}% of window calls (limit ${(validity.maxErrorRate * 100).toFixed(0)}%)`);
+  if (windowS < validity.minWindowS - 1e-6) reasons.push(`window ${windowS.toFixed(1)} s is shorter than the minimum ${validity.minWindowS} s`);
+  if (agentsActive < validity.minActiveAgentFraction * run.concurrency)
+    reasons.push(`window too short for the call lengths: only ${agentsActive} of ${run.concurrency} agents made a call in it (minimum ${(validity.minActiveAgentFraction * 100).toFixed(0)}%)`);
+  if (!run.warmupCompleted) reasons.push('warm-up requests did not all finish within the warm-up cap');
+  if (run.interrupted) reasons.push('interrupted');
+  return {
+    concurrency: run.concurrency,
+    valid: reasons.length === 0,
+    reasons,
+    interrupted: run.interrupted,
+    windowStartNs: ws.toString(),
+    windowEndNs: we.toString(),
+    windowS,
+    warmupCompleted: run.warmupCompleted,
+    callsInWindow: windowCalls.length,
+    partialCalls,
+    agentsActive,
+    tiers: verdicts.map((v) => ({
+      sloTokPerS: v.sloTokPerS,
+      ttftCeilingMs: v.ttftCeilingMs,
+      passRate: v.passRate,
+      pass: v.pass,
+      agentsActive: v.agentsActive,
+      agentsMeeting: v.agentsMeeting,
+      callsJudged: v.callsJudged,
+      callsMeeting: v.callsMeeting,
+      callFailures: v.callFailures,
+      bindingConstraint: v.bindingConstraint,
+    })),
+    errors,
+    errorsAllCalls,
+    errorRate,
+    contextOverflowRate,
+    outputTokPerS: windowS > 0 ? (piecesInWindow * ratio) / windowS : 0,
+    vllm,
+    saturation: sat,
+    peakInFlight: run.peakInFlight,
+    treesCompleted: run.treesCompleted,
+    cache: {
+      promptTokens: completed.reduce((s, r) => s + (r.result.usage?.promptTokens ?? 0), 0),
+      cachedTokens: cachedKnown.length ? cachedKnown.reduce((s, r) => s + (r.result.usage?.cachedTokens ?? 0), 0) : null,
+      expectedCachedTokens: completed.reduce((s, r) => s + r.expectedCachedTokens, 0),
+    },
+    promptTokenError: {
+      mean: promptErr.length ? promptErr.reduce((s, x) => s + x, 0) / promptErr.length : null,
+      max: promptErr.length ? Math.max(...promptErr) : null,
+    },
+    tokensPerPiece: ratio,
+  };
+}
+
+/** Rows for the store's `requests` table (DESIGN 3.3). */
+export function requestRows(run: LevelRun) {
+  return run.records.map((rec) => {
+    const r = rec.result;
+    const m = requestMetrics(r, rec.tSchedNs);
+    return {
+      level: run.concurrency,
+      lane: rec.lane,
+      agent: `${rec.trajectoryId}/${rec.agentId}#${rec.cycle}${rec.warmup ? ' (warm-up)' : ''}`,
+      step: rec.step,
+      requestId: r.requestId,
+      promptTokens: r.usage?.promptTokens ?? null,
+      cachedTokens: r.usage?.cachedTokens ?? null,
+      expectedCachedTokens: rec.expectedCachedTokens,
+      outputTokens: r.usage?.completionTokens ?? null,
+      tSchedNs: rec.tSchedNs,
+      tSendNs: r.tSendNs,
+      tFirstNs: r.tFirstTokenNs,
+      tLastNs: r.tLastTokenNs,
+      ttftMs: m.ttftMs,
+      decodeTokPerS: r.ok ? m.decodeTokPerS : null,
+      itlP50Ms: m.itlP50Ms,
+      itlP99Ms: m.itlP99Ms,
+      itlMaxMs: m.itlMaxMs,
+      e2eMs: m.e2eMs,
+      status: r.ok ? 'ok' : isCut(r) ? 'cut' : 'error',
+      errorClass: r.errorClass,
+      inWindow: !rec.warmup && rec.tSchedNs >= run.windowStartNs && rec.tSchedNs < run.windowEndNs,
+    };
+  });
+}

@@ -1,0 +1,117 @@
+/** Human-readable text for replay and sweep results (pure string building; tables from ui/). */
+import { fmtNum, fmtPct, renderTable } from '../ui/index.js';
+import type { LevelReport } from './evaluate.js';
+import type { SweepResult, TierResult } from './sweep.js';
+import type { SloTier } from './slo.js';
+
+export const fmtErrors = (e: Record<string, number>): string => {
+  const parts = Object.entries(e).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`);
+  return parts.length ? parts.join(', ') : 'none';
+};
+
+const ms = (v: number | null | undefined) => fmtNum(v, 1);
+
+/** vLLM-style block for one level (`vllm bench serve` terms). */
+export function formatVllmBlock(r: LevelReport, tiers: readonly SloTier[]): string {
+  const v = r.vllm;
+  const rows = [
+    ['TTFT (ms)', ms(v.ttftMs.mean), ms(v.ttftMs.median), ms(v.ttftMs.p99)],
+    ['TPOT (ms)', ms(v.tpotMs.mean), ms(v.tpotMs.median), ms(v.tpotMs.p99)],
+    ['ITL (ms)', ms(v.itlMs.mean), ms(v.itlMs.median), ms(v.itlMs.p99)],
+    ['E2EL (ms)', ms(v.e2elMs.mean), ms(v.e2elMs.median), ms(v.e2elMs.p99)],
+  ];
+  const lines = [renderTable(['vLLM-style (completed window calls)', 'mean', 'median', 'p99'], rows, { align: ['left', 'right', 'right', 'right'] })];
+  lines.push(`completed ${v.completed}, failed ${v.failed}, output ${fmtNum(v.outputThroughput)} tok/s over ${fmtNum(v.durationS)} s (window-started calls)`);
+  for (const [i, g] of v.goodput.entries()) {
+    lines.push(`goodput ${g.spec} (= ${tiers[i]?.sloTokPerS} tok/s tier): ${fmtNum(g.requestGoodput, 2)} req/s, ${g.goodRequests} good of ${v.completed}`);
+  }
+  return lines.join('\n');
+}
+
+export function formatLevel(r: LevelReport, tiers: readonly SloTier[]): string {
+  const out: string[] = [];
+  out.push(
+    `concurrency ${r.concurrency}: ${r.valid ? 'VALID' : 'INVALID'}; window ${fmtNum(r.windowS)} s, ${r.callsInWindow} calls from ${r.agentsActive} agents (${r.partialCalls} cut at the drain cap and judged on what arrived); ` +
+      `output ${fmtNum(r.outputTokPerS)} tok/s; peak in-flight ${r.peakInFlight}`,
+  );
+  if (!r.valid) for (const reason of r.reasons) out.push(`  invalid: ${reason}`);
+  out.push(
+    renderTable(
+      ['SLO tier', 'TTFT ceiling', 'agents meeting', 'pass rate', 'verdict', 'calls failing TTFT / decode / error', 'binding'],
+      r.tiers.map((t) => [
+        `${t.sloTokPerS} tok/s`,
+        `${fmtNum(t.ttftCeilingMs)} ms`,
+        `${t.agentsMeeting}/${t.agentsActive}`,
+        fmtPct(t.passRate),
+        t.pass ? 'PASS' : 'FAIL',
+        `${t.callFailures.ttft} / ${t.callFailures.decode} / ${t.callFailures.error}`,
+        t.bindingConstraint,
+      ]),
+      { align: ['left', 'right', 'right', 'right', 'left', 'right', 'left'] },
+    ),
+  );
+  out.push(`errors (window calls): ${fmtErrors(r.errors)}; all calls incl. warm-up: ${fmtErrors(r.errorsAllCalls)}`);
+  out.push(formatVllmBlock(r, tiers));
+  const c = r.cache;
+  out.push(
+    `prompt tokens ${fmtNum(c.promptTokens)}; cached (server usage) ${c.cachedTokens === null ? 'not reported' : fmtNum(c.cachedTokens)} vs trace's theoretical prefix hit ${fmtNum(c.expectedCachedTokens)}; ` +
+      `prompt size error mean ${fmtPct(r.promptTokenError.mean)} max ${fmtPct(r.promptTokenError.max)}`,
+  );
+  if (r.saturation) {
+    const s = r.saturation;
+    out.push(
+      `client self-check: event loop busy ${fmtPct(s.eventLoopUtilization)}, loop delay p99 ${fmtNum(s.eventLoopDelayP99Ms)} ms, process CPU ${fmtNum(s.processCpuCores, 2)} of ${s.cores} cores`,
+    );
+  }
+  return out.join('\n');
+}
+
+function tierLine(t: TierResult): string[] {
+  const bracket = `[${t.nMax ?? '?'}, ${t.minFailing ?? '>cap'}]`;
+  const flags = [t.cliff ? 'CLIFF' : '', t.nonMonotone ? 'NON-MONOTONE' : '', t.resolved ? '' : 'UNRESOLVED'].filter(Boolean).join(' ');
+  let apm: string;
+  if (t.agentsPerMW !== null && t.power) {
+    apm = `${fmtNum(t.agentsPerMW, 0)} agents/MW${t.power.simulated ? ' (SIMULATED)' : ''}`;
+  } else apm = `agents/MW: n/a (${t.agentsPerMWReason ?? 'unknown'})`;
+  return [`${t.sloTokPerS} tok/s, TTFT <= ${fmtNum(t.ttftCeilingMs)} ms`, bracket, t.nMax === null ? '-' : String(t.nMax), t.bindingConstraint, flags || '-', apm];
+}
+
+export function formatSweep(r: SweepResult, header: string[]): string {
+  const out: string[] = [...header, ''];
+  const tiers = r.tiers;
+  out.push(
+    renderTable(
+      ['concurrency', 'valid', ...tiers.map((t) => `pass@${t.sloTokPerS}`), 'out tok/s', 'TTFT p50/p99 ms', 'TPOT p50 ms', 'errors', 'power W'],
+      r.levels.map((l) => [
+        `${l.concurrency}${l.replicate ? ` (rep ${l.replicate})` : ''}`,
+        l.report.valid ? 'yes' : 'NO',
+        ...l.report.tiers.map((t) => `${fmtPct(t.passRate)} ${t.pass ? 'PASS' : 'FAIL'}`),
+        fmtNum(l.report.outputTokPerS),
+        `${ms(l.report.vllm.ttftMs.median)} / ${ms(l.report.vllm.ttftMs.p99)}`,
+        ms(l.report.vllm.tpotMs.median),
+        fmtErrors(l.report.errors),
+        l.power[0]?.meanW == null ? '-' : fmtNum(l.power[0].meanW),
+      ]),
+      { align: ['right', 'left', ...tiers.map(() => 'right' as const), 'right', 'right', 'right', 'left', 'right'] },
+    ),
+  );
+  for (const l of r.levels) if (!l.report.valid) out.push(`  level ${l.concurrency} invalid: ${l.report.reasons.join('; ')}`);
+  out.push('');
+  out.push(renderTable(['SLO tier', 'bracket [max pass, min fail]', 'N_max', 'binding', 'flags', 'agents per MW at N_max'], tiers.map(tierLine)));
+  for (const t of tiers) {
+    if (t.power) {
+      out.push(
+        `  ${t.sloTokPerS} tok/s: mean ${fmtNum(t.power.meanW)} W over the steady window at N=${t.nMax}; boundary: ${t.power.boundary}; source ${t.power.source}; class ${t.power.comparabilityClass}` +
+          `${t.power.simulated ? '; SIMULATED power from the simulator profile, not a measurement' : ''}${t.power.flags.length ? `; flags: ${t.power.flags.join(', ')}` : ''}`,
+      );
+    }
+    for (const n of t.notes) out.push(`  ${t.sloTokPerS} tok/s: ${n}`);
+  }
+  out.push('');
+  out.push(`sweep ${r.status}; ${r.valid ? 'VALID' : 'NOT VALID'}${r.reasons.length ? `: ${r.reasons.join('; ')}` : ''}`);
+  out.push(
+    `compliance rule: a call meets a tier if decode rate >= floor and TTFT <= ceiling; an agent if >= ${fmtPct(r.thresholds.callPassFraction)} of its window calls do; ` +
+      `a level passes if >= ${fmtPct(r.thresholds.agentPassFraction)} of active agents do`,
+  );
+  return out.join('\n');
+}

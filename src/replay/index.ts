@@ -1,0 +1,12 @@
+/** Public face of the replay module: agent lanes, levels, SLO evaluation, sweep search and orchestration. */
+export * from './slo.js';
+export * from './sweep-search.js';
+export * from './vllm-metrics.js';
+export * from './prompt.js';
+export * from './lane.js';
+export * from './level.js';
+export * from './evaluate.js';
+export * from './sweep.js';
+export * from './setup.js';
+export * from './session.js';
+export * from './format.js';

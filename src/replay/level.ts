@@ -1,0 +1,212 @@
+/**
+ * One load level: N lanes, a warm-up (each lane's warm-up request, then `warmupS` of settling),
+ * a steady window of `windowS`, then a drain that keeps the load on until the calls sent in the
+ * window have finished or `drainCapS` passes; calls still running then are cut and judged on what
+ * arrived (evaluate.ts). Calls are marked in-window by their scheduled time. Clock, sleeps and the
+ * send function are injected; the client-saturation monitor is optional (real runs only).
+ */
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { availableParallelism } from 'node:os';
+import type { Clock } from '../core/index.js';
+import type { CompletionRequest, RequestResult } from '../endpoint/index.js';
+import { Lane, type CallRecord, type LaneConfig } from './lane.js';
+
+export interface LevelConfig {
+  concurrency: number;
+  warmupS: number;
+  windowS: number;
+  drainCapS: number;
+  /** Give up waiting for warm-up requests after this long (the level is then marked). */
+  warmupCapS: number;
+  lane: Omit<LaneConfig, 'lane'>;
+}
+
+export interface SaturationStats {
+  /** Share of wall time the client's event loop was busy (perf_hooks eventLoopUtilization). */
+  eventLoopUtilization: number;
+  eventLoopDelayP99Ms: number;
+  eventLoopDelayMaxMs: number;
+  /** Process CPU (user+system) / wall, in cores; includes an embedded simulator worker when there is one. */
+  processCpuCores: number;
+  cores: number;
+}
+
+export interface SaturationMonitor {
+  stop(): SaturationStats;
+}
+
+export function startSaturationMonitor(): SaturationMonitor {
+  const h = monitorEventLoopDelay({ resolution: 10 });
+  h.enable();
+  const elu0 = performance.eventLoopUtilization();
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  return {
+    stop() {
+      h.disable();
+      const elu = performance.eventLoopUtilization(elu0);
+      const cpu = process.cpuUsage(cpu0);
+      const wallUs = Number(process.hrtime.bigint() - t0) / 1e3;
+      return {
+        eventLoopUtilization: elu.utilization,
+        eventLoopDelayP99Ms: h.count ? h.percentile(99) / 1e6 : 0,
+        eventLoopDelayMaxMs: h.count ? h.max / 1e6 : 0,
+        processCpuCores: wallUs > 0 ? (cpu.user + cpu.system) / wallUs : 0,
+        cores: availableParallelism(),
+      };
+    },
+  };
+}
+
+export type LevelPhase = 'warmup' | 'window' | 'drain';
+
+export interface LevelEnv {
+  clock: Clock;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  send(req: CompletionRequest): Promise<RequestResult>;
+  /** Aborting it (Ctrl-C) ends the level at once; the run is marked interrupted. */
+  signal?: AbortSignal;
+  monitor?: () => SaturationMonitor;
+  onPhase?(phase: LevelPhase, info: LevelLive): void;
+  /** Called every `tickMs` with live figures (progress UI). */
+  onTick?(phase: LevelPhase, info: LevelLive): void;
+  tickMs?: number;
+}
+
+export interface LevelLive {
+  elapsedS: number;
+  activeLanes: number;
+  requestsDone: number;
+  errors: number;
+  inFlight: number;
+  outputTokens: number;
+}
+
+export interface LevelRun {
+  concurrency: number;
+  records: CallRecord[];
+  startNs: bigint;
+  windowStartNs: bigint;
+  windowEndNs: bigint;
+  /** When in-flight calls were cut (end of drain). */
+  cutNs: bigint;
+  warmupCompleted: boolean;
+  interrupted: boolean;
+  peakInFlight: number;
+  saturation: SaturationStats | null;
+  treesCompleted: number;
+}
+
+export async function runLevel(cfg: LevelConfig, env: LevelEnv): Promise<LevelRun> {
+  const { clock } = env;
+  const stopLanes = new AbortController();
+  const cutRequests = new AbortController();
+  const onUser = () => {
+    stopLanes.abort();
+    cutRequests.abort();
+  };
+  env.signal?.addEventListener('abort', onUser, { once: true });
+  const records: CallRecord[] = [];
+  let inFlight = 0;
+  let peakInFlight = 0;
+  let windowStartNs: bigint | null = null;
+  let windowEndNs: bigint | null = null;
+  let windowCallsOpen = 0;
+  let done = 0;
+  let errors = 0;
+  let outputTokens = 0;
+  const startNs = clock.nowNs();
+  const inWindow = (t: bigint) => windowStartNs !== null && t >= windowStartNs && (windowEndNs === null || t < windowEndNs);
+
+  const lanes: Lane[] = [];
+  for (let i = 0; i < cfg.concurrency; i++) {
+    lanes.push(
+      new Lane(
+        { ...cfg.lane, lane: i },
+        {
+          clock,
+          sleep: (ms, signal) => env.sleep(ms, signal),
+          signal: stopLanes.signal,
+          onRecord: (rec) => {
+            records.push(rec);
+            done++;
+            if (!rec.result.ok && rec.result.errorClass !== 'aborted') errors++;
+            outputTokens += rec.result.usage?.completionTokens ?? 0;
+          },
+          send: async (call) => {
+            const counted = !call.warmup && inWindow(call.tSchedNs);
+            if (counted) windowCallsOpen++;
+            inFlight++;
+            peakInFlight = Math.max(peakInFlight, inFlight);
+            try {
+              return await env.send({ ...call.request, signal: cutRequests.signal });
+            } finally {
+              inFlight--;
+              if (counted) windowCallsOpen--;
+            }
+          },
+        },
+      ),
+    );
+  }
+  const live = (): LevelLive => ({
+    elapsedS: Number(clock.nowNs() - startNs) / 1e9,
+    activeLanes: lanes.length,
+    requestsDone: done,
+    errors,
+    inFlight,
+    outputTokens,
+  });
+  let phase: LevelPhase = 'warmup';
+  const ticker = env.onTick ? setInterval(() => env.onTick?.(phase, live()), env.tickMs ?? 1000) : null;
+  ticker?.unref?.();
+  const userStopped = () => env.signal?.aborted === true;
+  const running = lanes.map((l) => l.run());
+  let monitor: SaturationMonitor | null = null;
+  let warmupCompleted = false;
+  try {
+    env.onPhase?.('warmup', live());
+    const capHit = Symbol('cap');
+    const warm = await Promise.race([
+      Promise.all(lanes.map((l) => l.warmedUp)).then(() => true),
+      env.sleep(cfg.warmupCapS * 1000, stopLanes.signal).then(() => capHit),
+    ]);
+    warmupCompleted = warm === true;
+    if (!userStopped()) await env.sleep(cfg.warmupS * 1000, stopLanes.signal);
+    windowStartNs = clock.nowNs();
+    phase = 'window';
+    env.onPhase?.('window', live());
+    monitor = env.monitor ? env.monitor() : null;
+    if (!userStopped()) await env.sleep(cfg.windowS * 1000, stopLanes.signal);
+    windowEndNs = clock.nowNs();
+    const saturation = monitor ? monitor.stop() : null;
+    monitor = null;
+    phase = 'drain';
+    env.onPhase?.('drain', live());
+    const drainEnd = clock.nowNs() + BigInt(Math.round(cfg.drainCapS * 1e9));
+    while (!userStopped() && windowCallsOpen > 0 && clock.nowNs() < drainEnd) await env.sleep(50, stopLanes.signal);
+    const cutNs = clock.nowNs();
+    stopLanes.abort();
+    cutRequests.abort();
+    await Promise.all(running);
+    return {
+      concurrency: cfg.concurrency,
+      records,
+      startNs,
+      windowStartNs,
+      windowEndNs,
+      cutNs,
+      warmupCompleted,
+      interrupted: userStopped(),
+      peakInFlight,
+      saturation,
+      treesCompleted: lanes.reduce((s, l) => s + l.treesCompleted, 0),
+    };
+  } finally {
+    monitor?.stop();
+    if (ticker) clearInterval(ticker);
+    stopLanes.abort();
+    cutRequests.abort();
+    env.signal?.removeEventListener('abort', onUser);
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * Real-time wiring for the commands: lanes on the monotonic clock and real timers, requests through
+ * the target's EndpointClient, the saturation monitor on, every level stored as soon as it is done
+ * (requests + sweep points in one transaction each, partial result on the run), progress events out.
+ */
+import { monotonicClock, type Clock } from '../core/index.js';
+import type { Store } from '../store/index.js';
+import type { Trajectory } from '../trajectory/index.js';
+import type { ProgressSink } from '../ui/index.js';
+import { evaluateLevel, requestRows, type LevelReport, type ValidityThresholds } from './evaluate.js';
+import { runLevel, startSaturationMonitor, type LevelRun } from './level.js';
+import type { HistoryMode } from './lane.js';
+import type { SloThresholds, SloTier } from './slo.js';
+import { runSweep, summarizeSweep, type SweepLevel, type SweepResult } from './sweep.js';
+import type { SearchOptions } from './sweep-search.js';
+import type { Target } from './setup.js';
+
+export interface LevelSettings {
+  warmupS: number;
+  windowS: number;
+  drainCapS: number;
+  warmupCapS: number;
+  toolTimeScale: number;
+  maxIdleGapMs: number | null;
+  seed: number;
+  history: HistoryMode;
+  midStart: boolean;
+}
+
+export interface SessionOptions {
+  target: Target;
+  trajectories: readonly Trajectory[];
+  tiers: SloTier[];
+  slo: SloThresholds;
+  validity: ValidityThresholds;
+  level: LevelSettings;
+  store: Store | null;
+  runId: string;
+  sink: ProgressSink | null;
+  signal: AbortSignal;
+  clock?: Clock;
+}
+
+export const realSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, Math.max(0, ms));
+    signal?.addEventListener('abort', done, { once: true });
+  });
+
+/** Run one level for real and evaluate it. */
+export async function runRealLevel(o: SessionOptions, concurrency: number): Promise<{ run: LevelRun; report: LevelReport }> {
+  const clock = o.clock ?? monotonicClock;
+  const s = o.level;
+  const phaseOf = { warmup: 'warmup', window: 'window', drain: 'drain' } as const;
+  const run = await runLevel(
+    {
+      concurrency,
+      warmupS: s.warmupS,
+      windowS: s.windowS,
+      drainCapS: s.drainCapS,
+      warmupCapS: s.warmupCapS,
+      lane: {
+        seed: s.seed,
+        trajectories: o.trajectories,
+        tokenModel: o.target.tokenModel,
+        toolTimeScale: s.toolTimeScale,
+        maxIdleGapMs: s.maxIdleGapMs,
+        midStart: s.midStart,
+        history: s.history,
+        forceOutputLength: o.target.forceOutputLength,
+        errorPauseMs: 250,
+      },
+    },
+    {
+      clock,
+      sleep: realSleep,
+      send: (req) => o.target.client.send(req),
+      signal: o.signal,
+      monitor: startSaturationMonitor,
+      tickMs: 1000,
+      onTick: (phase, live) =>
+        o.sink?.emit({
+          type: 'level-tick',
+          concurrency,
+          elapsedS: live.elapsedS,
+          windowS: s.windowS,
+          phase: phaseOf[phase],
+          activeAgents: live.activeLanes,
+          requestsDone: live.requestsDone,
+          errors: live.errors,
+          outputTokPerS: live.elapsedS > 0 ? live.outputTokens / live.elapsedS : 0,
+          powerW: null,
+          tiers: o.tiers.map((t) => ({ sloTokPerS: t.sloTokPerS, passRate: null, maxPassing: null, minFailing: null })),
+        }),
+    },
+  );
+  const report = evaluateLevel(run, o.tiers, o.slo, o.validity);
+  return { run, report };
+}
+
+function storeLevel(o: SessionOptions, run: LevelRun, level: SweepLevel): void {
+  if (!o.store?.isOpen) return;
+  o.store.insertRequests(o.runId, requestRows(run));
+  o.store.insertSweepPoints(
+    o.runId,
+    level.report.tiers.map((t) => ({
+      level: level.concurrency,
+      tierTokPerS: t.sloTokPerS,
+      ttftCeilingMs: t.ttftCeilingMs,
+      passRate: t.passRate,
+      agentsActive: t.agentsActive,
+      agentsPassing: t.agentsMeeting,
+      valid: level.report.valid,
+      reasons: level.report.reasons,
+      outputTokPerS: level.report.outputTokPerS,
+      meanPowerW: level.power[0]?.meanW ?? null,
+      detail: { replicate: level.replicate, index: level.index, bindingConstraint: t.bindingConstraint, callFailures: t.callFailures, errors: level.report.errors },
+    })),
+  );
+}
+
+export async function runRealSweep(o: SessionOptions, search: SearchOptions, onPartial?: (r: SweepResult) => void): Promise<SweepResult> {
+  const runs = new Map<number, LevelRun>();
+  const done: SweepLevel[] = [];
+  const noPowerReason = o.target.power.length ? undefined : 'no power source: pass --power SPEC (e.g. --power nvidia-smi) for agents/MW';
+  return runSweep(o.tiers, o.slo, search, {
+    signal: o.signal,
+    noPowerReason,
+    emit: (e) => o.sink?.emit(e),
+    runLevel: async (c, index) => {
+      const { run, report } = await runRealLevel(o, c);
+      runs.set(index, run);
+      return report;
+    },
+    powerWindows: o.target.power.length ? (a, b) => Promise.all(o.target.power.map((ch) => ch.window(a, b))) : undefined,
+    onLevelDone: (level) => {
+      const run = runs.get(level.index);
+      if (run) storeLevel(o, run, level);
+      runs.delete(level.index);
+      done.push(level);
+      const partial = summarizeSweep(o.tiers, o.slo, search, done, false, noPowerReason);
+      if (o.store?.isOpen) o.store.setRunResult(o.runId, partial);
+      onPartial?.(partial);
+    },
+  });
+}
+

@@ -1,0 +1,141 @@
+/**
+ * Getting a target ready for replay (I/O edge): the endpoint (or the embedded simulator the
+ * command starts), its model, a streaming + forced-length probe, token-count calibration, and the
+ * power channels. Every failure is one AgentdynoError paragraph naming the URL and what to do.
+ */
+import { AgentdynoError, errorMessage } from '../core/index.js';
+import { EndpointClient, type ChatMessage, type StreamingProbe } from '../endpoint/index.js';
+import { openPowerChannel, type PowerChannel } from '../power/index.js';
+import { ASSUMED_TOKEN_MODEL, calibrateTokenModel, type TokenModel } from './prompt.js';
+
+export interface EmbeddedSim {
+  url: string;
+  profileName: string;
+  close(): Promise<void>;
+}
+
+export interface TargetOptions {
+  /** Endpoint URL; absent = start the embedded simulator. */
+  target?: string;
+  model?: string;
+  apiKeyEnv?: string;
+  startEmbeddedSim: () => Promise<EmbeddedSim>;
+  /** --power specs; default ['sim'] for the embedded simulator, none otherwise. */
+  power?: string[];
+  /** Run even when the endpoint does not honour ignore_eos/min_tokens (results not comparable). */
+  allowUnforcedOutput?: boolean;
+}
+
+export interface Target {
+  url: string;
+  model: string;
+  maxModelLen: number | null;
+  simulated: boolean;
+  simProfile: string | null;
+  client: EndpointClient;
+  probe: StreamingProbe;
+  tokenModel: TokenModel;
+  forceOutputLength: boolean;
+  power: PowerChannel[];
+  notes: string[];
+  close(): Promise<void>;
+}
+
+export async function openTarget(opts: TargetOptions): Promise<Target> {
+  let sim: EmbeddedSim | null = null;
+  const cleanup: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const f of cleanup.reverse()) await f().catch(() => undefined);
+  };
+  try {
+    if (!opts.target) {
+      sim = await opts.startEmbeddedSim();
+      cleanup.push(() => sim!.close());
+    }
+    const url = opts.target ?? sim!.url;
+    const probeClient = new EndpointClient({ baseUrl: url, model: opts.model ?? '', apiKeyEnv: opts.apiKeyEnv, timeoutMs: 15_000 });
+    let models;
+    try {
+      models = await probeClient.listModels();
+    } finally {
+      await probeClient.close(true);
+    }
+    if (!models.length) throw new AgentdynoError('GET /v1/models lists no model', { where: url, hint: 'Pass --model NAME explicitly, or check the server.' });
+    const model = opts.model ?? models[0].id;
+    const info = models.find((m) => m.id === model);
+    if (opts.model && !info) {
+      throw new AgentdynoError(`model "${opts.model}" is not served (served: ${models.map((m) => m.id).join(', ')})`, { where: `${url}/v1/models`, hint: 'Pass one of the served names with --model.' });
+    }
+    const client = new EndpointClient({ baseUrl: url, model, apiKeyEnv: opts.apiKeyEnv, timeoutMs: 120_000 });
+    cleanup.push(() => client.close(true));
+    const probe = await client.probeStreaming({ maxTokens: 16 });
+    if (!probe.ok) {
+      throw new AgentdynoError(`a test chat completion failed (${probe.errorClass}: ${probe.errorMessage ?? 'no message'})`, {
+        where: `${url}/v1/chat/completions`,
+        hint: 'The target must be an OpenAI-compatible server with streaming /v1/chat/completions; check --target, --model and --api-key-env.',
+      });
+    }
+    if (!probe.streamed) {
+      throw new AgentdynoError('the endpoint answered the streaming test request in one piece, not as a token stream', {
+        where: `${url}/v1/chat/completions`,
+        hint: 'agentdyno times every token: point --target at a server that streams (stream: true, SSE).',
+      });
+    }
+    if (!probe.usagePresent) {
+      throw new AgentdynoError('the endpoint streams no usage block (stream_options.include_usage), so token counts would have to be guessed', {
+        where: `${url}/v1/chat/completions`,
+        hint: 'Enable usage in streaming responses on the server (vLLM and SGLang send it when asked).',
+      });
+    }
+    const notes: string[] = [];
+    let forceOutputLength = true;
+    if (!probe.honoursForcedLength) {
+      if (!opts.allowUnforcedOutput) {
+        throw new AgentdynoError(`the endpoint does not honour ignore_eos/min_tokens (asked for ${probe.requestedTokens} tokens, got ${probe.completionTokens})`, {
+          where: `${url}/v1/chat/completions`,
+          hint: 'Recorded output lengths cannot be forced, so runs would not be comparable. Pass --allow-unforced-output to run anyway (results are labelled not comparable).',
+        });
+      }
+      forceOutputLength = false;
+      notes.push('endpoint ignores ignore_eos/min_tokens: output lengths not forced, results NOT comparable');
+    }
+    // Token calibration: /tokenize when offered, else prompt_tokens of max_tokens=1 probes.
+    let tokenModel = await calibrateTokenModel(async (messages: ChatMessage[]) => (await client.tokenize(messages).catch(() => null))?.count ?? null, 'tokenize');
+    if (!tokenModel) {
+      tokenModel = await calibrateTokenModel(async (messages) => {
+        const r = await client.send({ api: 'chat', messages, maxTokens: 1 });
+        return r.usage?.promptTokens ?? null;
+      }, 'usage-probe');
+    }
+    if (!tokenModel) {
+      tokenModel = ASSUMED_TOKEN_MODEL;
+      notes.push('prompt sizes could not be calibrated (no /tokenize, no usage): assumed 1 token per word');
+    }
+    const specs = opts.power ?? (sim ? ['sim'] : []);
+    const power: PowerChannel[] = [];
+    for (const spec of specs) {
+      const ch = await openPowerChannel(spec, { simMetricsUrl: sim ? `${sim.url}/metrics` : undefined });
+      await ch.start();
+      cleanup.push(() => ch.stop());
+      power.push(ch);
+    }
+    return {
+      url,
+      model,
+      maxModelLen: info?.maxModelLen ?? null,
+      simulated: sim !== null,
+      simProfile: sim?.profileName ?? null,
+      client,
+      probe,
+      tokenModel,
+      forceOutputLength,
+      power,
+      notes,
+      close,
+    };
+  } catch (e) {
+    await close();
+    if (e instanceof AgentdynoError) throw e;
+    throw new AgentdynoError(`could not prepare the target: ${errorMessage(e)}`, { where: opts.target ?? 'embedded simulator', hint: 'Check --target and that the server is up.' });
+  }
+}

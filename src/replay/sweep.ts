@@ -1,0 +1,198 @@
+/**
+ * Sweep orchestration (DESIGN 4): asks the search for the next level, runs it through an injected
+ * level runner, integrates every power channel over exactly that level's steady window, hands the
+ * level to the caller (store) as soon as it is done, and turns the folded levels into one result
+ * per tier: bracket [max passing, min failing], binding constraint, cliff / non-monotone flags,
+ * agents/MW at the max passing level with the power boundary. No timers or sockets here.
+ */
+import { agentsPerMW, type AgentsPerMW, type WindowPower } from '../power/index.js';
+import type { ProgressEvent, TierStatus } from '../ui/index.js';
+import type { LevelReport } from './evaluate.js';
+import type { BindingConstraint, SloThresholds, SloTier } from './slo.js';
+import { foldLevels, nextLevel, tierBracket, type LevelOutcome, type SearchOptions } from './sweep-search.js';
+
+export interface SweepLevel {
+  /** Order in which levels ran (0-based). */
+  index: number;
+  concurrency: number;
+  /** 0 for the first run of this concurrency, 1.. for replicates. */
+  replicate: number;
+  report: LevelReport;
+  power: WindowPower[];
+}
+
+export interface TierPower {
+  meanW: number | null;
+  energyJ: number | null;
+  boundary: string;
+  source: string;
+  comparabilityClass: string;
+  simulated: boolean;
+  label: AgentsPerMW['label'];
+  coverage: number;
+  samples: number;
+  flags: string[];
+  windowStartNs: string;
+  windowEndNs: string;
+}
+
+export interface TierResult extends SloTier {
+  /** Max passing concurrency (0 = fails at 1; null = not determined). */
+  nMax: number | null;
+  minFailing: number | null;
+  resolved: boolean;
+  bindingConstraint: BindingConstraint;
+  cliff: boolean;
+  nonMonotone: boolean;
+  passRateAtNMax: number | null;
+  passRateAtMinFailing: number | null;
+  notes: string[];
+  agentsPerMW: number | null;
+  agentsPerMWReason: string | null;
+  /** Primary power channel (the first --power) over the steady window at nMax. */
+  power: TierPower | null;
+  /** Every channel's figure (simulated or not, each with its class). */
+  powerChannels: AgentsPerMW[];
+}
+
+export interface SweepResult {
+  status: 'completed' | 'interrupted';
+  valid: boolean;
+  reasons: string[];
+  thresholds: SloThresholds;
+  search: SearchOptions;
+  tiers: TierResult[];
+  levels: SweepLevel[];
+}
+
+export interface SweepDeps {
+  runLevel(concurrency: number, index: number): Promise<LevelReport>;
+  /** One WindowPower per channel for [startNs, endNs]; absent = no power source. */
+  powerWindows?(startNs: bigint, endNs: bigint): Promise<WindowPower[]>;
+  onLevelDone?(level: SweepLevel): void | Promise<void>;
+  emit?(e: ProgressEvent): void;
+  signal?: AbortSignal;
+  /** Why agents/MW is null when there is no power source. */
+  noPowerReason?: string;
+}
+
+export function outcomeOf(r: LevelReport): LevelOutcome {
+  return { concurrency: r.concurrency, valid: r.valid, pass: r.tiers.map((t) => t.pass), passRates: r.tiers.map((t) => t.passRate) };
+}
+
+function tierStatuses(levels: readonly SweepLevel[], tiers: readonly SloTier[], search: SearchOptions, current?: LevelReport): TierStatus[] {
+  const folded = foldLevels(levels.map((l) => outcomeOf(l.report)), tiers.length);
+  return tiers.map((t, i) => {
+    const b = tierBracket(folded, i, search);
+    return { sloTokPerS: t.sloTokPerS, passRate: current?.tiers[i]?.passRate ?? null, maxPassing: b.maxPassing, minFailing: b.minFailing };
+  });
+}
+
+export async function runSweep(tiers: readonly SloTier[], thresholds: SloThresholds, search: SearchOptions, deps: SweepDeps): Promise<SweepResult> {
+  const levels: SweepLevel[] = [];
+  let interrupted = false;
+  for (let index = 0; ; index++) {
+    if (deps.signal?.aborted) {
+      interrupted = true;
+      break;
+    }
+    const c = nextLevel(levels.map((l) => outcomeOf(l.report)), tiers.length, search);
+    if (c === null) break;
+    deps.emit?.({ type: 'level-start', concurrency: c, index, phase: 'warmup' });
+    const report = await deps.runLevel(c, index);
+    if (report.interrupted) {
+      interrupted = true;
+      deps.emit?.({ type: 'message', level: 'warn', text: `level ${c} interrupted: not counted` });
+      break;
+    }
+    const power = deps.powerWindows ? await deps.powerWindows(BigInt(report.windowStartNs), BigInt(report.windowEndNs)) : [];
+    const level: SweepLevel = { index, concurrency: c, replicate: levels.filter((l) => l.concurrency === c).length, report, power };
+    levels.push(level);
+    await deps.onLevelDone?.(level);
+    deps.emit?.({ type: 'level-end', concurrency: c, valid: report.valid, reasons: report.reasons, tiers: tierStatuses(levels, tiers, search, report) });
+  }
+  return summarizeSweep(tiers, thresholds, search, levels, interrupted, deps.noPowerReason);
+}
+
+/** Per-tier results from the levels run so far (also used for partial results after each level). */
+export function summarizeSweep(
+  tiers: readonly SloTier[],
+  thresholds: SloThresholds,
+  search: SearchOptions,
+  levels: SweepLevel[],
+  interrupted: boolean,
+  noPowerReason = 'no power source (--power) was given',
+): SweepResult {
+  const folded = foldLevels(levels.map((l) => outcomeOf(l.report)), tiers.length);
+  const reasons: string[] = [];
+  if (interrupted) reasons.push('interrupted before the search finished');
+  const results: TierResult[] = tiers.map((tier, i) => {
+    const b = tierBracket(folded, i, search);
+    const atMax = levels.filter((l) => l.concurrency === b.maxPassing);
+    const atFail = levels.filter((l) => l.concurrency === b.minFailing);
+    const failing = atFail.find((l) => !l.report.tiers[i].pass) ?? atFail[0];
+    const binding: BindingConstraint = failing ? failing.report.tiers[i].bindingConstraint : 'none';
+    const notes = [...b.notes];
+    if (!b.resolved) notes.push('bracket not resolved to the requested resolution');
+    let power: TierPower | null = null;
+    let apm: number | null = null;
+    let apmReason: string | null = null;
+    const channels: AgentsPerMW[] = [];
+    const ref = atMax[0];
+    if (b.maxPassing === null) apmReason = 'no level decided this tier yet';
+    else if (b.maxPassing === 0) apmReason = 'no passing concurrency level: the tier fails already at 1 agent';
+    else if (!ref?.power.length) apmReason = noPowerReason;
+    else {
+      for (const w of ref.power) channels.push(agentsPerMW(b.maxPassing, w));
+      const w = ref.power[0];
+      const a = channels[0];
+      apm = a.value;
+      apmReason = a.reason ?? null;
+      power = {
+        meanW: w.meanW,
+        energyJ: w.energyJ,
+        boundary: w.boundary,
+        source: w.source,
+        comparabilityClass: w.comparabilityClass,
+        simulated: w.simulated,
+        label: a.label,
+        coverage: w.coverage,
+        samples: w.samples,
+        flags: w.flags,
+        windowStartNs: w.startNs,
+        windowEndNs: w.endNs,
+      };
+    }
+    if (!b.resolved) reasons.push(`tier ${tier.sloTokPerS} tok/s: bracket not resolved`);
+    for (const l of [...atMax, ...atFail]) {
+      if (!l.report.valid && l.concurrency === b.maxPassing) reasons.push(`tier ${tier.sloTokPerS} tok/s: level ${l.concurrency} is invalid (${l.report.reasons.join('; ')})`);
+    }
+    return {
+      ...tier,
+      nMax: b.maxPassing,
+      minFailing: b.minFailing,
+      resolved: b.resolved,
+      bindingConstraint: binding,
+      cliff: b.cliff,
+      nonMonotone: b.nonMonotone,
+      passRateAtNMax: folded.find((l) => l.concurrency === b.maxPassing)?.passRates[i] ?? null,
+      passRateAtMinFailing: folded.find((l) => l.concurrency === b.minFailing)?.passRates[i] ?? null,
+      notes,
+      agentsPerMW: apm,
+      agentsPerMWReason: apmReason,
+      power,
+      powerChannels: channels,
+    };
+  });
+  const boundaryInvalid = levels.some((l) => !l.report.valid && results.some((t) => t.minFailing === l.concurrency));
+  if (boundaryInvalid) reasons.push('a min-failing level is invalid: it bounds the search but is not a measured SLO failure');
+  return {
+    status: interrupted ? 'interrupted' : 'completed',
+    valid: reasons.length === 0,
+    reasons: [...new Set(reasons)],
+    thresholds,
+    search,
+    tiers: results,
+    levels,
+  };
+}
