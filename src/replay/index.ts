@@ -10,3 +10,4 @@ export * from './sweep.js';
 export * from './setup.js';
 export * from './session.js';
 export * from './format.js';
+export * from './cli.js';

@@ -178,3 +178,30 @@ describe('replay source (virtual clock: log t=0 = channel start)', () => {
     await expect(openPowerChannel('replay:/nonexistent/power.csv')).rejects.toThrow(/cannot read power log/);
   });
 });
+
+describe('the sweep path: open, start, window per level, stop, agents/MW', () => {
+  it('replays a log across three levels and prints agents/MW with metadata', async () => {
+    const { agentsPerMW, combineWindows } = await import('../../src/power/index.js');
+    const ch = await openPowerChannel(`replay:${path.join(FIX, 'square-wave.jsonl')}`);
+    const t0 = process.hrtime.bigint();
+    await ch.start();
+    const s = 1_000_000_000n;
+    const levels = [
+      [t0 + 0n * s, t0 + 20n * s],
+      [t0 + 20n * s, t0 + 40n * s],
+      [t0 + 40n * s, t0 + 60n * s],
+    ];
+    const ws = [];
+    for (const [a, b] of levels) ws.push(await ch.window(a, b));
+    await ch.stop();
+    for (const w of ws) expect(w.meanW).toBeCloseTo(400, 0);
+    const apm = agentsPerMW(8, ws[2]);
+    expect(apm.value).toBeCloseTo(8 / 400e-6, -2);
+    expect(apm).toMatchObject({ comparabilityClass: 'node-dc', label: 'measured', method: 'trapezoid' });
+    expect(apm.samples).toBeGreaterThan(190);
+    // A declared nameplate must not be added to it.
+    const np = await openPowerChannel('nameplate:watts=10200;boundary=node');
+    const npw = await np.window(levels[2][0], levels[2][1]);
+    expect(() => combineWindows([ws[2], npw])).toThrow(/provisioned/);
+  });
+});

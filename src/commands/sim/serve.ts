@@ -37,7 +37,7 @@ export default class SimServe extends AgentdynoCommand {
     'strict-model': Flags.boolean({ description: 'Answer 404 when a request names a model other than the profile\'s served model name.' }),
   };
 
-  async run(): Promise<{ url: string; port: number; profile: string; illustrative: true; source: string }> {
+  async run(): Promise<{ url: string; port: number; profile: string; illustrative: true; source: string; stopped?: true }> {
     const { flags } = await this.parse(SimServe);
     const prob = (name: string, v: string | undefined): number | undefined => {
       if (v === undefined) return undefined;
@@ -93,6 +93,6 @@ export default class SimServe extends AgentdynoCommand {
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
     });
-    return result;
+    return { ...result, stopped: true };
   }
 }

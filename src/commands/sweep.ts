@@ -1,0 +1,56 @@
+import { Flags } from '@oclif/core';
+import { AgentdynoCommand } from '../core/index.js';
+import { formatSweep, prepareSession, replayFlags, runRealSweep, type SearchOptions, type SweepResult } from '../replay/index.js';
+import { startSimServerInWorker } from '../sim/index.js';
+
+export default class Sweep extends AgentdynoCommand {
+  static override description =
+    'Find how many concurrent agents an endpoint sustains above each SLO tier: replay agent trajectories in N lanes, grow N geometrically until a tier fails, bisect, and report per tier the bracket [max passing, min failing], the binding constraint, a cliff flag and agents per MW (labelled SIMULATED on the built-in simulator).';
+  static override examples = [
+    '<%= config.bin %> sweep',
+    '<%= config.bin %> sweep --quick --json',
+    '<%= config.bin %> sweep --target http://127.0.0.1:8000 --model my-model --power nvidia-smi --window 300 --warmup 60',
+    '<%= config.bin %> sweep --slo 20:10000,60:5000 --trajectories trajectories/synthetic-v1.jsonl --seed 7',
+  ];
+  static override flags = {
+    ...replayFlags,
+    start: Flags.integer({ description: 'First concurrency level.', default: 2 }),
+    growth: Flags.string({ description: 'Geometric growth factor between levels until every tier fails.', default: '2' }),
+    'max-concurrency': Flags.integer({ description: 'Highest level the search may try.', default: 256 }),
+    resolution: Flags.string({ description: 'Stop bisecting when min failing - max passing <= max(1, resolution x max passing).', default: '0.34' }),
+    replicates: Flags.integer({ description: 'Extra runs of each tier\'s max passing level (the boundary).', default: 0 }),
+    'max-levels': Flags.integer({ description: 'Hard cap on levels run.', default: 12 }),
+  };
+
+  async run(): Promise<SweepResult & { runId: string; settings: string }> {
+    const { flags } = await this.parse(Sweep);
+    const json = this.jsonEnabled();
+    const search: SearchOptions = {
+      startConcurrency: Math.max(1, flags.start),
+      growth: Math.max(1.1, Number(flags.growth) || 2),
+      maxConcurrency: Math.max(1, flags['max-concurrency']),
+      resolution: Math.max(0, Number(flags.resolution) || 0),
+      replicates: Math.max(0, flags.replicates),
+      maxLevels: Math.max(1, flags['max-levels']),
+    };
+    const s = await prepareSession('sweep', flags as never, json, async (profile, port) => {
+      const srv = await startSimServerInWorker({ profile, port, seed: flags.seed });
+      return { url: srv.url, profileName: srv.profile.name, close: () => srv.close() };
+    }, { search });
+    let result: SweepResult | null = null;
+    try {
+      result = await runRealSweep(s.options, search);
+    } catch (e) {
+      await s.dispose('failed', { error: (e as Error).message });
+      throw e;
+    }
+    await s.dispose(result.status, result);
+    const out = { runId: s.runId, settings: s.settingsText, ...result };
+    if (!json) {
+      this.log(formatSweep(result, [`agentdyno sweep ${s.runId}`, s.settingsText, `search: start ${search.startConcurrency}, x${search.growth}, resolution ${search.resolution}, replicates ${search.replicates}, cap ${search.maxConcurrency}`]));
+      this.log(`stored in the results database as run ${s.runId} (agentdyno results show ${s.runId})`);
+    }
+    if (result.status === 'interrupted') process.exitCode = 130;
+    return out;
+  }
+}
