@@ -14,12 +14,12 @@ export default class Sweep extends AgentdynoCommand {
   ];
   static override flags = {
     ...replayFlags,
-    start: Flags.integer({ description: 'First concurrency level.', default: 2 }),
+    start: Flags.integer({ description: 'First concurrency level.', default: 4 }),
     growth: Flags.string({ description: 'Geometric growth factor between levels until every tier fails.', default: '2' }),
     'max-concurrency': Flags.integer({ description: 'Highest level the search may try.', default: 256 }),
-    resolution: Flags.string({ description: 'Stop bisecting when min failing - max passing <= max(1, resolution x max passing).', default: '0.34' }),
+    resolution: Flags.string({ description: 'Stop bisecting when min failing - max passing <= max(1, resolution x max passing).', default: '0.5' }),
     replicates: Flags.integer({ description: 'Extra runs of each tier\'s max passing level (the boundary).', default: 0 }),
-    'max-levels': Flags.integer({ description: 'Hard cap on levels run.', default: 12 }),
+    'max-levels': Flags.integer({ description: 'Hard cap on levels run.', default: 10 }),
   };
 
   async run(): Promise<SweepResult & { runId: string; settings: string }> {

@@ -25,6 +25,10 @@ export interface ChannelOptions {
   windowRule?: string;
 }
 
+/** Thermal/load settling check (research/power.md 3.4): flag > 5 % between first and last third. */
+const DRIFT_FLAG = 0.05;
+const DRIFT_MIN_WINDOW_MS = 30_000;
+
 export class SampledChannel implements PowerChannel {
   readonly samples: Sample[] = [];
   invalid = 0;
@@ -108,9 +112,23 @@ export class SampledChannel implements PowerChannel {
     return this.windowMs(startMs, endMs, startNs.toString(), endNs.toString());
   }
 
+  /** (last third - first third) / first third of mean power, or null for short windows / no data. */
+  private drift(startMs: number, endMs: number): number | null {
+    const third = (endMs - startMs) / 3;
+    if (endMs - startMs < DRIFT_MIN_WINDOW_MS) return null;
+    const a = integrate(this.opts.kind, this.samples, { startMs, endMs: startMs + third }, { ...this.opts.integrate, minSamples: 2 });
+    const b = integrate(this.opts.kind, this.samples, { startMs: endMs - third, endMs }, { ...this.opts.integrate, minSamples: 2 });
+    if (a.meanW === null || b.meanW === null || a.meanW <= 0) return null;
+    return (b.meanW - a.meanW) / a.meanW;
+  }
+
   windowMs(startMs: number, endMs: number, startNs = String(Math.round(startMs * 1e6)), endNs = String(Math.round(endMs * 1e6))): WindowPower {
     const r = integrate(this.opts.kind, this.samples, { startMs, endMs }, this.opts.integrate);
     const flags = [...r.flags, ...(this.opts.extraFlags?.(startMs, endMs, this.samples) ?? [])];
+    const drift = this.drift(startMs, endMs);
+    if (drift !== null && Math.abs(drift) > DRIFT_FLAG) {
+      flags.push(`mean power drifted ${(drift * 100).toFixed(1)} % from the first to the last third of the window (not settled?)`);
+    }
     if (this.lastPollError) flags.push(`last read failed: ${this.lastPollError}`);
     const info = this.info();
     return {
@@ -129,6 +147,7 @@ export class SampledChannel implements PowerChannel {
       tooSparse: r.tooSparse,
       spanMs: r.spanMs,
       invalidSamples: this.invalid,
+      driftFirstVsLastThird: drift,
       minW: r.minW,
       maxW: r.maxW,
       windowRule:

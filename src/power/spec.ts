@@ -32,6 +32,19 @@ const MAIN_ARG: Partial<Record<SourceKind, string>> = {
   ipmi: 'host',
 };
 
+/** Options each source understands (a typo is an error, not a silently ignored option). */
+const ALLOWED: Record<SourceKind, string[]> = {
+  'nvidia-smi': ['gpus', 'field', 'interval_ms', 'bin'],
+  'dcgm-exporter': ['url', 'gpus', 'field', 'interval_ms'],
+  rapl: ['root', 'zones', 'interval_ms'],
+  ipmi: ['host', 'user_env', 'pass_env', 'interval_ms', 'bin', 'boundary'],
+  redfish: ['url', 'user_env', 'pass_env', 'token_env', 'insecure_tls', 'interval_ms'],
+  command: ['cmd', 'kind', 'unit', 'boundary', 'boundary_text', 'class', 'accuracy'],
+  nameplate: ['watts', 'boundary', 'source'],
+  replay: ['file', 'kind', 'unit', 'field', 'gpus', 'offset_s', 'boundary', 'boundary_text', 'class', 'simulated'],
+  sim: ['url', 'interval_ms', 'field'],
+};
+
 export function parsePowerSpec(spec: string): PowerSpec {
   const raw = spec.trim();
   const colon = raw.indexOf(':');
@@ -58,6 +71,14 @@ export function parsePowerSpec(spec: string): PowerSpec {
         });
       }
     });
+  }
+  for (const k of Object.keys(options)) {
+    if (!ALLOWED[source].includes(k)) {
+      throw new AgentdynoError(`option "${k}" is not known to the ${source} power source (--power "${raw}").`, {
+        where: '--power',
+        hint: `${source} takes: ${ALLOWED[source].join(', ')}.`,
+      });
+    }
   }
   return { source, options, raw };
 }

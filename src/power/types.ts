@@ -70,6 +70,8 @@ export interface WindowPower extends PowerSourceInfo {
   invalidSamples?: number;
   minW?: number | null;
   maxW?: number | null;
+  /** (mean of last third - mean of first third) / first third; flagged above 5 %. Null for windows < 30 s. */
+  driftFirstVsLastThird?: number | null;
   /** Window rule in words: e.g. "steady window of the level, counter interpolated at both edges". */
   windowRule?: string;
 }

@@ -24,7 +24,7 @@ export function bundledTrajectories(): string {
 }
 
 /** Defaults sized so `npm start` (a full sweep of the small simulator) ends in about 2 minutes on 2 cores. */
-export const DEFAULTS = { warmupS: 3, windowS: 12, drainCapS: 4, warmupCapS: 30, toolTimeScale: 1, maxIdleGapMs: 10_000, ttftCeilingMs: 10_000 } as const;
+export const DEFAULTS = { warmupS: 2, windowS: 10, drainCapS: 3, warmupCapS: 30, toolTimeScale: 1, maxIdleGapMs: 10_000, ttftCeilingMs: 10_000 } as const;
 export const QUICK = { warmupS: 2, windowS: 8, drainCapS: 2, warmupCapS: 20 } as const;
 
 export const replayFlags = {

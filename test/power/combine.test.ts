@@ -100,3 +100,22 @@ describe('comparability', () => {
     expect(() => compareRuns({ id: 'A', result: {} }, { id: 'B', result: run('node-dc', 1) })).toThrow(/run A: result has no tiers/);
   });
 });
+
+describe('drift and spec typos', () => {
+  it('flags a window whose power drifts more than 5 % between thirds', async () => {
+    const { SampledChannel } = await import('../../src/power/index.js');
+    const ch = new SampledChannel({ info: win({}), kind: 'power-instant' });
+    for (let t = 0; t <= 60_000; t += 500) ch.push(300 + t / 1000, t); // 300 -> 360 W ramp
+    const w = ch.windowMs(0, 60_000);
+    expect(w.driftFirstVsLastThird as number).toBeGreaterThan(0.1);
+    expect(w.flags.join(' ')).toMatch(/drifted/);
+    const flat = new SampledChannel({ info: win({}), kind: 'power-instant' });
+    for (let t = 0; t <= 60_000; t += 500) flat.push(300, t);
+    expect(flat.windowMs(0, 60_000).flags).toEqual([]);
+  });
+
+  it('an unknown option is an error naming the accepted ones', async () => {
+    const { parsePowerSpec } = await import('../../src/power/index.js');
+    expect(() => parsePowerSpec('nvidia-smi:interval=100')).toThrow(/option "interval" is not known.*interval_ms/);
+  });
+});
