@@ -12,3 +12,5 @@ export * from './policies.js';
 export * from './bench.js';
 export * from './http-model.js';
 export * from './run-bench.js';
+export { withBudget, usageFrom, type ChatCreateLike } from './wrap.js';
+export { startBudgetProxy, HANDLE_HEADER, SPLIT_HEADER, CHILDREN_HEADER, type BudgetProxy } from './proxy.js';

@@ -30,8 +30,10 @@ export interface CompareResult {
 
 type Obj = Record<string, unknown>;
 
+/** Tier identity: the sweep's SloTier (sloTokPerS + ttftCeilingMs), else a name, else the position. */
 function tierKey(t: Obj, i: number): string {
-  const k = t.name ?? t.tier ?? t.id ?? (typeof t.tokPerS === 'number' ? `${t.tokPerS} tok/s` : undefined) ?? (typeof t.tierTokPerS === 'number' ? `${t.tierTokPerS} tok/s` : undefined);
+  if (typeof t.sloTokPerS === 'number') return `${t.sloTokPerS} tok/s` + (typeof t.ttftCeilingMs === 'number' ? `, TTFT<=${t.ttftCeilingMs} ms` : '');
+  const k = t.name ?? t.tier ?? t.id;
   return typeof k === 'string' || typeof k === 'number' ? String(k) : `tier ${i + 1}`;
 }
 
@@ -47,7 +49,7 @@ function side(t: Obj): CompareSide {
     comparabilityClass: cls,
     simulated,
     boundary: (power.boundary ?? obj?.boundary ?? null) as string | null,
-    reason: obj && typeof obj.reason === 'string' ? obj.reason : undefined,
+    reason: obj && typeof obj.reason === 'string' ? obj.reason : typeof t.agentsPerMWReason === 'string' ? t.agentsPerMWReason : undefined,
   };
 }
 

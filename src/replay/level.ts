@@ -7,6 +7,7 @@
  */
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { availableParallelism } from 'node:os';
+import { setMaxListeners } from 'node:events';
 import type { Clock } from '../core/index.js';
 import type { CompletionRequest, RequestResult } from '../endpoint/index.js';
 import { Lane, type CallRecord, type LaneConfig } from './lane.js';
@@ -101,6 +102,8 @@ export async function runLevel(cfg: LevelConfig, env: LevelEnv): Promise<LevelRu
   const { clock } = env;
   const stopLanes = new AbortController();
   const cutRequests = new AbortController();
+  // Every in-flight request and sleeping lane listens on these: thousands at high concurrency.
+  setMaxListeners(0, stopLanes.signal, cutRequests.signal);
   const onUser = () => {
     stopLanes.abort();
     cutRequests.abort();

@@ -97,6 +97,11 @@ describe('comparability', () => {
     expect(sim.rows[0].refused).toMatch(/simulated and the other measured/);
     const missing = compareRuns({ id: 'A', result: run('node-dc', null) }, { id: 'B', result: run('node-dc', 1500) });
     expect(missing.rows[1].refused).toMatch(/no agents\/MW figure in run A: no passing level/);
+    // The sweep's own tier shape (src/replay/sweep.ts TierResult).
+    const sweep = (v: number | null, cls: string) => ({ tiers: [{ sloTokPerS: 20, ttftCeilingMs: 10000, agentsPerMW: v, agentsPerMWReason: v === null ? 'power data too sparse' : null, power: { comparabilityClass: cls, simulated: cls === 'simulated' } }] });
+    const sw = compareRuns({ id: 'A', result: sweep(null, 'gpu-board') }, { id: 'B', result: sweep(100, 'gpu-board') });
+    expect(sw.rows[0].tier).toBe('20 tok/s, TTFT<=10000 ms');
+    expect(sw.rows[0].refused).toMatch(/run A: power data too sparse/);
     expect(() => compareRuns({ id: 'A', result: {} }, { id: 'B', result: run('node-dc', 1) })).toThrow(/run A: result has no tiers/);
   });
 });

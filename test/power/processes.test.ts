@@ -45,7 +45,7 @@ function withPath(dir: string): void {
 describe('nvidia-smi source with a fake nvidia-smi on PATH (UNVALIDATED on real hardware)', () => {
   const FAKE = String.raw`
 const a = process.argv.slice(2).join(' ');
-if (!a.includes('-lms')) {
+if (!a.includes('--loop-ms=')) {
   console.log('0, GPU-aaaa, NVIDIA H100 80GB HBM3, 550.54.15');
   console.log('1, GPU-bbbb, NVIDIA H100 80GB HBM3, 550.54.15');
   process.exit(0);

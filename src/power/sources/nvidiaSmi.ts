@@ -1,5 +1,5 @@
 /**
- * nvidia-smi as one long-lived child: `--query-gpu=timestamp,index,uuid,FIELD --format=csv,noheader,nounits -lms N`.
+ * nvidia-smi as one long-lived child: `--query-gpu=timestamp,index,uuid,FIELD --format=csv,noheader,nounits --loop-ms=N` (long form of -lms).
  * Each tick (one line per GPU) is summed over the selected GPUs and stamped with the local monotonic
  * clock when its last line arrives. `power.draw` is a 1 s trailing average on Ampere and newer
  * (integrated as interval averages); `power.draw.instant` is instantaneous (trapezoid).
@@ -68,7 +68,7 @@ export async function openNvidiaSmiChannel(o: NvidiaSmiOptions): Promise<Sampled
     onStart: async (c) => {
       const asm = new NvsmiTickAssembler(field, sel.length, o.gpus);
       const cols = ['timestamp', 'index', 'uuid', field];
-      child = execa(bin, [`--query-gpu=${cols.join(',')}`, '--format=csv,noheader,nounits', `-lms=${intervalMs}`], { buffer: false, reject: false, stdin: 'ignore', stderr: 'ignore' });
+      child = execa(bin, [`--query-gpu=${cols.join(',')}`, '--format=csv,noheader,nounits', `--loop-ms=${intervalMs}`], { buffer: false, reject: false, stdin: 'ignore', stderr: 'ignore' });
       const rl = createInterface({ input: child.stdout! });
       rl.on('line', (line) => {
         const row = parseNvsmiLine(line, cols);

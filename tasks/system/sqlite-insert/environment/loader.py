@@ -9,7 +9,7 @@ import sqlite3
 
 
 def load(db_path, rows, params):
-    batch = int(params.get("batch", 1))
+    batch = int(params.get("batch", 50))
     conn = sqlite3.connect(db_path)
     conn.execute(f"PRAGMA journal_mode={params.get('journal', 'DELETE')}")
     conn.execute(f"PRAGMA synchronous={params.get('synchronous', 'FULL')}")
