@@ -14,9 +14,9 @@ export default class Sweep extends AgentdynoCommand {
   ];
   static override flags = {
     ...replayFlags,
-    start: Flags.integer({ description: 'First concurrency level.', default: 4 }),
+    start: Flags.integer({ description: 'First concurrency level.', default: 6 }),
     growth: Flags.string({ description: 'Geometric growth factor between levels until every tier fails.', default: '2' }),
-    'max-concurrency': Flags.integer({ description: 'Highest level the search may try.', default: 256 }),
+    'max-concurrency': Flags.integer({ description: 'Highest level the search may try (default 96 on the embedded simulator, to keep the demo near 2 minutes; 4096 on a --target).' }),
     resolution: Flags.string({ description: 'Stop bisecting when min failing - max passing <= max(1, resolution x max passing).', default: '0.5' }),
     replicates: Flags.integer({ description: 'Extra runs of each tier\'s max passing level (the boundary).', default: 0 }),
     'max-levels': Flags.integer({ description: 'Hard cap on levels run.', default: 10 }),
@@ -28,7 +28,7 @@ export default class Sweep extends AgentdynoCommand {
     const search: SearchOptions = {
       startConcurrency: Math.max(1, flags.start),
       growth: Math.max(1.1, Number(flags.growth) || 2),
-      maxConcurrency: Math.max(1, flags['max-concurrency']),
+      maxConcurrency: Math.max(1, flags['max-concurrency'] ?? (flags.target ? 4096 : 96)),
       resolution: Math.max(0, Number(flags.resolution) || 0),
       replicates: Math.max(0, flags.replicates),
       maxLevels: Math.max(1, flags['max-levels']),

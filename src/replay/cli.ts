@@ -24,8 +24,8 @@ export function bundledTrajectories(): string {
 }
 
 /** Defaults sized so `npm start` (a full sweep of the small simulator) ends in about 2 minutes on 2 cores. */
-export const DEFAULTS = { warmupS: 2, windowS: 10, drainCapS: 3, warmupCapS: 30, toolTimeScale: 1, maxIdleGapMs: 10_000, ttftCeilingMs: 10_000 } as const;
-export const QUICK = { warmupS: 2, windowS: 8, drainCapS: 2, warmupCapS: 20 } as const;
+export const DEFAULTS = { warmupS: 2, windowS: 8, drainCapS: 2, warmupCapS: 30, toolTimeScale: 1, maxIdleGapMs: 10_000, ttftCeilingMs: 10_000 } as const;
+export const QUICK = { warmupS: 1, windowS: 5, drainCapS: 1, warmupCapS: 20 } as const;
 
 export const replayFlags = {
   target: Flags.string({ description: 'OpenAI-compatible endpoint (with or without /v1). Default: the simulated server, started in-process on a free loopback port.' }),
@@ -52,7 +52,7 @@ export const replayFlags = {
   'sim-port': Flags.integer({ description: 'Port for the embedded simulator (0 = a free one).', default: 0 }),
   'max-error-rate': Flags.string({ description: 'Error share of window calls above which a level is invalid.', default: String(DEFAULT_VALIDITY.maxErrorRate) }),
   'max-event-loop-utilization': Flags.string({ description: 'Client event-loop busy share above which a level is invalid (client saturated).', default: String(DEFAULT_VALIDITY.maxEventLoopUtilization) }),
-  'min-window': Flags.string({ description: 'Minimum steady window in seconds for a valid level.' }),
+  'min-window': Flags.string({ description: `Minimum steady window in seconds for a valid level (default ${DEFAULT_VALIDITY.minWindowS}, --quick ${QUICK.windowS}).` }),
   db: Flags.string({ description: 'Results database (default results/agentdyno.db or $AGENTDYNO_DB).' }),
 };
 
@@ -105,7 +105,7 @@ export async function prepareSession(kind: 'sweep' | 'replay', f: Parsed, json: 
     ...DEFAULT_VALIDITY,
     maxErrorRate: num(f, 'max-error-rate', DEFAULT_VALIDITY.maxErrorRate, { min: 0, max: 1 }),
     maxEventLoopUtilization: num(f, 'max-event-loop-utilization', DEFAULT_VALIDITY.maxEventLoopUtilization, { min: 0, max: 1 }),
-    minWindowS: num(f, 'min-window', Math.min(DEFAULT_VALIDITY.minWindowS, quick ? QUICK.windowS : DEFAULTS.windowS), { min: 0 }),
+    minWindowS: num(f, 'min-window', quick ? QUICK.windowS : DEFAULT_VALIDITY.minWindowS, { min: 0 }),
   };
   const files = (f.trajectories as string[] | undefined)?.length ? (f.trajectories as string[]) : [bundledTrajectories()];
   const loaded = loadTrajectories(files);

@@ -1,7 +1,7 @@
 /**
  * From a level's raw call records to its report (pure): SLO verdicts per tier, validity with
  * reasons, error counts per class, vLLM-style figures, cache and prompt-size accuracy.
- * Window calls = non-warm-up calls scheduled inside the steady window. Calls we cut at the end of
+ * Window calls = non-warm-up calls overlapping the steady window. Calls we cut at the end of
  * the drain are judged on what had arrived: TTFT if the first token came (else "at least" the time
  * waited), decode rate over the chunks received, tokens = pieces x the tokens-per-piece ratio
  * measured on this level's completed calls (usage / pieces).
@@ -30,7 +30,7 @@ export const DEFAULT_VALIDITY: ValidityThresholds = {
   maxProcessCpuShare: 0.97,
   maxContextOverflowRate: 0.01,
   maxErrorRate: 0.05,
-  minWindowS: 10,
+  minWindowS: 5,
   minActiveAgentFraction: 0.5,
 };
 
@@ -56,7 +56,10 @@ export interface LevelReport {
   windowEndNs: string;
   windowS: number;
   warmupCompleted: boolean;
+  /** Non-warm-up calls overlapping the window (judged on their in-window part). */
   callsInWindow: number;
+  /** Of those, calls scheduled inside the window (errors, vLLM figures and TTFT come from these). */
+  callsSentInWindow: number;
   partialCalls: number;
   agentsActive: number;
   tiers: TierLevelResult[];
@@ -78,30 +81,45 @@ export interface LevelReport {
   tokensPerPiece: number;
 }
 
-const ns = (t: bigint | null): number | null => (t === null ? null : Number(t) / 1e6);
 
 function isCut(r: RequestResult): boolean {
   return !r.ok && r.errorClass === 'aborted';
 }
 
-function toSloCall(rec: CallRecord, ratio: number, cutNs: bigint): SloCall | null {
+/**
+ * A window call is judged on its part inside the window: TTFT only if it was scheduled in the window
+ * (else its first token belongs to the warm-up); decode over the whole call when the call ran
+ * entirely in [window start, cut] and completed (usage count), else over the chunks that arrived
+ * after the window start (pieces x tokens-per-piece ratio, at least 4 pieces).
+ */
+function toSloCall(rec: CallRecord, ratio: number, ws: bigint, cutNs: bigint): SloCall | null {
   const r = rec.result;
   const agent = String(rec.lane);
-  if (r.ok) {
-    const m = requestMetrics(r, rec.tSchedNs);
-    return { agent, ok: true, ttftMs: m.ttftMs, decodeTokPerS: m.decodeTokPerS };
+  const sentInWindow = rec.tSchedNs >= ws;
+  if (!r.ok && !isCut(r)) return sentInWindow ? { agent, ok: false, errorClass: r.errorClass, ttftMs: null, decodeTokPerS: null } : null;
+  let ttftMs: number | null = null;
+  let ttftAtLeastMs: number | null = null;
+  if (sentInWindow) {
+    if (r.tFirstTokenNs !== null) ttftMs = Number(r.tFirstTokenNs - r.tSendNs) / 1e6;
+    else ttftAtLeastMs = Number((isCut(r) ? cutNs : r.tEndNs) - r.tSendNs) / 1e6;
   }
-  if (!isCut(r)) return { agent, ok: false, errorClass: r.errorClass, ttftMs: null, decodeTokPerS: null };
-  // Cut by us at the end of the drain: judge what arrived.
-  const ttftMs = r.tFirstTokenNs === null ? null : (ns(r.tFirstTokenNs) as number) - (ns(r.tSendNs) as number);
-  const waitedMs = Number(cutNs - r.tSendNs) / 1e6;
   let decode: number | null = null;
-  const pieces = r.tokenChunkPieces.reduce((s, p) => s + p, 0);
-  if (pieces >= 4 && r.tFirstTokenNs !== null && r.tLastTokenNs !== null && r.tLastTokenNs > r.tFirstTokenNs) {
-    decode = (pieces * ratio - 1) / (Number(r.tLastTokenNs - r.tFirstTokenNs) / 1e9);
+  if (r.ok && sentInWindow) decode = requestMetrics(r, rec.tSchedNs).decodeTokPerS;
+  else {
+    let pieces = 0;
+    let first: bigint | null = null;
+    let last: bigint | null = null;
+    for (let i = 0; i < r.tokenChunkTimesNs.length; i++) {
+      const t = r.tokenChunkTimesNs[i];
+      if (t < ws) continue;
+      pieces += r.tokenChunkPieces[i] ?? 1;
+      first ??= t;
+      last = t;
+    }
+    if (pieces >= 4 && first !== null && last !== null && last > first) decode = (pieces * ratio - 1) / (Number(last - first) / 1e9);
+    else if (!sentInWindow) return null; // nothing of it to judge inside the window
   }
-  if (ttftMs === null && decode === null) return { agent, ok: true, ttftMs: null, decodeTokPerS: null, ttftAtLeastMs: waitedMs };
-  return { agent, ok: true, ttftMs, decodeTokPerS: decode };
+  return { agent, ok: true, ttftMs, decodeTokPerS: decode, ttftAtLeastMs };
 }
 
 const inc = (m: Record<string, number>, k: string) => (m[k] = (m[k] ?? 0) + 1);
@@ -110,7 +128,9 @@ export function evaluateLevel(run: LevelRun, tiers: readonly SloTier[], slo: Slo
   const ws = run.windowStartNs;
   const we = run.windowEndNs;
   const windowS = Number(we - ws) / 1e9;
-  const windowCalls = run.records.filter((r) => !r.warmup && r.tSchedNs >= ws && r.tSchedNs < we);
+  // Calls overlapping the window (a long call started during warm-up still decodes inside it).
+  const windowCalls = run.records.filter((r) => !r.warmup && r.tSchedNs < we && r.result.tEndNs >= ws);
+  const sentInWindow = windowCalls.filter((r) => r.tSchedNs >= ws);
   // Tokens per output piece, from completed calls with usage (1 for one-token chunks).
   let usageTokens = 0;
   let usagePieces = 0;
@@ -127,16 +147,16 @@ export function evaluateLevel(run: LevelRun, tiers: readonly SloTier[], slo: Slo
   let partialCalls = 0;
   for (const r of run.records) if (!r.result.ok && !isCut(r.result)) inc(errorsAllCalls, r.result.errorClass ?? 'other');
   for (const rec of windowCalls) {
-    if (!rec.result.ok && !isCut(rec.result)) inc(errors, rec.result.errorClass ?? 'other');
+    if (rec.tSchedNs >= ws && !rec.result.ok && !isCut(rec.result)) inc(errors, rec.result.errorClass ?? 'other');
     if (isCut(rec.result)) partialCalls++;
-    const c = toSloCall(rec, ratio, run.cutNs);
+    const c = toSloCall(rec, ratio, ws, run.cutNs);
     if (c) sloCalls.push(c);
   }
   const verdicts = evaluateTiers(sloCalls, tiers, slo);
   const errorCount = Object.values(errors).reduce((s, n) => s + n, 0);
-  const errorRate = windowCalls.length ? errorCount / windowCalls.length : 0;
-  const contextOverflowRate = windowCalls.length ? (errors.context_overflow ?? 0) / windowCalls.length : 0;
-  const agentsActive = new Set(windowCalls.map((r) => r.lane)).size;
+  const errorRate = sentInWindow.length ? errorCount / sentInWindow.length : 0;
+  const contextOverflowRate = sentInWindow.length ? (errors.context_overflow ?? 0) / sentInWindow.length : 0;
+  const agentsActive = new Set(sloCalls.map((c) => c.agent)).size;
   // Output tokens arriving inside the window, from chunk timestamps (all calls, any start time).
   let piecesInWindow = 0;
   for (const rec of run.records) {
@@ -146,9 +166,9 @@ export function evaluateLevel(run: LevelRun, tiers: readonly SloTier[], slo: Slo
       if (t >= ws && t < we) piecesInWindow += r.tokenChunkPieces[i] ?? 1;
     }
   }
-  const completed = windowCalls.filter((r) => r.result.ok);
+  const completed = sentInWindow.filter((r) => r.result.ok);
   const vllm = vllmMetrics(
-    windowCalls.filter((r) => !isCut(r.result)).map((r) => {
+    sentInWindow.filter((r) => !isCut(r.result)).map((r) => {
       const m = requestMetrics(r.result, r.tSchedNs);
       return { ok: r.result.ok, ttftMs: m.ttftMs, e2eMs: m.e2eMs, outputTokens: m.outputTokens, itlMs: m.itlMs };
     }),
@@ -172,7 +192,7 @@ export function evaluateLevel(run: LevelRun, tiers: readonly SloTier[], slo: Slo
   if (errorRate > validity.maxErrorRate) reasons.push(`error rate ${(errorRate * 100).toFixed(1)}% of window calls (limit ${(validity.maxErrorRate * 100).toFixed(0)}%)`);
   if (windowS < validity.minWindowS - 1e-6) reasons.push(`window ${windowS.toFixed(1)} s is shorter than the minimum ${validity.minWindowS} s`);
   if (agentsActive < validity.minActiveAgentFraction * run.concurrency)
-    reasons.push(`window too short for the call lengths: only ${agentsActive} of ${run.concurrency} agents made a call in it (minimum ${(validity.minActiveAgentFraction * 100).toFixed(0)}%)`);
+    reasons.push(`window too short for the call lengths: only ${agentsActive} of ${run.concurrency} agents had a call to judge in it (minimum ${(validity.minActiveAgentFraction * 100).toFixed(0)}%)`);
   if (!run.warmupCompleted) reasons.push('warm-up requests did not all finish within the warm-up cap');
   if (run.interrupted) reasons.push('interrupted');
   return {
@@ -185,6 +205,7 @@ export function evaluateLevel(run: LevelRun, tiers: readonly SloTier[], slo: Slo
     windowS,
     warmupCompleted: run.warmupCompleted,
     callsInWindow: windowCalls.length,
+    callsSentInWindow: sentInWindow.length,
     partialCalls,
     agentsActive,
     tiers: verdicts.map((v) => ({

@@ -31,7 +31,7 @@ export function formatVllmBlock(r: LevelReport, tiers: readonly SloTier[]): stri
 export function formatLevel(r: LevelReport, tiers: readonly SloTier[]): string {
   const out: string[] = [];
   out.push(
-    `concurrency ${r.concurrency}: ${r.valid ? 'VALID' : 'INVALID'}; window ${fmtNum(r.windowS)} s, ${r.callsInWindow} calls from ${r.agentsActive} agents (${r.partialCalls} cut at the drain cap and judged on what arrived); ` +
+    `concurrency ${r.concurrency}: ${r.valid ? 'VALID' : 'INVALID'}; window ${fmtNum(r.windowS)} s, ${r.callsInWindow} calls overlapping it (${r.callsSentInWindow} sent in it) from ${r.agentsActive} agents (${r.partialCalls} cut at the drain cap and judged on what arrived); ` +
       `output ${fmtNum(r.outputTokPerS)} tok/s; peak in-flight ${r.peakInFlight}`,
   );
   if (!r.valid) for (const reason of r.reasons) out.push(`  invalid: ${reason}`);

@@ -4,3 +4,4 @@ export * from './load.js';
 export * from './walk.js';
 export * from './stats.js';
 export * from './synth.js';
+export * from './importers/index.js';

@@ -14,7 +14,7 @@ const traj: Trajectory = {
       parent: null,
       system_prompt_tokens: 100,
       steps: Array.from({ length: 6 }, (_, i) => [
-        { type: 'llm' as const, input_tokens: 200 + i * 100, output_tokens: 50 },
+        { type: 'llm' as const, input_tokens: 200 + i * 300, output_tokens: 200 },
         { type: 'tool' as const, name: 'bash', duration_ms: 500 },
       ]).flat(),
     },

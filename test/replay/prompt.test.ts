@@ -27,7 +27,7 @@ describe('prompt synthesis', () => {
       const msgs = p.forStep(s, prev);
       expect(simCountChatTokens(msgs)).toBe(s.input_tokens);
       prev = p.syntheticOutput(s.output_tokens, s);
-      expect(simCountChatTokens([{ role: 'assistant', content: prev.text }]) - 3).toBe(s.output_tokens);
+      expect(simCountChatTokens([{ role: 'assistant', content: prev.text }]) - 6).toBe(s.output_tokens);
     }
   });
 

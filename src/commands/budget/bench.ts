@@ -36,15 +36,16 @@ export default class BudgetBench extends AgentdynoCommand {
     if (tty) process.stderr.write('\n');
     if (!this.jsonEnabled()) {
       const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-      this.log('policy    trials  violations  (server)  max over  p95 over  over-prov  completion  truncated  unused  categories');
+      this.log('policy    trials  violations  (server)  max over  p95 over  over-prov  completion  truncated  unused  ignored-max  categories');
       for (const p of r.policies) {
         this.log([
           p.policy.padEnd(9), String(p.trials).padStart(6), String(p.violations).padStart(11), String(p.serverFaultViolations).padStart(9),
           `${p.maxOvershootPct}%`.padStart(9), `${p.p95OvershootPct}%`.padStart(9), (p.overProvisioning === null ? '-' : `${p.overProvisioning}x`).padStart(10),
-          pct(p.completion).padStart(11), pct(p.truncatedShare).padStart(10), pct(p.unusedShare).padStart(7),
+          pct(p.completion).padStart(11), pct(p.truncatedShare).padStart(10), pct(p.unusedShare).padStart(7), String(p.serverIgnoredMaxTokensCalls).padStart(12),
           ' ' + (Object.entries(p.byCategory).map(([k, v]) => `${k}=${v}`).join(' ') || '-'),
         ].join(' '));
       }
+      this.log('ignored-max: calls where the server generated past the max_tokens sent (detected; the server\'s fault). over-prov: reserved / used tokens.');
       for (const n of r.notes) this.log(`note: ${n}`);
       if (r.workloads.trajectoryNote) this.log(`note: ${r.workloads.trajectoryNote}`);
       this.log(`${r.runId ? `stored as run ${r.runId}; ` : ''}${r.wallS}s`);

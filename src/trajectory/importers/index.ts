@@ -1,0 +1,101 @@
+/**
+ * Importers: foreign agent logs and traces -> `agentdyno.trajectory.v1` (DESIGN 3.1). A file either
+ * converts whole or fails with every problem listed (file, line, field); with `skipBad` the bad
+ * entries are skipped and listed in the result, never dropped silently. Every output trajectory is
+ * checked with `validateTrajectory`.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { AgentdynoError } from '../../core/index.js';
+import type { Trajectory } from '../types.js';
+import { validateTrajectory } from '../validate.js';
+import { aaReplayImporter } from './aa-replay.js';
+import { openaiChatLogImporter, dynamoImporter } from './chat-log.js';
+import { claudeCodeImporter } from './claude-code.js';
+import { codexImporter } from './codex.js';
+import { EntryError, formatImportProblem, type ImportProblem } from './common.js';
+import { mooncakeImporter } from './mooncake.js';
+import { openhandsImporter } from './openhands.js';
+import { miniSweAgentImporter, sweAgentImporter } from './swe.js';
+import type { Importer } from './types.js';
+import { wekaImporter } from './weka.js';
+
+export { DEFAULT_TOOL_MS, estimateChatTokens, estimateTokens, formatImportProblem, buildAgent } from './common.js';
+export type { ImportProblem, CallRecord, ToolUse } from './common.js';
+export { reconstructConversations, messageHash } from './conversations.js';
+export type { ConversationCall, ConversationOptions, AgentIdentity } from './conversations.js';
+export type { Importer, ImportContext } from './types.js';
+export { MOONCAKE_BLOCK_SIZE } from './mooncake.js';
+
+export const IMPORTERS: readonly Importer[] = [
+  sweAgentImporter, miniSweAgentImporter, openhandsImporter, claudeCodeImporter, openaiChatLogImporter,
+  mooncakeImporter, dynamoImporter, aaReplayImporter, wekaImporter, codexImporter,
+];
+export const IMPORT_FORMATS = IMPORTERS.map((i) => i.format);
+
+export function getImporter(format: string): Importer {
+  const imp = IMPORTERS.find((i) => i.format === format);
+  if (!imp) throw new AgentdynoError(`unknown import format ${JSON.stringify(format)}`, { hint: `Use one of: ${IMPORT_FORMATS.join(', ')}.` });
+  return imp;
+}
+
+export interface ImportResult {
+  format: string;
+  files: number;
+  trajectories: Trajectory[];
+  /** Entries left out under skipBad (empty otherwise: problems throw). */
+  skipped: ImportProblem[];
+}
+
+const MAX_LISTED = 20;
+
+/** Import files of one format. Without `skipBad`, any problem throws an AgentdynoError listing them all. */
+export function importFiles(format: string, files: string[], opts: { skipBad?: boolean } = {}): ImportResult {
+  const imp = getImporter(format);
+  if (!files.length) throw new AgentdynoError('no input files', { hint: 'Name one or more files to import.' });
+  const all = new Set(files.map((f) => resolve(f)));
+  const problems: ImportProblem[] = [];
+  const trajectories: Trajectory[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      problems.push({ file, line: 0, field: '$', message: `cannot read: ${(e as Error).message}` });
+      continue;
+    }
+    const local: ImportProblem[] = [];
+    try {
+      const out = imp.import({
+        file, text, allFiles: all, problems: local,
+        readFile: (p) => (existsSync(p) ? readFileSync(p, 'utf8') : undefined),
+      });
+      for (const t of out) {
+        const bad = validateTrajectory(t);
+        if (bad.length) {
+          local.push(...bad.map((b) => ({ file, line: 0, field: `trajectory ${t.id}: ${b.path}`, message: `${b.message} (importer output failed validation; please report)` })));
+          continue;
+        }
+        trajectories.push(t);
+      }
+    } catch (e) {
+      if (!(e instanceof EntryError)) throw e;
+      local.push({ file, line: e.line, field: e.field, message: `${e.message} (whole file skipped)` });
+    }
+    problems.push(...local);
+  }
+  if (problems.length && !opts.skipBad) {
+    const listed = problems.slice(0, MAX_LISTED).map(formatImportProblem).join('\n');
+    const more = problems.length > MAX_LISTED ? `\n… and ${problems.length - MAX_LISTED} more` : '';
+    throw new AgentdynoError(`${problems.length} problem${problems.length === 1 ? '' : 's'} importing ${format}; nothing written:\n${listed}${more}\n`, {
+      hint: `Fix the input, check it really is ${format} (${imp.description}), or pass --skip-bad to import the rest and list what was skipped (unit: one ${imp.entry}).`,
+    });
+  }
+  if (!trajectories.length) throw new AgentdynoError(`no trajectories in ${files.join(', ')}`, { hint: `Is this ${imp.description}?` });
+  return { format, files: files.length, trajectories, skipped: problems };
+}
+
+/** JSON Lines text, one trajectory a line. */
+export function trajectoriesToJsonl(ts: Trajectory[]): string {
+  return ts.map((t) => JSON.stringify(t)).join('\n') + (ts.length ? '\n' : '');
+}

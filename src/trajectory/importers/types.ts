@@ -1,0 +1,21 @@
+import type { Trajectory } from '../types.js';
+import type { ImportProblem } from './common.js';
+
+export interface ImportContext {
+  file: string;
+  text: string;
+  /** Every file named in this import (resolved paths), e.g. to attach sub-agent side files. */
+  allFiles: Set<string>;
+  /** Problems with single entries (the importer skips them and goes on). */
+  problems: ImportProblem[];
+  /** Read a file next to the input (sub-agent transcripts); undefined when absent. */
+  readFile(path: string): string | undefined;
+}
+
+export interface Importer {
+  format: string;
+  description: string;
+  /** Entries that are the unit of `--skip-bad` (line, conversation, file). */
+  entry: string;
+  import(ctx: ImportContext): Trajectory[];
+}
