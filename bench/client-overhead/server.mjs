@@ -77,6 +77,8 @@ const server = net.createServer({ noDelay: true }, (sock) => {
 server.listen(0, '127.0.0.1', () => {
   process.send?.({ port: server.address().port, pid: process.pid, hrtimeNs: process.hrtime.bigint().toString() });
 });
+// Never outlive the bench that spawned us.
+process.on('disconnect', () => process.exit(0));
 process.on('message', (m) => {
   if (m === 'cpu') process.send?.({ cpu: process.cpuUsage() });
   if (m === 'stop') server.close(() => process.exit(0));

@@ -1,7 +1,6 @@
 import { Flags } from '@oclif/core';
 import { AgentdynoCommand } from '../core/index.js';
-import { formatLevel, prepareSession, replayFlags, runRealLevel, type LevelReport } from '../replay/index.js';
-import { requestRows } from '../replay/index.js';
+import { formatLevel, prepareSession, replayFlags, requestRows, runRealLevel, type LevelReport } from '../replay/index.js';
 import { startSimServerInWorker } from '../sim/index.js';
 import type { WindowPower } from '../power/index.js';
 

@@ -47,7 +47,7 @@ export default class Sweep extends AgentdynoCommand {
     await s.dispose(result.status, result);
     const out = { runId: s.runId, settings: s.settingsText, ...result };
     if (!json) {
-      this.log(formatSweep(result, [`agentdyno sweep ${s.runId}`, s.settingsText, `search: start ${search.startConcurrency}, x${search.growth}, resolution ${search.resolution}, replicates ${search.replicates}, cap ${search.maxConcurrency}`]));
+      this.log(formatSweep(result, [`agentdyno sweep ${s.runId}`, s.settingsText, `search: start ${search.startConcurrency}, x${search.growth}, resolution ${search.resolution}, replicates ${search.replicates} (--replicates N re-runs each boundary level), cap ${search.maxConcurrency}, at most ${search.maxLevels} levels`]));
       this.log(`stored in the results database as run ${s.runId} (agentdyno results show ${s.runId})`);
     }
     if (result.status === 'interrupted') process.exitCode = 130;

@@ -80,7 +80,7 @@ export interface Calibration {
  */
 export function calibrateDemand(points: readonly CalibrationPoint[]): Calibration {
   const ids = points.map((p) => p.runId);
-  const ys = points.map((p) => (p.success ? 1 : 0));
+  const ys: number[] = points.map((p) => (p.success ? 1 : 0));
   const rate = ys.reduce((a, v) => a + v, 0) / Math.max(1, ys.length);
   if (points.length < 4 || rate === 0 || rate === 1)
     return { exponents: { ...DEFAULT_EXPONENTS }, note: `too little variation to calibrate (${points.length} runs, success rate ${rate.toFixed(2)}); default exponents kept`, calibratedOn: ids, coefficients: null };

@@ -2,7 +2,7 @@
  * Success vs compute fits. Each run is a point (success 0/1) with coordinates: EFC, EFC/demand and
  * raw compute (tokens, tool calls, wall seconds). For each coordinate x (used as ln(1 + x), since
  * EFC and tokens can be 0) we fit a logistic curve P(success) = sigmoid(b0 + b1 ln(1+x)) and the
- * power-law failure model E = E_inf + A (1+x)^-alpha. R^2 and MAE are computed on binned failure
+ * power-law failure model E = E_inf + A (1+x)^-alpha (least squares on the binned failure rates). R^2 and MAE are computed on binned failure
  * rates (runs sorted by the coordinate, cut into equal-count bins), R^2 = 1 - SSres/SStot. CIs come
  * from a hierarchical bootstrap (resample tasks, then runs within each drawn task) with a seeded Rng.
  * These are our fits on our runs; they are not a reproduction of any paper's figures.
@@ -53,13 +53,21 @@ export interface FitResult {
   bootstrap: { reps: number; valid: number; seed: number };
 }
 
-function binned(x: readonly number[], y: readonly number[], pred: (x: number) => number, bins: number): { r2: number | null; mae: number } {
+/** Equal-count bins of x (sorted): each bin's run indices. */
+function binsOf(x: readonly number[], bins: number): number[][] {
   const idx = x.map((_, i) => i).sort((a, b) => x[a] - x[b]);
-  const obs: number[] = [];
-  const prd: number[] = [];
+  const out: number[][] = [];
   for (let b = 0; b < bins; b++) {
     const part = idx.slice(Math.floor((b * idx.length) / bins), Math.floor(((b + 1) * idx.length) / bins));
-    if (!part.length) continue;
+    if (part.length) out.push(part);
+  }
+  return out;
+}
+
+function binned(x: readonly number[], y: readonly number[], pred: (x: number) => number, bins: number): { r2: number | null; mae: number } {
+  const obs: number[] = [];
+  const prd: number[] = [];
+  for (const part of binsOf(x, bins)) {
     obs.push(part.reduce((a, i) => a + y[i], 0) / part.length);
     prd.push(part.reduce((a, i) => a + pred(x[i]), 0) / part.length);
   }
@@ -76,8 +84,10 @@ export const binCount = (n: number) => Math.max(2, Math.min(8, Math.floor(n / 4)
 export function fitCurves(x: readonly number[], success: readonly number[], bins = binCount(x.length)): CurveFit {
   const [b0, b1] = logisticRegression(x.map((v) => [v]), success);
   const failure = success.map((s) => 1 - s);
-  const z = x.map((v) => Math.exp(v)); // = 1 + raw coordinate, always >= 1
-  const pl = powerLawFit(z, failure);
+  // The power law is fitted to binned failure rates against each bin's mean z = 1 + coordinate (>= 1).
+  const groups = binsOf(x, bins);
+  const z = groups.map((g) => g.reduce((a, i) => a + Math.exp(x[i]), 0) / g.length);
+  const pl = powerLawFit(z, groups.map((g) => g.reduce((a, i) => a + failure[i], 0) / g.length));
   const lg = binned(x, failure, (v) => 1 - sigmoid(b0 + b1 * v), bins);
   const pw = binned(x, failure, (v) => powerLawAt(pl, Math.exp(v)), bins);
   return { logistic: { b0, b1, ...lg }, powerLaw: { ...pl, ...pw } };
@@ -109,7 +119,7 @@ export function fitSuccess(points: readonly FitPoint[], o: FitOptions = {}): Fit
   const reps = o.reps ?? 500;
   const seed = o.seed ?? 1;
   const raw = o.raw ?? 'toolCalls';
-  const y = points.map((p) => (p.success ? 1 : 0));
+  const y: number[] = points.map((p) => (p.success ? 1 : 0));
   const bins = binCount(points.length);
   const fits = {} as Record<Coordinate, CoordinateFit>;
   const boot: Record<Coordinate, number[]> = { efc: [], efcPerDemand: [], tokens: [], toolCalls: [], wallSec: [] };
@@ -119,7 +129,7 @@ export function fitSuccess(points: readonly FitPoint[], o: FitOptions = {}): Fit
   let valid = 0;
   for (let r = 0; r < reps && points.length >= 4; r++) {
     const s = hierarchicalResample(points, rng);
-    const ys = s.map((p) => (p.success ? 1 : 0));
+    const ys: number[] = s.map((p) => (p.success ? 1 : 0));
     const m = ys.reduce((a, v) => a + v, 0) / ys.length;
     if (m === 0 || m === 1) continue; // no variation to explain in this replicate
     valid++;

@@ -40,7 +40,8 @@ export function scoreEpisode(ep: Episode, o: ScoreOptions = {}): EpisodeScore {
   const cands = candidates(ep);
   const earlier: NormalizedText[] = [];
   const base = baselineText(ep);
-  if (base) for (const part of base.split(/\n(?=\S)/)) earlier.push(normalizeText(part));
+  // One prior message per event the baseline report holds (each starts with a known prefix).
+  if (base) for (const part of base.split(/\n(?=build |check |score: |result: |error: |measure failed|harness files|\S+ median )/)) earlier.push(normalizeText(part));
   // A_t: earlier failing evaluations of the same candidate, per failing iteration.
   const retries = new Map<number, number>();
   const failedBefore = new Map<string, number>();

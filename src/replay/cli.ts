@@ -117,7 +117,20 @@ export async function prepareSession(kind: 'sweep' | 'replay', f: Parsed, json: 
     apiKeyEnv: f['api-key-env'] as string | undefined,
     power: (f.power as string[] | undefined)?.length ? (f.power as string[]) : undefined,
     allowUnforcedOutput: f['allow-unforced-output'] === true,
-    startEmbeddedSim: () => startSim(String(f['sim-profile']), Number(f['sim-port'])),
+    startEmbeddedSim: async () => {
+      const port = Number(f['sim-port']);
+      try {
+        return await startSim(String(f['sim-profile']), port);
+      } catch (e) {
+        if (e instanceof AgentdynoError && /in use/.test(e.message)) {
+          throw new AgentdynoError(`port ${port} is already in use, so the embedded simulator cannot listen there.`, {
+            where: `127.0.0.1:${port}`,
+            hint: 'Pick another with --sim-port (0 = a free one), stop whatever holds the port, or point --target at a running server.',
+          });
+        }
+        throw e;
+      }
+    },
   });
   let store: Store;
   try {
@@ -146,7 +159,8 @@ export async function prepareSession(kind: 'sweep' | 'replay', f: Parsed, json: 
   const settingsText = [
     `target ${target.url} model ${target.model}${target.simulated ? ` (SIMULATED server, profile ${target.simProfile}: illustrative, not a real model)` : ''}`,
     `trajectories ${trajectories.length} from ${files.join(', ')}; history ${level.history}; output length ${target.forceOutputLength ? 'forced (ignore_eos probe passed)' : 'NOT forced (not comparable)'}`,
-    `warm-up ${level.warmupS} s after warm-up requests, window ${level.windowS} s, drain cap ${level.drainCapS} s; tool-time scale ${level.toolTimeScale}, idle gap cap ${level.maxIdleGapMs} ms; start turn ${level.midStart ? 'random (warmed)' : 'first'}; seed ${level.seed}`,
+    `warm-up ${level.warmupS} s after warm-up requests, window ${level.windowS} s, drain cap ${level.drainCapS} s; tool-time scale ${level.toolTimeScale}, idle gap cap ${level.maxIdleGapMs} ms; start turn ${level.midStart ? 'random (warmed by one request)' : 'first'}; seed ${level.seed}`,
+    `prompts: shared system prompt, then a cache-bust marker per lane tree (lane i replays the same trees at every level), append-only growth; vLLM-style figures over calls sent in the window`,
     `SLO tiers ${tiers.map((t) => `${t.sloTokPerS} tok/s & TTFT <= ${t.ttftCeilingMs} ms`).join(', ')}`,
     `prompt sizes calibrated by ${tm.source}: ${tm.tokensPerWord.toFixed(3)} tokens/word, template ${tm.perMessage}/message + ${tm.perRequest}/request, check error ${tm.maxRelError === null ? 'unknown' : `${(tm.maxRelError * 100).toFixed(2)}%`}`,
     ...target.notes,

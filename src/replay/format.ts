@@ -66,6 +66,11 @@ export function formatLevel(r: LevelReport, tiers: readonly SloTier[]): string {
   return out.join('\n');
 }
 
+const otherFlags = (flags: string[]): string => {
+  const f = flags.filter((x) => !x.startsWith('simulated'));
+  return f.length ? `; flags: ${f.join(', ')}` : '';
+};
+
 function tierLine(t: TierResult): string[] {
   const bracket = `[${t.nMax ?? '?'}, ${t.minFailing ?? '>cap'}]`;
   const flags = [t.cliff ? 'CLIFF' : '', t.nonMonotone ? 'NON-MONOTONE' : '', t.resolved ? '' : 'UNRESOLVED'].filter(Boolean).join(' ');
@@ -102,7 +107,7 @@ export function formatSweep(r: SweepResult, header: string[]): string {
     if (t.power) {
       out.push(
         `  ${t.sloTokPerS} tok/s: mean ${fmtNum(t.power.meanW)} W over the steady window at N=${t.nMax}; boundary: ${t.power.boundary}; source ${t.power.source}; class ${t.power.comparabilityClass}` +
-          `${t.power.simulated ? '; SIMULATED power from the simulator profile, not a measurement' : ''}${t.power.flags.length ? `; flags: ${t.power.flags.join(', ')}` : ''}`,
+          `${t.power.simulated ? '; SIMULATED power from the simulator profile, not a measurement' : ''}${otherFlags(t.power.flags)}`,
       );
     }
     for (const n of t.notes) out.push(`  ${t.sloTokPerS} tok/s: ${n}`);

@@ -6,7 +6,7 @@
 import { monotonicClock, type Clock } from '../core/index.js';
 import type { Store } from '../store/index.js';
 import type { Trajectory } from '../trajectory/index.js';
-import type { ProgressSink } from '../ui/index.js';
+import type { ProgressSink, TierStatus } from '../ui/index.js';
 import { evaluateLevel, requestRows, type LevelReport, type ValidityThresholds } from './evaluate.js';
 import { runLevel, startSaturationMonitor, type LevelRun } from './level.js';
 import type { HistoryMode } from './lane.js';
@@ -54,7 +54,7 @@ export const realSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   });
 
 /** Run one level for real and evaluate it. */
-export async function runRealLevel(o: SessionOptions, concurrency: number): Promise<{ run: LevelRun; report: LevelReport }> {
+export async function runRealLevel(o: SessionOptions, concurrency: number, tiersNow?: () => TierStatus[]): Promise<{ run: LevelRun; report: LevelReport }> {
   const clock = o.clock ?? monotonicClock;
   const s = o.level;
   const phaseOf = { warmup: 'warmup', window: 'window', drain: 'drain' } as const;
@@ -96,7 +96,7 @@ export async function runRealLevel(o: SessionOptions, concurrency: number): Prom
           errors: live.errors,
           outputTokPerS: live.elapsedS > 0 ? live.outputTokens / live.elapsedS : 0,
           powerW: null,
-          tiers: o.tiers.map((t) => ({ sloTokPerS: t.sloTokPerS, passRate: null, maxPassing: null, minFailing: null })),
+          tiers: tiersNow?.() ?? o.tiers.map((t) => ({ sloTokPerS: t.sloTokPerS, passRate: null, maxPassing: null, minFailing: null })),
         }),
     },
   );
@@ -134,7 +134,10 @@ export async function runRealSweep(o: SessionOptions, search: SearchOptions, onP
     noPowerReason,
     emit: (e) => o.sink?.emit(e),
     runLevel: async (c, index) => {
-      const { run, report } = await runRealLevel(o, c);
+      const { run, report } = await runRealLevel(o, c, () => {
+        const p = summarizeSweep(o.tiers, o.slo, search, done, false, noPowerReason);
+        return p.tiers.map((t) => ({ sloTokPerS: t.sloTokPerS, passRate: null, maxPassing: t.nMax, minFailing: t.minFailing }));
+      });
       runs.set(index, run);
       return report;
     },

@@ -137,7 +137,6 @@ export function nextLevel(outcomes: readonly LevelOutcome[], tierCount: number, 
     // Below the lowest level tried: halve (geometric) rather than step linearly down to 1.
     const mid = o.lo === 0 ? Math.max(1, Math.floor(o.hi / opts.growth)) : Math.floor((o.lo + o.hi) / 2);
     if (mid > o.lo && mid < o.hi && !levels.some((l) => l.concurrency === mid)) return mid;
-    if (o.lo === 0 && mid >= 1 && mid < o.hi) return mid;
   }
   // 3. Replicate each tier's boundary level.
   for (const b of brackets) {

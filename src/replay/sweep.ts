@@ -17,6 +17,12 @@ export interface SweepLevel {
   concurrency: number;
   /** 0 for the first run of this concurrency, 1.. for replicates. */
   replicate: number;
+  valid: boolean;
+  reasons: string[];
+  /** Pass rate per tier, keyed by the floor in tok/s ("20", "60"). */
+  passRates: Record<string, number | null>;
+  /** Window calls per error class. */
+  errors: Record<string, number>;
   report: LevelReport;
   power: WindowPower[];
 }
@@ -106,7 +112,17 @@ export async function runSweep(tiers: readonly SloTier[], thresholds: SloThresho
       break;
     }
     const power = deps.powerWindows ? await deps.powerWindows(BigInt(report.windowStartNs), BigInt(report.windowEndNs)) : [];
-    const level: SweepLevel = { index, concurrency: c, replicate: levels.filter((l) => l.concurrency === c).length, report, power };
+    const level: SweepLevel = {
+      index,
+      concurrency: c,
+      replicate: levels.filter((l) => l.concurrency === c).length,
+      valid: report.valid,
+      reasons: report.reasons,
+      passRates: Object.fromEntries(report.tiers.map((t) => [String(t.sloTokPerS), t.passRate])),
+      errors: report.errors,
+      report,
+      power,
+    };
     levels.push(level);
     await deps.onLevelDone?.(level);
     deps.emit?.({ type: 'level-end', concurrency: c, valid: report.valid, reasons: report.reasons, tiers: tierStatuses(levels, tiers, search, report) });

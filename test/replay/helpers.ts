@@ -94,7 +94,8 @@ export function fakeSend(vt: VirtualTime, opts: { ttftMs?: number; itlMs?: numbe
     base.tEndNs = vt.clock.nowNs();
     if (req.signal?.aborted) return { ...base, ok: false, errorClass: 'aborted', errorMessage: 'aborted' };
     const words = (req.messages ?? []).reduce((s, m) => s + String(m.content).split(/\s+/).filter(Boolean).length + 3, 3);
-    return { ...base, usage: { promptTokens: words, completionTokens: n, cachedTokens: 0 }, finishReason: 'length' };
+    const outputText = req.keepOutputText ? Array.from({ length: n }, (_, i) => `gen${i}`).join(' ') : undefined;
+    return { ...base, usage: { promptTokens: words, completionTokens: n, cachedTokens: 0 }, finishReason: 'length', ...(outputText ? { outputText } : {}) };
   };
   return { send, sent };
 }

@@ -141,4 +141,15 @@ describe('agent lane', () => {
     expect(records[1].result.ok).toBe(true);
     expect(ms(records[1].tSchedNs) - ms(records[0].result.tEndNs)).toBeGreaterThanOrEqual(250);
   });
+
+  it('--history generated appends what the server produced; recorded appends synthetic text of the recorded length', async () => {
+    const gen = await runLane(config({ history: "generated" }), 4);
+    expect(gen.sent[0].req.keepOutputText).toBe(true);
+    const m = gen.sent[3].req.messages!;
+    expect(m.find((x) => x.role === 'assistant')?.content).toBe(Array.from({ length: 10 }, (_, i) => `gen${i}`).join(' '));
+    const rec = await runLane(config(), 4);
+    const a = rec.sent[3].req.messages!.find((x) => x.role === 'assistant')!;
+    expect(String(a.content).split(' ')).toHaveLength(10);
+    expect(String(a.content)).not.toMatch(/gen0/);
+  });
 });

@@ -9,6 +9,8 @@ import { TRAJECTORY_FORMAT, type Trajectory } from '../types.js';
 import { buildAgent, EntryError, estimateTokens, int, isoMs, messageText, obj, readJsonDoc, type CallRecord } from './common.js';
 import type { Importer } from './types.js';
 
+const NOT_CALLS = ['system', 'recall', 'change_agent_state', 'condensation', 'null'];
+
 export const openhandsImporter: Importer = {
   format: 'openhands',
   description: 'OpenHands event stream JSON (trajectory or eval output with history)',
@@ -43,7 +45,8 @@ export const openhandsImporter: Importer = {
         if (ts !== undefined) lastInputTs = ts;
         return;
       }
-      if (e.source !== 'agent' || e.action === undefined) return;
+      // Harness events, not model calls.
+      if (e.source !== 'agent' || e.action === undefined || NOT_CALLS.includes(String(e.action))) return;
       const meta = e.tool_call_metadata as { model_response?: Record<string, unknown>; function_name?: string } | undefined;
       const resp = meta?.model_response;
       const rid = typeof resp?.id === 'string' ? resp.id : `event-${String(e.id ?? i)}`;

@@ -1,0 +1,53 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Args, Flags } from '@oclif/core';
+import { AgentdynoCommand, AgentdynoError } from '../../core/index.js';
+import { collectRuns, fitPoints, fitSuccess, fitSvg, fitTable, RAW_COORDINATES, readCalibration, verdict, type Coordinate } from '../../efc/index.js';
+import { openStore } from '../../store/index.js';
+
+export default class EfcFit extends AgentdynoCommand {
+  static override description = 'Fit success against ln EFC, ln EFC/demand and ln raw compute (logistic and power-law failure E = E_inf + A z^-alpha), with R^2, MAE and hierarchical bootstrap CIs; writes an SVG under results/efc/.';
+  static override examples = ['<%= config.bin %> efc fit', '<%= config.bin %> efc fit loop-a loop-b loop-c --json', '<%= config.bin %> efc fit --raw tokens --demand results/efc/demand.json'];
+  static override strict = false;
+  static override args = { runs: Args.string({ description: 'Loop run ids (default: every completed loop run in the database).' }) };
+  static override flags = {
+    db: Flags.string({ description: 'Results database (default AGENTDYNO_DB or results/agentdyno.db).' }),
+    root: Flags.string({ description: 'Folder holding the tasks (for demand).', default: 'tasks' }),
+    demand: Flags.string({ description: 'Frozen demand exponents from `efc demand` (default results/efc/demand.json when present).' }),
+    raw: Flags.string({ description: 'Raw compute reported as rawCompute.', options: [...RAW_COORDINATES], default: 'toolCalls' }),
+    reps: Flags.integer({ description: 'Bootstrap replicates.', default: 500 }),
+    seed: Flags.integer({ description: 'Bootstrap seed.', default: 1 }),
+    out: Flags.string({ description: 'SVG plot path.', default: path.join('results', 'efc', 'fit.svg') }),
+  };
+
+  async run() {
+    const { argv, flags } = await this.parse(EfcFit);
+    const store = openStore(flags.db, { mustExist: true });
+    try {
+      const collected = collectRuns(store, argv as string[], flags.root);
+      if (collected.scores.length < 4) throw new AgentdynoError(`only ${collected.scores.length} finished loop run(s) to fit; need at least 4.`, { where: store.path, hint: 'Run `agentdyno efc experiment --quick` or several `agentdyno loop run` first.' });
+      const cal = readCalibration(flags.demand);
+      const points = fitPoints(collected, cal.exponents);
+      const r = fitSuccess(points, { reps: flags.reps, seed: flags.seed, raw: flags.raw as Coordinate });
+      fs.mkdirSync(path.dirname(flags.out), { recursive: true });
+      fs.writeFileSync(flags.out, fitSvg(points, r));
+      if (!this.jsonEnabled()) {
+        this.log(fitTable(r));
+        this.log(verdict(r));
+        this.log(`demand: ${cal.source}; plot: ${flags.out}${collected.skipped.length ? `; skipped ${collected.skipped.length} run(s)` : ''}`);
+      }
+      return {
+        efc: { r2: r.fits.efcPerDemand.logistic.r2, ci: r.fits.efcPerDemand.ci },
+        rawCompute: { r2: r.fits[r.raw].logistic.r2, ci: r.fits[r.raw].ci, measure: r.raw },
+        n: r.n,
+        detail: r,
+        demand: cal,
+        plot: flags.out,
+        skipped: collected.skipped,
+        note: 'our implementation of the EFC idea on our runs; not a reproduction of the paper',
+      };
+    } finally {
+      store.close();
+    }
+  }
+}
