@@ -27,7 +27,10 @@ export interface EndpointConfig {
   /** Name of the environment variable holding the API key; the key itself is never stored or logged. */
   apiKeyEnv?: string;
   headers?: Record<string, string>;
-  /** Per-request deadline for the first byte, and for the gap between chunks. */
+  /**
+   * Per-request deadline for the first byte, and for the gap between chunks (undici headersTimeout /
+   * bodyTimeout; default 600,000 ms; deadlines >= 1 s fire with ~0.5 s resolution).
+   */
   timeoutMs?: number;
 }
 
