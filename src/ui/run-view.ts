@@ -1,4 +1,4 @@
-import type { RunRecord, SweepPointRow, LoopIterationRow } from '../store/index.js';
+import type { RunRecord, SweepPointRow } from '../store/index.js';
 import { asciiChart } from './chart.js';
 import { fmtNum, fmtPct, renderTable } from './table.js';
 import { shortTime } from './summary.js';
@@ -6,7 +6,7 @@ import { shortTime } from './summary.js';
 /** Human text for `results show`: metadata, then one sweep-point table per SLO tier. */
 export function renderRunDetail(
   run: RunRecord,
-  extra: { sweepPoints?: SweepPointRow[]; requestCount?: number; loopIterations?: LoopIterationRow[] } = {},
+  extra: { sweepPoints?: SweepPointRow[]; requestCount?: number } = {},
 ): string {
   const host = run.host;
   const target = run.target as Record<string, unknown> | null;
@@ -49,24 +49,48 @@ export function renderRunDetail(
     );
   }
 
-  const its = extra.loopIterations ?? [];
-  if (its.length > 0) {
-    // Score against cumulative tokens spent, per task: the budget curve.
-    const byTask = new Map<string, [number, number][]>();
-    const spent = new Map<string, number>();
-    for (const it of its) {
-      const task = it.task ?? '(task)';
-      const s = (spent.get(task) ?? 0) + (it.tokensIn ?? 0) + (it.tokensOut ?? 0);
-      spent.set(task, s);
-      if (it.score !== null) byTask.set(task, [...(byTask.get(task) ?? []), [s, it.score]]);
-    }
-    if (byTask.size > 0) {
-      out += '\nscore vs tokens spent\n';
-      out += asciiChart(
-        [...byTask].slice(0, 5).map(([name, points]) => ({ name, points })),
-        { width: 60, height: 10, xLabel: 'tokens' },
-      );
-    }
-  }
+  if (run.kind === 'loop' && run.result && typeof run.result === 'object') out += renderLoopResult(run.result as LoopResultView);
   return out;
 }
+
+interface LoopResultView {
+  task?: string;
+  success?: boolean;
+  normalizedScore?: number;
+  reward?: number;
+  iterations?: number;
+  stopReason?: string;
+  stoppedEarly?: boolean;
+  noProgressBurn?: boolean;
+  baseline?: { measured?: { median?: number } | null };
+  bestValue?: number | null;
+  agent?: string;
+  sandbox?: string;
+  curve?: { iteration: number; tokensUsed?: number; wallMs?: number; bestNormalized: number }[];
+}
+
+/**
+ * A loop run's outcome and its score-versus-budget curve (best normalized score so far). The x axis is
+ * tokens spent when the agent spent any, else wall seconds: a model-free `search` agent spends no tokens.
+ */
+function renderLoopResult(r: LoopResultView): string {
+  const rows: [string, string][] = [
+    ['task', String(r.task ?? '?')],
+    ['success', String(r.success)],
+    ['agent', `${r.agent ?? '?'} (sandbox: ${r.sandbox ?? '?'})`],
+    ['normalized score', fmtNum(r.normalizedScore, 3)],
+    ['reward', fmtNum(r.reward, 3)],
+    ['baseline / best', `${fmtNum(r.baseline?.measured?.median, 3)} / ${fmtNum(r.bestValue, 3)} (medians, measured this run)`],
+    ['iterations', `${r.iterations ?? '?'} (stopped: ${r.stopReason ?? '?'})`],
+    ['flags', `stoppedEarly ${r.stoppedEarly}, noProgressBurn ${r.noProgressBurn}`],
+  ];
+  let out = '\n' + rows.map(([k, v]) => `${k.padEnd(16)}  ${v}`).join('\n') + '\n';
+  const curve = r.curve ?? [];
+  if (curve.length === 0) return out;
+  const byTokens = curve.some((c) => (c.tokensUsed ?? 0) > 0);
+  const points: [number, number][] = curve.map((c) => [byTokens ? (c.tokensUsed ?? 0) : (c.wallMs ?? 0) / 1000, c.bestNormalized]);
+  out += `\nbest normalized score vs ${byTokens ? 'tokens spent' : 'wall seconds'}\n`;
+  out += asciiChart([{ name: String(r.task ?? 'score'), points }], { width: 60, height: 10, xLabel: byTokens ? 'tokens' : 'wall s' });
+  return out;
+}
+

@@ -24,7 +24,7 @@ export default class ResultsShow extends AgentdynoCommand {
         tStartNs: it.tStartNs === null ? null : (String(it.tStartNs) as unknown as bigint),
         tEndNs: it.tEndNs === null ? null : (String(it.tEndNs) as unknown as bigint),
       }));
-      if (!this.jsonEnabled()) this.log(renderRunDetail(run, { sweepPoints, requestCount, loopIterations }).trimEnd());
+      if (!this.jsonEnabled()) this.log(renderRunDetail(run, { sweepPoints, requestCount }).trimEnd());
       return { run, sweepPoints, requestCount, loopIterations };
     } finally {
       store.close();
