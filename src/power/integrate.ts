@@ -218,27 +218,7 @@ export function integrateTrapezoid(raw: readonly Sample[], w: Window, opts: Inte
     first = Math.min(first, a);
     last = Math.max(last, b);
   }
-  const inWin = s.filter((x) => x.tMs >= w.startMs && x.tMs <= w.endMs);
-  const durMs = w.endMs - w.startMs;
-  return finish(
-    {
-      energyJ: covered > 0 ? energy : null,
-      samples: inWin.length,
-      coverage: durMs > 0 ? covered / durMs : 0,
-      largestGapMs: largestGapIn(s.map((x) => x.tMs), w),
-      spanMs: covered > 0 ? last - first : 0,
-      wraps: 0,
-      resets: 0,
-      minW: inWin.length ? Math.min(...inWin.map((x) => x.value)) : null,
-      maxW: inWin.length ? Math.max(...inWin.map((x) => x.value)) : null,
-      flags: [],
-      method: 'trapezoid',
-    },
-    w,
-    opts,
-    covered,
-    opts.minSamples ?? DEFAULT_MIN_SAMPLES,
-  );
+  return finishSampled(s, w, opts, { energy, covered, first, last, method: 'trapezoid' });
 }
 
 /**
@@ -267,27 +247,7 @@ export function integrateIntervalAverage(raw: readonly Sample[], w: Window, opts
     first = Math.min(first, a);
     last = Math.max(last, b);
   }
-  const inWin = s.filter((x) => x.tMs >= w.startMs && x.tMs <= w.endMs);
-  const durMs = w.endMs - w.startMs;
-  return finish(
-    {
-      energyJ: covered > 0 ? energy : null,
-      samples: inWin.length,
-      coverage: durMs > 0 ? Math.min(1, covered / durMs) : 0,
-      largestGapMs: largestGapIn(s.map((x) => x.tMs), w),
-      spanMs: covered > 0 ? last - first : 0,
-      wraps: 0,
-      resets: 0,
-      minW: inWin.length ? Math.min(...inWin.map((x) => x.value)) : null,
-      maxW: inWin.length ? Math.max(...inWin.map((x) => x.value)) : null,
-      flags: [],
-      method: 'interval-average',
-    },
-    w,
-    opts,
-    covered,
-    opts.minSamples ?? DEFAULT_MIN_SAMPLES,
-  );
+  return finishSampled(s, w, opts, { energy, covered, first, last, method: 'interval-average' });
 }
 
 /** A declared constant (nameplate): exact by definition, never "measured". */
@@ -318,4 +278,42 @@ export function integrate(kind: ReadingKind, samples: readonly Sample[], w: Wind
   if (kind === 'power-instant') return integrateTrapezoid(samples, w, opts);
   if (kind === 'power-interval-avg') return integrateIntervalAverage(samples, w, opts);
   return integrateDeclared(samples[0]?.value ?? Number.NaN, w);
+}
+
+/** Shared tail of the sample-based integrators: coverage, gaps, range and flags over the window. */
+function finishSampled(
+  s: readonly Sample[],
+  w: Window,
+  opts: IntegrateOptions,
+  acc: { energy: number; covered: number; first: number; last: number; method: 'trapezoid' | 'interval-average' },
+): IntegrationResult {
+  let samples = 0;
+  let minW = Number.POSITIVE_INFINITY;
+  let maxW = Number.NEGATIVE_INFINITY;
+  for (const x of s) {
+    if (x.tMs < w.startMs || x.tMs > w.endMs) continue;
+    samples++;
+    if (x.value < minW) minW = x.value;
+    if (x.value > maxW) maxW = x.value;
+  }
+  const durMs = w.endMs - w.startMs;
+  return finish(
+    {
+      energyJ: acc.covered > 0 ? acc.energy : null,
+      samples,
+      coverage: durMs > 0 ? Math.min(1, acc.covered / durMs) : 0,
+      largestGapMs: largestGapIn(s.map((x) => x.tMs), w),
+      spanMs: acc.covered > 0 ? acc.last - acc.first : 0,
+      wraps: 0,
+      resets: 0,
+      minW: samples ? minW : null,
+      maxW: samples ? maxW : null,
+      flags: [],
+      method: acc.method,
+    },
+    w,
+    opts,
+    acc.covered,
+    opts.minSamples ?? DEFAULT_MIN_SAMPLES,
+  );
 }
