@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { AgentdynoCommand } from '../core/index.js';
-import { formatLevel, prepareSession, replayFlags, requestRows, runRealLevel, type LevelReport } from '../replay/index.js';
+import { formatLevel, prepareSession, replayFlags, requestRows, runRealLevel, type ContentMode, type LevelReport, type PromptTokenError } from '../replay/index.js';
 import { startSimServerInWorker } from '../sim/index.js';
 import type { WindowPower } from '../power/index.js';
 
@@ -11,13 +11,14 @@ export default class Replay extends AgentdynoCommand {
     '<%= config.bin %> replay --concurrency 8',
     '<%= config.bin %> replay --concurrency 16 --target http://127.0.0.1:8000 --window 120 --json',
     '<%= config.bin %> replay --concurrency 4 --history generated --tool-time-scale 0.5',
+    '<%= config.bin %> replay --concurrency 8 --content recorded --trajectories imported/ --json',
   ];
   static override flags = {
     ...replayFlags,
     concurrency: Flags.integer({ char: 'c', description: 'Number of agent lanes.', required: true }),
   };
 
-  async run(): Promise<{ runId: string; settings: string; level: LevelReport; power: WindowPower[] }> {
+  async run(): Promise<{ runId: string; settings: string; contentMode: ContentMode; promptTokenError: PromptTokenError; level: LevelReport; power: WindowPower[] }> {
     const { flags } = await this.parse(Replay);
     if (flags.concurrency < 1) this.error('--concurrency must be >= 1', { exit: 2 });
     const json = this.jsonEnabled();
@@ -46,6 +47,6 @@ export default class Replay extends AgentdynoCommand {
       for (const w of power) this.log(`power: mean ${w.meanW === null ? '-' : w.meanW.toFixed(1)} W over the window; boundary ${w.boundary}; source ${w.source}; class ${w.comparabilityClass}${w.simulated ? '; SIMULATED' : ''}`);
     }
     if (status === 'interrupted') process.exitCode = 130;
-    return { runId: s.runId, settings: s.settingsText, level: report, power };
+    return { runId: s.runId, settings: s.settingsText, contentMode: report.contentMode, promptTokenError: report.promptTokenError, level: report, power };
   }
 }

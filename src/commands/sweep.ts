@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { AgentdynoCommand } from '../core/index.js';
-import { formatSweep, prepareSession, replayFlags, runRealSweep, type SearchOptions, type SweepResult } from '../replay/index.js';
+import { describePromptError, formatSweep, prepareSession, replayFlags, runRealSweep, type RealSweepResult, type SearchOptions } from '../replay/index.js';
 import { startSimServerInWorker } from '../sim/index.js';
 
 export default class Sweep extends AgentdynoCommand {
@@ -11,6 +11,7 @@ export default class Sweep extends AgentdynoCommand {
     '<%= config.bin %> sweep --quick --json',
     '<%= config.bin %> sweep --target http://127.0.0.1:8000 --model my-model --power nvidia-smi --window 300 --warmup 60',
     '<%= config.bin %> sweep --slo 20:10000,60:5000 --trajectories trajectories/synthetic-v1.jsonl --seed 7',
+    '<%= config.bin %> sweep --quick --content recorded --trajectories imported/ --target http://127.0.0.1:8000',
   ];
   static override flags = {
     ...replayFlags,
@@ -22,7 +23,7 @@ export default class Sweep extends AgentdynoCommand {
     'max-levels': Flags.integer({ description: 'Hard cap on levels run.', default: 10 }),
   };
 
-  async run(): Promise<SweepResult & { runId: string; settings: string }> {
+  async run(): Promise<RealSweepResult & { runId: string; settings: string }> {
     const { flags } = await this.parse(Sweep);
     const json = this.jsonEnabled();
     const search: SearchOptions = {
@@ -37,7 +38,7 @@ export default class Sweep extends AgentdynoCommand {
       const srv = await startSimServerInWorker({ profile, port, seed: flags.seed });
       return { url: srv.url, profileName: srv.profile.name, close: () => srv.close() };
     }, { search });
-    let result: SweepResult | null = null;
+    let result: RealSweepResult | null = null;
     try {
       result = await runRealSweep(s.options, search);
     } catch (e) {
@@ -48,6 +49,7 @@ export default class Sweep extends AgentdynoCommand {
     const out = { runId: s.runId, settings: s.settingsText, ...result };
     if (!json) {
       this.log(formatSweep(result, [`agentdyno sweep ${s.runId}`, s.settingsText, `search: start ${search.startConcurrency}, x${search.growth}, resolution ${search.resolution}, replicates ${search.replicates} (--replicates N re-runs each boundary level), cap ${search.maxConcurrency}, at most ${search.maxLevels} levels`]));
+      this.log(`all levels: ${describePromptError(result.promptTokenError, result.content)}`);
       this.log(`stored in the results database as run ${s.runId} (agentdyno results show ${s.runId})`);
     }
     if (result.status === 'interrupted') process.exitCode = 130;

@@ -15,6 +15,18 @@ import { DEFAULT_VALIDITY, type ValidityThresholds } from './evaluate.js';
 import { openTarget, type EmbeddedSim, type Target } from './setup.js';
 import { parseSloTiers, type SloThresholds, type SloTier } from './slo.js';
 import type { LevelSettings, SessionOptions } from './session.js';
+import { PROMPT_ERROR_TARGET_PCT, recordedMessages } from './content.js';
+
+/** How many llm steps keep usable recorded messages (for the settings line and a warning). */
+export function countContentSteps(trajectories: readonly Trajectory[]): { llmSteps: number; withContent: number } {
+  let llmSteps = 0;
+  let withContent = 0;
+  for (const t of trajectories) for (const a of t.agents) for (const s of a.steps) if (s.type === 'llm') {
+    llmSteps++;
+    if (recordedMessages(s)) withContent++;
+  }
+  return { llmSteps, withContent };
+}
 
 /** The bundled trajectory set, from src/ (tests) or dist/ (built CLI). */
 export function bundledTrajectories(): string {
@@ -43,6 +55,12 @@ export const replayFlags = {
   'tool-time-scale': Flags.string({ description: 'Multiply recorded tool and think durations.', default: String(DEFAULTS.toolTimeScale) }),
   'max-idle-gap-ms': Flags.integer({ description: 'Cap on one scaled tool/think wait.', default: DEFAULTS.maxIdleGapMs }),
   history: Flags.string({ description: 'recorded: append recorded-length assistant text and force output lengths (comparable); generated: append what the server produced.', options: ['recorded', 'generated'], default: 'recorded' }),
+  content: Flags.string({
+    description:
+      'synthetic: filler text of the recorded token counts (calibrated per endpoint); recorded: send the messages a trajectory kept (content.messages, e.g. imported or recorded with --keep-content) so the tokenizer and prefix cache see real text; steps without them fall back to synthetic.',
+    options: ['synthetic', 'recorded'],
+    default: 'synthetic',
+  }),
   'start-turn': Flags.string({ description: 'random: lanes start mid-trajectory after a warm-up request; first: from turn 0.', options: ['random', 'first'], default: 'random' }),
   seed: Flags.integer({ description: 'Seed for trajectory choice, start turns and markers (same seed = same work at every level).', default: 1 }),
   quick: Flags.boolean({ description: 'Shorter warm-up, window and drain (a smoke test, not a publishable figure).' }),
@@ -100,6 +118,7 @@ export async function prepareSession(kind: 'sweep' | 'replay', f: Parsed, json: 
     seed: Number(f.seed),
     history: f.history === 'generated' ? 'generated' : 'recorded',
     midStart: f['start-turn'] !== 'first',
+    content: f.content === 'recorded' ? 'recorded' : 'synthetic',
   };
   const validity: ValidityThresholds = {
     ...DEFAULT_VALIDITY,
@@ -111,6 +130,7 @@ export async function prepareSession(kind: 'sweep' | 'replay', f: Parsed, json: 
   const loaded = loadTrajectories(files);
   if (!loaded.length) throw new AgentdynoError('no trajectories found', { where: files.join(', '), hint: 'Give a .jsonl/.json file or a folder holding some.' });
   const trajectories = loaded.map((l) => l.trajectory);
+  const contentSteps = countContentSteps(trajectories);
   const target = await openTarget({
     target: f.target as string | undefined,
     model: f.model as string | undefined,
@@ -155,14 +175,18 @@ export async function prepareSession(kind: 'sweep' | 'replay', f: Parsed, json: 
   process.once('SIGINT', onFirst);
   process.once('SIGTERM', onFirst);
   sink.emit({ type: 'run-start', runId, title: `agentdyno ${kind}`, target: target.url, simulated: target.simulated });
+  if (level.content === 'recorded' && contentSteps.withContent === 0)
+    sink.emit({ type: 'message', level: 'warn', text: `--content recorded: no llm step in ${files.join(', ')} keeps content.messages, so every call falls back to synthetic text (import or record with --keep-content)` });
   const tm = target.tokenModel;
   const settingsText = [
     `target ${target.url} model ${target.model}${target.simulated ? ` (SIMULATED server, profile ${target.simProfile}: illustrative, not a real model)` : ''}`,
     `trajectories ${trajectories.length} from ${files.join(', ')}; history ${level.history}; output length ${target.forceOutputLength ? 'forced (ignore_eos probe passed)' : 'NOT forced (not comparable)'}`,
     `warm-up ${level.warmupS} s after warm-up requests, window ${level.windowS} s, drain cap ${level.drainCapS} s; tool-time scale ${level.toolTimeScale}, idle gap cap ${level.maxIdleGapMs} ms; start turn ${level.midStart ? 'random (warmed by one request)' : 'first'}; seed ${level.seed}`,
-    `prompts: shared system prompt, then a cache-bust marker per lane tree (lane i replays the same trees at every level), append-only growth; vLLM-style figures over calls sent in the window`,
+    level.content === 'recorded'
+      ? `prompts: RECORDED message text for ${contentSteps.withContent} of ${contentSteps.llmSteps} llm steps (the rest fall back to synthetic text of the recorded size); a cache-bust marker per lane tree is still inserted right after the system message, so lanes do not share a prefix beyond the system prompt (independent agents would not); history of recorded steps is the recorded one; vLLM-style figures over calls sent in the window`
+      : `prompts: synthetic text, shared system prompt, then a cache-bust marker per lane tree (lane i replays the same trees at every level), append-only growth; vLLM-style figures over calls sent in the window`,
     `SLO tiers ${tiers.map((t) => `${t.sloTokPerS} tok/s & TTFT <= ${t.ttftCeilingMs} ms`).join(', ')}`,
-    `prompt sizes calibrated by ${tm.source}: ${tm.tokensPerWord.toFixed(3)} tokens/word, template ${tm.perMessage}/message + ${tm.perRequest}/request, check error ${tm.maxRelError === null ? 'unknown' : `${(tm.maxRelError * 100).toFixed(2)}%`}`,
+    `synthetic prompt sizes calibrated by ${tm.source === 'tokenize' ? 'the endpoint\'s /tokenize' : tm.source === 'usage-probe' ? 'usage.prompt_tokens of max_tokens=1 probe requests (no /tokenize)' : 'nothing (ASSUMED)'}: ${tm.tokensPerWord.toFixed(3)} tokens/word, template ${tm.perMessage}/message + ${tm.perRequest}/request, marker ${tm.markerTokens}; check error ${tm.maxRelError === null ? 'unknown' : `${(tm.maxRelError * 100).toFixed(2)}%`} (target ${PROMPT_ERROR_TARGET_PCT}%); achieved error per call is in each level's report`,
     ...target.notes,
   ].join('\n');
   const options: SessionOptions = { target, trajectories, tiers, slo, validity, level, store, runId, sink, signal: controller.signal };

@@ -8,6 +8,8 @@
  */
 import { requestMetrics, type RequestResult } from '../endpoint/index.js';
 import type { CallRecord } from './lane.js';
+import { contentReport, promptTokenError, type ContentReport, type PromptTokenError } from './content.js';
+import type { ContentMode } from './content.js';
 import type { LevelRun, SaturationStats } from './level.js';
 import { evaluateTiers, type BindingConstraint, type SloCall, type SloThresholds, type SloTier } from './slo.js';
 import { tpotCeilingMs, vllmMetrics, type VllmMetrics } from './vllm-metrics.js';
@@ -76,8 +78,11 @@ export interface LevelReport {
   peakInFlight: number;
   treesCompleted: number;
   cache: { promptTokens: number; cachedTokens: number | null; expectedCachedTokens: number };
-  /** |usage.prompt_tokens - target| / target over completed window calls. */
-  promptTokenError: { mean: number | null; max: number | null };
+  contentMode: ContentMode;
+  /** Recorded vs synthetic calls (under --content recorded, how many steps fell back to synthetic text). */
+  content: ContentReport;
+  /** Per call |usage.prompt_tokens - recorded input_tokens| / input_tokens, in percent, over completed non-warm-up calls. */
+  promptTokenError: PromptTokenError;
   tokensPerPiece: number;
 }
 
@@ -175,7 +180,6 @@ export function evaluateLevel(run: LevelRun, tiers: readonly SloTier[], slo: Slo
     windowS,
     tiers.map((t) => ({ ttftMs: t.ttftCeilingMs, tpotMs: tpotCeilingMs(t.sloTokPerS) })),
   );
-  const promptErr = completed.filter((r) => r.result.usage).map((r) => Math.abs((r.result.usage as { promptTokens: number }).promptTokens - r.promptTokensTarget) / r.promptTokensTarget);
   const cachedKnown = completed.filter((r) => r.result.usage?.cachedTokens !== null && r.result.usage?.cachedTokens !== undefined);
   const reasons: string[] = [];
   const sat = run.saturation;
@@ -234,10 +238,9 @@ export function evaluateLevel(run: LevelRun, tiers: readonly SloTier[], slo: Slo
       cachedTokens: cachedKnown.length ? cachedKnown.reduce((s, r) => s + (r.result.usage?.cachedTokens ?? 0), 0) : null,
       expectedCachedTokens: completed.reduce((s, r) => s + r.expectedCachedTokens, 0),
     },
-    promptTokenError: {
-      mean: promptErr.length ? promptErr.reduce((s, x) => s + x, 0) / promptErr.length : null,
-      max: promptErr.length ? Math.max(...promptErr) : null,
-    },
+    contentMode: run.contentMode,
+    content: contentReport(run.records, run.contentMode),
+    promptTokenError: promptTokenError(run.records, run.tokenModel),
     tokensPerPiece: ratio,
   };
 }

@@ -1,5 +1,6 @@
 /** Human-readable text for replay and sweep results (pure string building; tables from ui/). */
 import { fmtNum, fmtPct, renderTable } from '../ui/index.js';
+import { describePromptError } from './content.js';
 import type { LevelReport } from './evaluate.js';
 import type { SweepResult, TierResult } from './sweep.js';
 import type { SloTier } from './slo.js';
@@ -54,9 +55,9 @@ export function formatLevel(r: LevelReport, tiers: readonly SloTier[]): string {
   out.push(formatVllmBlock(r, tiers));
   const c = r.cache;
   out.push(
-    `prompt tokens ${fmtNum(c.promptTokens)}; cached (server usage) ${c.cachedTokens === null ? 'not reported' : fmtNum(c.cachedTokens)} vs trace's theoretical prefix hit ${fmtNum(c.expectedCachedTokens)}; ` +
-      `prompt size error mean ${fmtPct(r.promptTokenError.mean)} max ${fmtPct(r.promptTokenError.max)}`,
+    `prompt tokens ${fmtNum(c.promptTokens)}; cached (server usage) ${c.cachedTokens === null ? 'not reported' : fmtNum(c.cachedTokens)} vs trace's theoretical prefix hit ${fmtNum(c.expectedCachedTokens)}`,
   );
+  out.push(describePromptError(r.promptTokenError, r.content));
   if (r.saturation) {
     const s = r.saturation;
     out.push(

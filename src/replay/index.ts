@@ -3,6 +3,7 @@ export * from './slo.js';
 export * from './sweep-search.js';
 export * from './vllm-metrics.js';
 export * from './prompt.js';
+export * from './content.js';
 export * from './lane.js';
 export * from './level.js';
 export * from './evaluate.js';

@@ -7,13 +7,16 @@
  *   carries the preceding context (max_tokens 1), so the measured window is not a cold start;
  * - each tree gets its own cache-bust marker right after the shared system prompt;
  * - recorded history (default): the next turn appends synthetic text of the recorded output length,
- *   and the output length is forced; `generated` appends what the server produced.
+ *   and the output length is forced; `generated` appends what the server produced;
+ * - content `recorded`: a step that kept its messages sends them (marker inserted after the system
+ *   message, content.ts); steps without content fall back to synthetic text of the recorded size.
  * Everything external (clock, sleeps, sending) is injected, so lanes run on a ManualClock in tests.
  */
 import { Rng, type Clock } from '../core/index.js';
-import type { CompletionRequest, RequestResult } from '../endpoint/index.js';
+import type { ChatMessage, CompletionRequest, RequestResult } from '../endpoint/index.js';
 import { findAgent, rootAgent, walkAgent, type Trajectory } from '../trajectory/index.js';
 import { AgentPrompt, cacheBustMarker, type TokenModel } from './prompt.js';
+import { recordedMessages, recordedOutput, withMarker, type ContentMode } from './content.js';
 
 export type HistoryMode = 'recorded' | 'generated';
 
@@ -34,6 +37,8 @@ export interface LaneCall {
   /** The trace's theoretical prefix-cache hit for this call. */
   expectedCachedTokens: number;
   outputTokensTarget: number;
+  /** What the prompt is: the step's recorded messages, or synthetic text of its recorded size. */
+  contentSource: 'recorded' | 'synthetic';
 }
 
 export interface CallRecord extends Omit<LaneCall, 'request'> {
@@ -63,10 +68,19 @@ export interface LaneConfig {
   /** Range of the start turn as a fraction of the root's turns (default [0, 1)). */
   startRange?: [number, number];
   history: HistoryMode;
+  /** Send recorded messages where a step kept them (default synthetic). */
+  content?: ContentMode;
   /** Force the output length (max_tokens = min_tokens = recorded, ignore_eos). */
   forceOutputLength: boolean;
   /** Pause after a failed call, so a dead endpoint does not spin the lane. */
   errorPauseMs: number;
+}
+
+interface RecordedContext {
+  messages: ChatMessage[];
+  output: string | null;
+  inputTokens: number;
+  outputTokens: number;
 }
 
 function hashStr(s: string): number {
@@ -145,6 +159,9 @@ export class Lane {
     const agent = findAgent(t, agentId);
     const prompt = new AgentPrompt(cfg.tokenModel, agent.system_prompt_tokens, marker, (hashStr(agentId) ^ Math.imul(cfg.lane + 1, 0x2545f491) ^ Math.imul(cycle + 1, 0x68e31da4)) >>> 0);
     let prevOut: { text: string; tokens: number } | null = null;
+    const useRecorded = cfg.content === 'recorded';
+    // The last fast-forwarded step's recorded context (for a warm-up made of real text).
+    let prevRecorded: RecordedContext | null = null;
     let sched = this.env.clock.nowNs();
     let skipping = startTurn > 0;
     for (const w of walkAgent(t, agentId)) {
@@ -155,15 +172,20 @@ export class Lane {
           // Fast-forward: build the context this turn would have left behind, send nothing.
           prompt.forStep(s, prevOut);
           prevOut = prompt.syntheticOutput(s.output_tokens, s);
+          const rm = useRecorded ? recordedMessages(s) : null;
+          prevRecorded = rm ? { messages: rm, output: recordedOutput(s), inputTokens: s.input_tokens, outputTokens: s.output_tokens } : null;
           continue;
         }
         if (skipping) {
           skipping = false;
-          await this.warmUp(t, agentId, cycle, w.index, w.llmTurn, prompt, prevOut);
+          await this.warmUp(t, agentId, cycle, w.index, w.llmTurn, prompt, prevOut, prevRecorded ? { ...prevRecorded, marker } : null);
           sched = this.env.clock.nowNs();
           if (this.env.signal.aborted) return;
         }
-        const messages = prompt.forStep(s, prevOut);
+        // The synthetic prompt grows on every step, so a later step without content still gets one.
+        const synthetic = prompt.forStep(s, prevOut);
+        const recorded = useRecorded ? recordedMessages(s) : null;
+        const messages = recorded ? withMarker(recorded, marker) : synthetic;
         const maxTokens = Math.max(1, s.output_tokens);
         const call: LaneCall = {
           lane: cfg.lane,
@@ -178,6 +200,7 @@ export class Lane {
           promptTokensTarget: s.input_tokens,
           expectedCachedTokens: w.prefixTokens,
           outputTokensTarget: maxTokens,
+          contentSource: recorded ? 'recorded' : 'synthetic',
         };
         const result = await this.send(call);
         sched = this.env.clock.nowNs();
@@ -207,9 +230,25 @@ export class Lane {
   }
 
   /** One request carrying the context before the start turn (ending with the previous output), max_tokens 1. */
-  private async warmUp(t: Trajectory, agentId: string, cycle: number, step: number, llmTurn: number, prompt: AgentPrompt, prevOut: { text: string; tokens: number } | null): Promise<void> {
+  private async warmUp(
+    t: Trajectory,
+    agentId: string,
+    cycle: number,
+    step: number,
+    llmTurn: number,
+    prompt: AgentPrompt,
+    prevOut: { text: string; tokens: number } | null,
+    prevRecorded: (RecordedContext & { marker: string }) | null,
+  ): Promise<void> {
     try {
-      const messages = [...prompt.messages, ...(prevOut ? [{ role: 'assistant' as const, content: prevOut.text }] : [])];
+      const pm = this.cfg.tokenModel.perMessage;
+      // Recorded: the previous call's messages plus its recorded answer, a prefix of the start turn's messages.
+      const messages: ChatMessage[] = prevRecorded
+        ? [...withMarker(prevRecorded.messages, prevRecorded.marker), ...(prevRecorded.output !== null ? [{ role: 'assistant' as const, content: prevRecorded.output }] : [])]
+        : [...prompt.messages, ...(prevOut ? [{ role: 'assistant' as const, content: prevOut.text }] : [])];
+      const target = prevRecorded
+        ? prevRecorded.inputTokens + (prevRecorded.output !== null ? pm + prevRecorded.outputTokens : 0)
+        : Math.round(prompt.tokens + (prevOut ? pm + prevOut.tokens : 0));
       const call: LaneCall = {
         lane: this.cfg.lane,
         cycle,
@@ -220,9 +259,10 @@ export class Lane {
         warmup: true,
         tSchedNs: this.env.clock.nowNs(),
         request: { api: 'chat', messages, maxTokens: 1 },
-        promptTokensTarget: Math.round(prompt.tokens + (prevOut ? this.cfg.tokenModel.perMessage + prevOut.tokens : 0)),
+        promptTokensTarget: target,
         expectedCachedTokens: 0,
         outputTokensTarget: 1,
+        contentSource: prevRecorded ? 'recorded' : 'synthetic',
       };
       await this.send(call);
     } finally {

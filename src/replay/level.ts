@@ -11,6 +11,8 @@ import { setMaxListeners } from 'node:events';
 import type { Clock } from '../core/index.js';
 import type { CompletionRequest, RequestResult } from '../endpoint/index.js';
 import { Lane, type CallRecord, type LaneConfig } from './lane.js';
+import type { ContentMode } from './content.js';
+import type { TokenModel } from './prompt.js';
 
 export interface LevelConfig {
   concurrency: number;
@@ -96,6 +98,9 @@ export interface LevelRun {
   peakInFlight: number;
   saturation: SaturationStats | null;
   treesCompleted: number;
+  /** What the lanes sent (from the lane config), for the report. */
+  contentMode: ContentMode;
+  tokenModel: TokenModel;
 }
 
 export async function runLevel(cfg: LevelConfig, env: LevelEnv): Promise<LevelRun> {
@@ -204,6 +209,8 @@ export async function runLevel(cfg: LevelConfig, env: LevelEnv): Promise<LevelRu
       peakInFlight,
       saturation,
       treesCompleted: lanes.reduce((s, l) => s + l.treesCompleted, 0),
+      contentMode: cfg.lane.content ?? 'synthetic',
+      tokenModel: cfg.lane.tokenModel,
     };
   } finally {
     monitor?.stop();

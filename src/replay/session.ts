@@ -10,6 +10,7 @@ import type { ProgressSink, TierStatus } from '../ui/index.js';
 import { evaluateLevel, requestRows, type LevelReport, type ValidityThresholds } from './evaluate.js';
 import { runLevel, startSaturationMonitor, type LevelRun } from './level.js';
 import type { HistoryMode } from './lane.js';
+import { contentReport, promptTokenError, toPromptSample, type ContentMode, type ContentReport, type PromptSample, type PromptTokenError } from './content.js';
 import type { SloThresholds, SloTier } from './slo.js';
 import { runSweep, summarizeSweep, type SweepLevel, type SweepResult } from './sweep.js';
 import type { SearchOptions } from './sweep-search.js';
@@ -25,6 +26,8 @@ export interface LevelSettings {
   seed: number;
   history: HistoryMode;
   midStart: boolean;
+  /** synthetic (default): filler text of the recorded sizes; recorded: the steps' recorded messages where kept. */
+  content?: ContentMode;
 }
 
 export interface SessionOptions {
@@ -73,6 +76,7 @@ export async function runRealLevel(o: SessionOptions, concurrency: number, tiers
         maxIdleGapMs: s.maxIdleGapMs,
         midStart: s.midStart,
         history: s.history,
+        content: s.content ?? 'synthetic',
         forceOutputLength: o.target.forceOutputLength,
         errorPauseMs: 250,
       },
@@ -125,11 +129,15 @@ function storeLevel(o: SessionOptions, run: LevelRun, level: SweepLevel): void {
   );
 }
 
-export async function runRealSweep(o: SessionOptions, search: SearchOptions, onPartial?: (r: SweepResult) => void): Promise<SweepResult> {
+/** A sweep's result plus the prompt-size error over every level's calls. */
+export type RealSweepResult = SweepResult & { contentMode: ContentMode; content: ContentReport; promptTokenError: PromptTokenError };
+
+export async function runRealSweep(o: SessionOptions, search: SearchOptions, onPartial?: (r: SweepResult) => void): Promise<RealSweepResult> {
   const runs = new Map<number, LevelRun>();
+  const samples: PromptSample[] = [];
   const done: SweepLevel[] = [];
   const noPowerReason = o.target.power.length ? undefined : 'no power source: pass --power SPEC (e.g. --power nvidia-smi) for agents/MW';
-  return runSweep(o.tiers, o.slo, search, {
+  const result = await runSweep(o.tiers, o.slo, search, {
     signal: o.signal,
     noPowerReason,
     emit: (e) => o.sink?.emit(e),
@@ -139,6 +147,7 @@ export async function runRealSweep(o: SessionOptions, search: SearchOptions, onP
         return p.tiers.map((t) => ({ sloTokPerS: t.sloTokPerS, passRate: null, maxPassing: t.nMax, minFailing: t.minFailing }));
       });
       runs.set(index, run);
+      for (const r of run.records) if (!r.warmup) samples.push(toPromptSample(r));
       return report;
     },
     powerWindows: o.target.power.length ? (a, b) => Promise.all(o.target.power.map((ch) => ch.window(a, b))) : undefined,
@@ -152,5 +161,7 @@ export async function runRealSweep(o: SessionOptions, search: SearchOptions, onP
       onPartial?.(partial);
     },
   });
+  const mode = o.level.content ?? 'synthetic';
+  return { ...result, contentMode: mode, content: contentReport(samples, mode), promptTokenError: promptTokenError(samples, o.target.tokenModel) };
 }
 

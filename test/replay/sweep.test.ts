@@ -48,7 +48,9 @@ function fakeReport(n: number, index: number, caps: number[], over: Partial<Leve
     peakInFlight: n,
     treesCompleted: 0,
     cache: { promptTokens: 0, cachedTokens: 0, expectedCachedTokens: 0 },
-    promptTokenError: { mean: 0, max: 0 },
+    contentMode: 'synthetic',
+    content: { mode: 'synthetic', recordedCalls: 0, syntheticFallbackCalls: 0 },
+    promptTokenError: { calls: 0, meanPct: null, p99Pct: null, maxPct: null, calibration: 'tokenize', calibrationCheckPct: 0, targetPct: 1, synthetic: { calls: 0, meanPct: null, p99Pct: null, maxPct: null }, recorded: { calls: 0, meanPct: null, p99Pct: null, maxPct: null } },
     tokensPerPiece: 1,
     ...over,
   };

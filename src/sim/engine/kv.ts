@@ -12,8 +12,16 @@ export class KvCache {
   private privateBlocks = 0;
   /** Prefix-cache entries (referenced or not): hash -> entry. */
   private readonly cached = new Map<number, CachedBlock>();
-  /** Unreferenced cached blocks in LRU order (Map keeps insertion order: first = oldest). */
-  private readonly evictable = new Map<number, true>();
+  /**
+   * Unreferenced cached blocks in LRU order: hash -> stamp, plus a FIFO of (hash, stamp) with stale
+   * entries skipped lazily. (A Map used as a queue, reading keys().next() after deleting its head,
+   * rescans the deleted slots every time in V8: quadratic once the cache churns.)
+   */
+  private readonly evictable = new Map<number, number>();
+  private lruHashes: number[] = [];
+  private lruStamps: number[] = [];
+  private lruHead = 0;
+  private stamp = 0;
   evictions = 0;
 
   constructor(
@@ -62,12 +70,50 @@ export class KvCache {
   private makeRoom(n: number): boolean {
     if (this.availableBlocks() < n) return false;
     while (this.free() < n) {
-      const oldest = this.evictable.keys().next().value as number;
+      const oldest = this.popOldestEvictable();
       this.evictable.delete(oldest);
       this.cached.delete(oldest);
       this.evictions++;
     }
     return true;
+  }
+
+  private markEvictable(hash: number): void {
+    const st = ++this.stamp;
+    this.evictable.set(hash, st);
+    this.lruHashes.push(hash);
+    this.lruStamps.push(st);
+    // Blocks re-referenced while queued leave stale entries: drop them once they dominate.
+    if (this.lruHashes.length - this.lruHead > 2 * this.evictable.size + 4096) this.compactLru();
+  }
+
+  private compactLru(): void {
+    const hs: number[] = [];
+    const ss: number[] = [];
+    for (let i = this.lruHead; i < this.lruHashes.length; i++) {
+      if (this.evictable.get(this.lruHashes[i]) === this.lruStamps[i]) {
+        hs.push(this.lruHashes[i]);
+        ss.push(this.lruStamps[i]);
+      }
+    }
+    this.lruHashes = hs;
+    this.lruStamps = ss;
+    this.lruHead = 0;
+  }
+
+  /** The least recently released unreferenced block (the caller checked one exists). */
+  private popOldestEvictable(): number {
+    for (;;) {
+      const i = this.lruHead++;
+      const h = this.lruHashes[i];
+      const live = this.evictable.get(h) === this.lruStamps[i];
+      if (this.lruHead > 4096 && this.lruHead * 2 > this.lruHashes.length) {
+        this.lruHashes = this.lruHashes.slice(this.lruHead);
+        this.lruStamps = this.lruStamps.slice(this.lruHead);
+        this.lruHead = 0;
+      }
+      if (live) return h;
+    }
   }
 
   /** Allocate `n` private blocks; false (nothing allocated) when KV is full. */
@@ -107,7 +153,7 @@ export class KvCache {
       const e = this.cached.get(h);
       if (!e) continue;
       e.refs--;
-      if (e.refs === 0) this.evictable.set(h, true);
+      if (e.refs === 0) this.markEvictable(h);
     }
   }
 }

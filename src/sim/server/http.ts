@@ -89,7 +89,7 @@ export async function startSimServer(opts: SimServerOptions = {}): Promise<SimSe
         data: [{ id: profile.servedModelName, object: 'model', created: Math.floor(Date.now() / 1000), owned_by: 'agentdyno-sim', root: profile.servedModelName, parent: null, max_model_len: profile.maxModelLen, illustrative: true }],
       });
     }
-    if (method === 'POST' && path === '/tokenize') {
+    if (method === 'POST' && path === '/tokenize' && !opts.disableTokenize) {
       const body = await readJson(req);
       const bs = profile.kvCache.blockSize;
       let count: number;

@@ -55,6 +55,8 @@ export interface SimServerOptions extends SimStreamHabits, SimFaults {
   strictModel?: boolean;
   /** Answer with a streamed tool call whenever the request offers `tools` (also: tool_choice required/named, or `sim_tool_call: true`). */
   toolCalls?: boolean;
+  /** Answer POST /tokenize with 404, like endpoints without it (clients must fall back to usage). */
+  disableTokenize?: boolean;
 }
 
 export interface SimServer {

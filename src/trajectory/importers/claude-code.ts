@@ -162,7 +162,8 @@ export const claudeCodeImporter: Importer = {
         visit(sub, `agent-${ch.agentId}`, id, side ?? file, depth + 1);
       }
     };
-    const main = parse(ctx.file, recs.filter((r) => r.value.isSidechain !== true || !name.startsWith('agent-') || true).filter((r) => !(r.value.isSidechain === true && !name.startsWith('agent-'))));
+    // In a session file, inline side-chain lines belong to sub-agents; an agent-*.jsonl alone is its own root.
+    const main = parse(ctx.file, recs.filter((r) => name.startsWith('agent-') || r.value.isSidechain !== true));
     const mainInline = parse(ctx.file, recs.filter((r) => r.value.isSidechain === true));
     main.inlineSide = mainInline.inlineSide;
     visit(main, 'main', null, ctx.file, 0);

@@ -54,6 +54,10 @@ export function readJsonl(file: string, text: string, problems: ImportProblem[])
       out.push({ line: i + 1, value: v as Record<string, unknown> });
     } catch (e) {
       const truncated = i === last && !text.endsWith('\n') ? ' (the file looks truncated: the last line is cut off)' : '';
+      // A first line that is not JSON means the whole file is something else: one error, not one per line.
+      if (out.length === 0 && problems.length === 0 && i < last) {
+        throw new EntryError(i + 1, '$', `not JSON Lines (the first line is not a JSON object: ${(e as Error).message}); is this file really this format?`);
+      }
       problems.push({ file, line: i + 1, field: '$', message: `not valid JSON: ${(e as Error).message}${truncated}` });
     }
   }

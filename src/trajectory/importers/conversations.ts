@@ -31,6 +31,8 @@ export interface ConversationCall {
   identity?: AgentIdentity;
   requestId?: string;
   model?: string;
+  /** System prompt size when the caller measured it (messages may be hashes only). */
+  systemPromptTokens?: number;
   content?: LlmStep['content'];
 }
 
@@ -156,8 +158,9 @@ export function reconstructConversations(calls: ConversationCall[], opts: Conver
         };
       });
       const sys = firstSystem(a.calls[0].messages);
-      const sysTokens = sys ? Math.min(estimateChatTokens([sys]), a.calls[0].inputTokens) : 0;
-      if (sys) estimatedSystem = true;
+      const given = a.calls[0].systemPromptTokens;
+      const sysTokens = Math.min(given ?? (sys ? estimateChatTokens([sys]) : 0), a.calls[0].inputTokens);
+      if (given !== undefined || sys) estimatedSystem = true;
       traces.push(buildAgent(a.id, a.parent ? a.parent.id : null, sysTokens, recs).agent);
     }
     const first = members[0].calls[0];

@@ -80,7 +80,7 @@ export function importFiles(format: string, files: string[], opts: { skipBad?: b
       }
     } catch (e) {
       if (!(e instanceof EntryError)) throw e;
-      local.push({ file, line: e.line, field: e.field, message: `${e.message} (whole file skipped)` });
+      local.push({ file, line: e.line, field: e.field, message: opts.skipBad ? `${e.message} (whole file skipped)` : e.message });
     }
     problems.push(...local);
   }

@@ -6,7 +6,7 @@
  */
 import { basename } from 'node:path';
 import { TRAJECTORY_FORMAT, type AgentTrace, type Trajectory } from '../types.js';
-import { arr, buildAgent, EntryError, int, knownKeys, num, obj, optNum, readJsonDoc, type CallRecord } from './common.js';
+import { arr, buildAgent, EntryError, int, knownKeys, obj, optNum, readJsonDoc, type CallRecord } from './common.js';
 import type { Importer } from './types.js';
 
 const TOP = ['id', 'models', 'block_size', 'hash_id_scope', 'tool_tokens', 'system_tokens', 'requests', '_analysis', 'totals'];
@@ -27,7 +27,6 @@ export const wekaImporter: Importer = {
     let model: string | undefined;
     const walk = (requests: unknown[], path: string, id: string, parent: string | null, systemTokens: number) => {
       const calls: CallRecord[] = [];
-      const pending: { after: number; call: CallRecord }[] = [];
       requests.forEach((r0, i) => {
         const p = `${path}[${i}]`;
         const r = obj(r0, 1, p);
@@ -40,7 +39,6 @@ export const wekaImporter: Importer = {
           last.spawn.agents.push(sid);
           last.spawnedWallMs = Math.max(last.spawnedWallMs ?? 0, optNum(r.duration_ms, 1, `${p}.duration_ms`) ?? 0);
           const subSys = r.system_tokens !== undefined ? int(r.system_tokens, 1, `${p}.system_tokens`) + int(r.tool_tokens ?? 0, 1, `${p}.tool_tokens`) : systemTokens;
-          pending.push({ after: calls.length - 1, call: last });
           walk(arr(r.requests, 1, `${p}.requests`), `${p}.requests`, sid, id, subSys);
           return;
         }
@@ -72,14 +70,11 @@ export const wekaImporter: Importer = {
       if (last?.tools && last.tools[0].durationMs === undefined) last.tools = undefined;
       for (const c of calls) if (c.tools && c.tools[0].durationMs === undefined) c.tools[0].durationMs = 0;
       if (!calls.length) throw new EntryError(1, path, 'an agent with no requests');
-      const idx = agents.length;
-      agents.splice(idx, 0, buildAgent(id, parent, systemTokens, calls).agent);
-      void pending;
+      agents.push(buildAgent(id, parent, systemTokens, calls).agent);
     };
     walk(doc.requests, '$.requests', 'main', null, shared);
     // Children were pushed before their parents finished: put the root first, keep the rest.
     agents.sort((a, b) => (a.parent === null ? -1 : b.parent === null ? 1 : 0));
-    void num;
     const t: Trajectory = {
       format: TRAJECTORY_FORMAT,
       id: String(doc.id ?? basename(ctx.file)),
