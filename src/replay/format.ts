@@ -67,9 +67,12 @@ export function formatLevel(r: LevelReport, tiers: readonly SloTier[]): string {
   return out.join('\n');
 }
 
-const otherFlags = (flags: string[]): string => {
-  const f = flags.filter((x) => !x.startsWith('simulated'));
-  return f.length ? `; flags: ${f.join(', ')}` : '';
+/** Simulated-ness first (it says why: simulated power, simulated load, or both), then any other flags. */
+const powerFlags = (p: { simulated: boolean; flags: string[] }): string => {
+  const sim = p.flags.filter((x) => x.startsWith('simulated')).map((x) => x.replace(/^simulated:\s*/, ''));
+  const other = p.flags.filter((x) => !x.startsWith('simulated'));
+  const simText = p.simulated ? `; SIMULATED (${sim.length ? sim.join('; ') : 'simulated source'})` : '';
+  return simText + (other.length ? `; flags: ${other.join(', ')}` : '');
 };
 
 function tierLine(t: TierResult): string[] {
@@ -108,7 +111,7 @@ export function formatSweep(r: SweepResult, header: string[]): string {
     if (t.power) {
       out.push(
         `  ${t.sloTokPerS} tok/s: mean ${fmtNum(t.power.meanW)} W over the steady window at N=${t.nMax}; boundary: ${t.power.boundary}; source ${t.power.source}; class ${t.power.comparabilityClass}` +
-          `${t.power.simulated ? '; SIMULATED power from the simulator profile, not a measurement' : ''}${otherFlags(t.power.flags)}`,
+          powerFlags(t.power),
       );
     }
     for (const n of t.notes) out.push(`  ${t.sloTokPerS} tok/s: ${n}`);

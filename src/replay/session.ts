@@ -5,6 +5,7 @@
  */
 import { monotonicClock, type Clock } from '../core/index.js';
 import type { Store } from '../store/index.js';
+import type { WindowPower } from '../power/index.js';
 import type { Trajectory } from '../trajectory/index.js';
 import type { ProgressSink, TierStatus } from '../ui/index.js';
 import { evaluateLevel, requestRows, type LevelReport, type ValidityThresholds } from './evaluate.js';
@@ -129,6 +130,15 @@ function storeLevel(o: SessionOptions, run: LevelRun, level: SweepLevel): void {
   );
 }
 
+/**
+ * With the built-in simulator as the target, N_max is simulated whatever the power source: a measured
+ * or replayed power trace paired with simulated load is not a measurement of any system.
+ */
+export function underSimulatedLoad(w: WindowPower): WindowPower {
+  if (w.simulated) return w;
+  return { ...w, simulated: true, flags: [...w.flags, 'simulated: the load ran against the built-in simulator, so agents/MW pairs this power trace with simulated capacity'] };
+}
+
 /** A sweep's result plus the prompt-size error over every level's calls. */
 export type RealSweepResult = SweepResult & { contentMode: ContentMode; content: ContentReport; promptTokenError: PromptTokenError };
 
@@ -150,7 +160,12 @@ export async function runRealSweep(o: SessionOptions, search: SearchOptions, onP
       for (const r of run.records) if (!r.warmup) samples.push(toPromptSample(r));
       return report;
     },
-    powerWindows: o.target.power.length ? (a, b) => Promise.all(o.target.power.map((ch) => ch.window(a, b))) : undefined,
+    powerWindows: o.target.power.length
+      ? async (a, b) => {
+          const ws = await Promise.all(o.target.power.map((ch) => ch.window(a, b)));
+          return o.target.simulated ? ws.map(underSimulatedLoad) : ws;
+        }
+      : undefined,
     onLevelDone: (level) => {
       const run = runs.get(level.index);
       if (run) storeLevel(o, run, level);
