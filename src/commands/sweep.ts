@@ -21,6 +21,7 @@ export default class Sweep extends AgentdynoCommand {
     resolution: Flags.string({ description: 'Stop bisecting when min failing - max passing <= max(1, resolution x max passing).', default: '0.5' }),
     replicates: Flags.integer({ description: 'Extra runs of each tier\'s max passing level (the boundary).', default: 0 }),
     'max-levels': Flags.integer({ description: 'Hard cap on levels run.', default: 10 }),
+    'idle-window': Flags.integer({ description: 'Seconds of idle power measured before the first level, reported beside agents/MW (never subtracted); 0 skips it.', default: 3 }),
   };
 
   async run(): Promise<RealSweepResult & { runId: string; settings: string }> {
@@ -38,6 +39,7 @@ export default class Sweep extends AgentdynoCommand {
       const srv = await startSimServerInWorker({ profile, port, seed: flags.seed });
       return { url: srv.url, profileName: srv.profile.name, close: () => srv.close() };
     }, { search });
+    s.options.idleS = Math.max(0, flags['idle-window']);
     let result: RealSweepResult | null = null;
     try {
       result = await runRealSweep(s.options, search);

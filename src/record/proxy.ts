@@ -22,6 +22,21 @@ export interface RecordingProxyOptions {
   clock?: Clock;
   /** Upstream connections (default 1024). */
   connections?: number;
+  /** Per-request hot-path stamps (process.hrtime.bigint(), ns), for benchmarks; off when omitted. */
+  onTiming?: (t: ProxyTiming) => void;
+}
+
+/** CLOCK_MONOTONIC stamps of one proxied request (comparable across processes on Linux). */
+export interface ProxyTiming {
+  requestId?: string;
+  /** The request handler started (headers parsed). */
+  arrivedNs: bigint;
+  /** The upstream request was handed to undici. */
+  upstreamSentNs: bigint;
+  /** The first upstream body chunk reached the proxy. */
+  upstreamFirstNs?: bigint;
+  /** The first body bytes were handed to the client socket. */
+  clientFirstNs?: bigint;
 }
 
 export interface RecordingProxy {
@@ -70,7 +85,10 @@ export async function startRecordingProxy(opts: RecordingProxyOptions): Promise<
     return h;
   };
 
+  const onTiming = opts.onTiming;
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const tm: ProxyTiming | undefined = onTiming ? { arrivedNs: process.hrtime.bigint(), upstreamSentNs: 0n, requestId: req.headers['x-request-id'] as string | undefined } : undefined;
+    if (tm) res.once('finish', () => onTiming!(tm));
     const raw = await readBody(req);
     const path = req.url ?? '/';
     let body: Record<string, unknown> | undefined;
@@ -97,6 +115,7 @@ export async function startRecordingProxy(opts: RecordingProxyOptions): Promise<
         payload = Buffer.from(JSON.stringify(body));
       }
     }
+    if (tm) tm.upstreamSentNs = process.hrtime.bigint();
     const up = await request(targetUrl(upstream, path), {
       method: (req.method ?? 'GET') as 'GET',
       headers: forwardHeaders(req, payload.length),
@@ -159,6 +178,7 @@ export async function startRecordingProxy(opts: RecordingProxyOptions): Promise<
       }
     };
     for await (const c of up.body) {
+      if (tm && !tm.upstreamFirstNs) tm.upstreamFirstNs = process.hrtime.bigint();
       pending += (c as Buffer).toString('utf8');
       let out = '';
       for (let m = EVENT_END.exec(pending); m; m = EVENT_END.exec(pending)) {
@@ -169,7 +189,10 @@ export async function startRecordingProxy(opts: RecordingProxyOptions): Promise<
         if (injected && isUsageOnly(ev)) continue;
         out += whole;
       }
-      if (out) res.write(out);
+      if (out) {
+        res.write(out);
+        if (tm && !tm.clientFirstNs) tm.clientFirstNs = process.hrtime.bigint();
+      }
     }
     if (pending) res.write(pending);
     res.end();

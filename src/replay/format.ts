@@ -110,7 +110,7 @@ export function formatSweep(r: SweepResult, header: string[]): string {
   for (const t of tiers) {
     if (t.power) {
       out.push(
-        `  ${t.sloTokPerS} tok/s: mean ${fmtNum(t.power.meanW)} W over the steady window at N=${t.nMax}; boundary: ${t.power.boundary}; source ${t.power.source}; class ${t.power.comparabilityClass}` +
+        `  ${t.sloTokPerS} tok/s: mean ${fmtNum(t.power.meanW)} W over the steady window at N=${t.nMax}${t.power.idleW == null ? '' : ` (idle ${fmtNum(t.power.idleW)} W, not subtracted)`}; boundary: ${t.power.boundary}; source ${t.power.source}; class ${t.power.comparabilityClass}` +
           powerFlags(t.power),
       );
     }

@@ -43,6 +43,8 @@ export interface SessionOptions {
   sink: ProgressSink | null;
   signal: AbortSignal;
   clock?: Clock;
+  /** Seconds of idle power measured before the first level (0 = none); reported beside agents/MW, never subtracted. */
+  idleS?: number;
 }
 
 export const realSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
@@ -139,6 +141,17 @@ export function underSimulatedLoad(w: WindowPower): WindowPower {
   return { ...w, simulated: true, flags: [...w.flags, 'simulated: the load ran against the built-in simulator, so agents/MW pairs this power trace with simulated capacity'] };
 }
 
+/** Idle power of every channel over `idleS` seconds before any load, so the headline can be read against it. */
+async function measureIdlePower(o: SessionOptions): Promise<WindowPower[] | undefined> {
+  const idleS = o.idleS ?? 0;
+  if (idleS <= 0 || o.target.power.length === 0 || o.signal.aborted) return undefined;
+  o.sink?.emit({ type: 'message', level: 'info', text: `measuring idle power for ${idleS} s before the first level` });
+  const start = process.hrtime.bigint();
+  await realSleep(idleS * 1000, o.signal);
+  const end = process.hrtime.bigint();
+  return Promise.all(o.target.power.map((ch) => ch.window(start, end)));
+}
+
 /** A sweep's result plus the prompt-size error over every level's calls. */
 export type RealSweepResult = SweepResult & { contentMode: ContentMode; content: ContentReport; promptTokenError: PromptTokenError };
 
@@ -147,13 +160,15 @@ export async function runRealSweep(o: SessionOptions, search: SearchOptions, onP
   const samples: PromptSample[] = [];
   const done: SweepLevel[] = [];
   const noPowerReason = o.target.power.length ? undefined : 'no power source: pass --power SPEC (e.g. --power nvidia-smi) for agents/MW';
+  const idle = await measureIdlePower(o);
   const result = await runSweep(o.tiers, o.slo, search, {
     signal: o.signal,
     noPowerReason,
+    idle,
     emit: (e) => o.sink?.emit(e),
     runLevel: async (c, index) => {
       const { run, report } = await runRealLevel(o, c, () => {
-        const p = summarizeSweep(o.tiers, o.slo, search, done, false, noPowerReason);
+        const p = summarizeSweep(o.tiers, o.slo, search, done, false, noPowerReason, idle);
         return p.tiers.map((t) => ({ sloTokPerS: t.sloTokPerS, passRate: null, maxPassing: t.nMax, minFailing: t.minFailing }));
       });
       runs.set(index, run);
@@ -171,7 +186,7 @@ export async function runRealSweep(o: SessionOptions, search: SearchOptions, onP
       if (run) storeLevel(o, run, level);
       runs.delete(level.index);
       done.push(level);
-      const partial = summarizeSweep(o.tiers, o.slo, search, done, false, noPowerReason);
+      const partial = summarizeSweep(o.tiers, o.slo, search, done, false, noPowerReason, idle);
       if (o.store?.isOpen) o.store.setRunResult(o.runId, partial);
       onPartial?.(partial);
     },

@@ -35,6 +35,8 @@ export interface TierPower {
   comparabilityClass: string;
   simulated: boolean;
   label: AgentsPerMW['label'];
+  /** Idle power of the same channel measured before the first level; beside the headline, never subtracted. */
+  idleW: number | null;
   coverage: number;
   samples: number;
   flags: string[];
@@ -80,6 +82,8 @@ export interface SweepDeps {
   signal?: AbortSignal;
   /** Why agents/MW is null when there is no power source. */
   noPowerReason?: string;
+  /** Idle power per channel (same order as powerWindows), measured before the first level. */
+  idle?: WindowPower[];
 }
 
 export function outcomeOf(r: LevelReport): LevelOutcome {
@@ -127,7 +131,7 @@ export async function runSweep(tiers: readonly SloTier[], thresholds: SloThresho
     await deps.onLevelDone?.(level);
     deps.emit?.({ type: 'level-end', concurrency: c, valid: report.valid, reasons: report.reasons, tiers: tierStatuses(levels, tiers, search, report) });
   }
-  return summarizeSweep(tiers, thresholds, search, levels, interrupted, deps.noPowerReason);
+  return summarizeSweep(tiers, thresholds, search, levels, interrupted, deps.noPowerReason, deps.idle);
 }
 
 /** Per-tier results from the levels run so far (also used for partial results after each level). */
@@ -138,6 +142,7 @@ export function summarizeSweep(
   levels: SweepLevel[],
   interrupted: boolean,
   noPowerReason = 'no power source (--power) was given',
+  idle?: WindowPower[],
 ): SweepResult {
   const folded = foldLevels(levels.map((l) => outcomeOf(l.report)), tiers.length);
   const reasons: string[] = [];
@@ -159,7 +164,7 @@ export function summarizeSweep(
     else if (b.maxPassing === 0) apmReason = 'no passing concurrency level: the tier fails already at 1 agent';
     else if (!ref?.power.length) apmReason = noPowerReason;
     else {
-      for (const w of ref.power) channels.push(agentsPerMW(b.maxPassing, w));
+      ref.power.forEach((w, k) => channels.push(agentsPerMW(b.maxPassing, w, { idle: idle?.[k] })));
       const w = ref.power[0];
       const a = channels[0];
       apm = a.value;
@@ -172,6 +177,7 @@ export function summarizeSweep(
         comparabilityClass: w.comparabilityClass,
         simulated: w.simulated,
         label: a.label,
+        idleW: a.idleW ?? null,
         coverage: w.coverage,
         samples: w.samples,
         flags: w.flags,

@@ -85,9 +85,13 @@ describe('sweep orchestration', () => {
       },
       onLevelDone: (l) => void stored.push(l.concurrency),
       emit: (e) => events.push(e),
+      idle: [simPower(0n, 1_000_000_000n, 42)],
     });
     expect(r.status).toBe('completed');
     const [t20, t60] = r.tiers;
+    // Idle power is reported beside the headline and not subtracted from it.
+    expect(t60.power!.idleW).toBe(42);
+    expect(t60.powerChannels[0].idleW).toBe(42);
     expect(t20.nMax).toBeLessThanOrEqual(40);
     expect(t20.minFailing).toBeGreaterThan(40);
     expect(t60.nMax).toBe(6);

@@ -1,0 +1,11 @@
+// Child process: the simulated server, alone in its own process (own event loop, own core share).
+import { startSimServer } from '../../dist/sim/index.js';
+
+const sim = await startSimServer({ port: 0, seed: 1, profile: process.env.SIM_PROFILE || 'small' });
+process.send({ type: 'ready', url: sim.url });
+process.on('message', async (m) => {
+  if (m.type === 'close') {
+    await sim.close();
+    process.exit(0);
+  }
+});
