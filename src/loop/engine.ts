@@ -266,14 +266,22 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
     budgetUsed: { tokens, wallSec: Math.round(wallSec * 10) / 10, iterations, fraction },
     budgets: o.budgets,
     timeToFirstImprovement: firstImprovement,
-    // AutoLab's two failure modes: quitting with over half the budget left (and short of the reference),
-    // or running into a budget limit without one measured improvement.
-    stoppedEarly: stopReason === 'agent' && fraction < 0.5 && normalizedScore < 1,
-    noProgressBurn: stopReason !== 'agent' && stopReason !== 'baseline_failed' && bestIteration === 0 && iterations >= 2,
+    ...loopFailureFlags({ stopReason, budgetFraction: fraction, normalizedScore, improved: bestIteration > 0, iterations }),
     review: anyReview,
     fastP: task.domain === 'kernel' ? { p: o.fastPThreshold ?? 1, value: fastP(measuredSamples, o.fastPThreshold ?? 1), n: measuredSamples.length } : null,
     failureCounts,
     curve,
+  };
+}
+
+/**
+ * AutoLab's two failure modes: quitting with over half the budget left (and short of the reference),
+ * or running into a budget limit without one measured improvement.
+ */
+export function loopFailureFlags(o: { stopReason: string; budgetFraction: number; normalizedScore: number; improved: boolean; iterations: number }): { stoppedEarly: boolean; noProgressBurn: boolean } {
+  return {
+    stoppedEarly: o.stopReason === 'agent' && o.budgetFraction < 0.5 && o.normalizedScore < 1,
+    noProgressBurn: o.stopReason !== 'agent' && o.stopReason !== 'baseline_failed' && !o.improved && o.iterations >= 2,
   };
 }
 

@@ -63,6 +63,7 @@ export const replayFlags = {
   }),
   'start-turn': Flags.string({ description: 'random: lanes start mid-trajectory after a warm-up request; first: from turn 0.', options: ['random', 'first'], default: 'random' }),
   seed: Flags.integer({ description: 'Seed for trajectory choice, start turns and markers (same seed = same work at every level).', default: 1 }),
+  retries: Flags.integer({ description: 'Retry a call that got 429 or 5xx up to N times, waiting the server\'s Retry-After (else 0.5 s doubling); a retried call\'s TTFT counts from its first try. 0: count the fault and go on.', default: 0, min: 0, max: 10 }),
   quick: Flags.boolean({ description: 'Shorter warm-up, window and drain (a smoke test, not a publishable figure).' }),
   power: Flags.string({ description: 'Power source spec, repeatable (e.g. nvidia-smi, dcgm-exporter:URL, sim). Default: sim for the embedded simulator.', multiple: true }),
   'allow-unforced-output': Flags.boolean({ description: 'Run even if the endpoint ignores ignore_eos/min_tokens (results labelled not comparable).' }),
@@ -119,6 +120,7 @@ export async function prepareSession(kind: 'sweep' | 'replay', f: Parsed, json: 
     history: f.history === 'generated' ? 'generated' : 'recorded',
     midStart: f['start-turn'] !== 'first',
     content: f.content === 'recorded' ? 'recorded' : 'synthetic',
+    retries: Number(f.retries ?? 0),
   };
   const validity: ValidityThresholds = {
     ...DEFAULT_VALIDITY,

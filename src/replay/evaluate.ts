@@ -69,6 +69,8 @@ export interface LevelReport {
   errors: Record<string, number>;
   /** Every call of the level (warm-up included) per error class. */
   errorsAllCalls: Record<string, number>;
+  /** Faults of tries that were retried (--retries), window calls, per error class; the call is judged on its last try. */
+  retriedFaults: Record<string, number>;
   errorRate: number;
   contextOverflowRate: number;
   /** Output tokens that arrived inside the window / window length (all calls). */
@@ -105,8 +107,10 @@ function toSloCall(rec: CallRecord, ratio: number, ws: bigint, cutNs: bigint): S
   let ttftMs: number | null = null;
   let ttftAtLeastMs: number | null = null;
   if (sentInWindow) {
-    if (r.tFirstTokenNs !== null) ttftMs = Number(r.tFirstTokenNs - r.tSendNs) / 1e6;
-    else ttftAtLeastMs = Number((isCut(r) ? cutNs : r.tEndNs) - r.tSendNs) / 1e6;
+    // A retried call (--retries) waited for its first token since its first try, Retry-After waits included.
+    const t0 = r.attempts?.[0]?.tSendNs ?? r.tSendNs;
+    if (r.tFirstTokenNs !== null) ttftMs = Number(r.tFirstTokenNs - t0) / 1e6;
+    else ttftAtLeastMs = Number((isCut(r) ? cutNs : r.tEndNs) - t0) / 1e6;
   }
   let decode: number | null = null;
   if (r.ok && sentInWindow) decode = requestMetrics(r, rec.tSchedNs).decodeTokPerS;
@@ -149,7 +153,9 @@ export function evaluateLevel(run: LevelRun, tiers: readonly SloTier[], slo: Slo
   const sloCalls: SloCall[] = [];
   const errors: Record<string, number> = {};
   const errorsAllCalls: Record<string, number> = {};
+  const retriedFaults: Record<string, number> = {};
   let partialCalls = 0;
+  for (const rec of sentInWindow) for (const a of rec.result.attempts?.slice(0, -1) ?? []) if (!a.ok) inc(retriedFaults, a.errorClass ?? 'other');
   for (const r of run.records) if (!r.result.ok && !isCut(r.result)) inc(errorsAllCalls, r.result.errorClass ?? 'other');
   for (const rec of windowCalls) {
     if (rec.tSchedNs >= ws && !rec.result.ok && !isCut(rec.result)) inc(errors, rec.result.errorClass ?? 'other');
@@ -226,6 +232,7 @@ export function evaluateLevel(run: LevelRun, tiers: readonly SloTier[], slo: Slo
     })),
     errors,
     errorsAllCalls,
+    retriedFaults,
     errorRate,
     contextOverflowRate,
     outputTokPerS: windowS > 0 ? (piecesInWindow * ratio) / windowS : 0,

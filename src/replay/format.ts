@@ -52,6 +52,7 @@ export function formatLevel(r: LevelReport, tiers: readonly SloTier[]): string {
     ),
   );
   out.push(`errors (window calls): ${fmtErrors(r.errors)}; all calls incl. warm-up: ${fmtErrors(r.errorsAllCalls)}`);
+  if (Object.keys(r.retriedFaults ?? {}).length) out.push(`retried tries (window calls, judged on their last try, TTFT from the first): ${fmtErrors(r.retriedFaults)}`);
   out.push(formatVllmBlock(r, tiers));
   const c = r.cache;
   out.push(

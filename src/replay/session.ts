@@ -4,6 +4,7 @@
  * (requests + sweep points in one transaction each, partial result on the run), progress events out.
  */
 import { monotonicClock, type Clock } from '../core/index.js';
+import { withRetry } from '../endpoint/index.js';
 import type { Store } from '../store/index.js';
 import type { WindowPower } from '../power/index.js';
 import type { Trajectory } from '../trajectory/index.js';
@@ -29,6 +30,8 @@ export interface LevelSettings {
   midStart: boolean;
   /** synthetic (default): filler text of the recorded sizes; recorded: the steps' recorded messages where kept. */
   content?: ContentMode;
+  /** Retries of a call after 429/5xx, waiting the server's Retry-After (0 = none: the fault is counted and the lane goes on). */
+  retries?: number;
 }
 
 export interface SessionOptions {
@@ -64,6 +67,8 @@ export async function runRealLevel(o: SessionOptions, concurrency: number, tiers
   const clock = o.clock ?? monotonicClock;
   const s = o.level;
   const phaseOf = { warmup: 'warmup', window: 'window', drain: 'drain' } as const;
+  const sendOnce = (req: Parameters<Target['client']['send']>[0]) => o.target.client.send(req);
+  const send = s.retries && s.retries > 0 ? withRetry(sendOnce, { max: s.retries, honourRetryAfter: true, baseDelayMs: 500, maxDelayMs: 10_000, maxRetryAfterMs: 30_000 }) : sendOnce;
   const run = await runLevel(
     {
       concurrency,
@@ -87,7 +92,7 @@ export async function runRealLevel(o: SessionOptions, concurrency: number, tiers
     {
       clock,
       sleep: realSleep,
-      send: (req) => o.target.client.send(req),
+      send,
       signal: o.signal,
       monitor: startSaturationMonitor,
       tickMs: 1000,

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { chooseSandbox, loadTask, resolveTaskDir, runLoop, ScriptedAgent, SearchAgent, StoreRecorder, type ScriptStep } from '../../src/loop/index.js';
+import { chooseSandbox, loadTask, loopFailureFlags, resolveTaskDir, runLoop, ScriptedAgent, SearchAgent, StoreRecorder, type ScriptStep } from '../../src/loop/index.js';
 import { openStore } from '../../src/store/index.js';
 
 const task = loadTask(resolveTaskDir('puzzle/collatz-c'));
@@ -56,4 +56,34 @@ describe('loop engine (scripted agent, real sandbox)', () => {
     expect(seen[1]).not.toMatch(/CI/);
     expect(res.fastP?.n).toBe(3);
   }, 90_000);
+
+  it('flags noProgressBurn when the budget runs out without an improvement, and stoppedEarly when the agent quits with most of it left', async () => {
+    const wrong: ScriptStep = { files: { 'solve.c': 'long longest_collatz(long l, long *len) { *len = 0; return 1; }' }, tokens: 100 };
+    const burn = await runLoop({ task, agent: new ScriptedAgent([wrong, wrong, wrong]), sandbox, budgets: { tokens: 10_000, wallSec: 120, iterations: 3 }, limits: { wallSec: 5 } });
+    expect(burn.stopReason).toBe('iterations');
+    expect(burn.success).toBe(false);
+    expect(burn).toMatchObject({ noProgressBurn: true, stoppedEarly: false });
+    const quit = await runLoop({ task, agent: new ScriptedAgent([wrong, { stop: true }]), sandbox, budgets: { tokens: 10_000, wallSec: 120, iterations: 10 }, limits: { wallSec: 5 } });
+    expect(quit.stopReason).toBe('agent');
+    expect(quit).toMatchObject({ noProgressBurn: false, stoppedEarly: true });
+  }, 90_000);
+});
+
+describe('loopFailureFlags', () => {
+  const base = { stopReason: 'iterations', budgetFraction: 1, normalizedScore: 0, improved: false, iterations: 5 };
+  it('noProgressBurn: a budget limit hit without one improvement, not for a single iteration or a failed baseline', () => {
+    expect(loopFailureFlags(base).noProgressBurn).toBe(true);
+    expect(loopFailureFlags({ ...base, stopReason: 'tokens' }).noProgressBurn).toBe(true);
+    expect(loopFailureFlags({ ...base, improved: true }).noProgressBurn).toBe(false);
+    expect(loopFailureFlags({ ...base, iterations: 1 }).noProgressBurn).toBe(false);
+    expect(loopFailureFlags({ ...base, stopReason: 'baseline_failed' }).noProgressBurn).toBe(false);
+    expect(loopFailureFlags({ ...base, stopReason: 'agent' }).noProgressBurn).toBe(false);
+  });
+  it('stoppedEarly: the agent stops with over half the budget left and short of the reference', () => {
+    const q = { ...base, stopReason: 'agent', budgetFraction: 0.2 };
+    expect(loopFailureFlags(q).stoppedEarly).toBe(true);
+    expect(loopFailureFlags({ ...q, budgetFraction: 0.6 }).stoppedEarly).toBe(false);
+    expect(loopFailureFlags({ ...q, normalizedScore: 1 }).stoppedEarly).toBe(false);
+    expect(loopFailureFlags({ ...q, stopReason: 'wall' }).stoppedEarly).toBe(false);
+  });
 });

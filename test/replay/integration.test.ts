@@ -102,4 +102,32 @@ describe('replay against the simulator over HTTP', () => {
     expect(report.tiers[0].callFailures.error).toBeGreaterThan(0);
     expect(report.interrupted).toBe(false);
   });
+
+  it('--retries: 429s are retried after Retry-After, counted as retried faults, and the TTFT of a retried call counts from its first try', async () => {
+    const sim = await startSimServerInWorker({ profile, port: 0, seed: 12, rateLimitProb: 0.3, retryAfterS: 0 });
+    closers.push(() => sim.close());
+    const client = new EndpointClient({ baseUrl: sim.url, model: profile.servedModelName, timeoutMs: 10_000 });
+    closers.push(() => client.close(true));
+    const target: Target = {
+      url: sim.url,
+      model: profile.servedModelName,
+      maxModelLen: profile.maxModelLen,
+      simulated: true,
+      simProfile: profile.name,
+      client,
+      probe: { ok: true, errorClass: null, errorMessage: null, streamed: true, usagePresent: true, honoursForcedLength: true, requestedTokens: 16, completionTokens: 16, outputChunks: 16 },
+      tokenModel: { tokensPerWord: 1, perMessage: 3, perRequest: 3, markerTokens: 1, source: 'tokenize', maxRelError: 0 },
+      forceOutputLength: true,
+      power: [],
+      notes: [],
+      close: async () => undefined,
+    };
+    const { run, report } = await runRealLevel(session(target, { level: { ...level, windowS: 2, retries: 6 } }), 4);
+    expect(report.retriedFaults.http_429 ?? 0).toBeGreaterThan(0);
+    // With 6 retries at p=0.3 a call fails for good with probability 0.3^7: the window errors nearly vanish.
+    expect(report.errors.http_429 ?? 0).toBeLessThan(report.retriedFaults.http_429);
+    const retried = run.records.filter((r) => r.result.ok && (r.result.attempts?.length ?? 0) > 1);
+    expect(retried.length).toBeGreaterThan(0);
+    for (const r of retried) expect(r.result.attempts![0].tSendNs).toBeLessThan(r.result.tSendNs);
+  });
 });
