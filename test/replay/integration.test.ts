@@ -25,6 +25,26 @@ afterAll(async () => {
   for (const c of closers) await c();
 });
 
+/** A Target on a sim started by the test, skipping openTarget's probes (the sim's behaviour is known). */
+function simTarget(url: string): Target {
+  const client = new EndpointClient({ baseUrl: url, model: profile.servedModelName, timeoutMs: 10_000 });
+  closers.push(() => client.close(true));
+  return {
+    url,
+    model: profile.servedModelName,
+    maxModelLen: profile.maxModelLen,
+    simulated: true,
+    simProfile: profile.name,
+    client,
+    probe: { ok: true, errorClass: null, errorMessage: null, streamed: true, usagePresent: true, honoursForcedLength: true, requestedTokens: 16, completionTokens: 16, outputChunks: 16 },
+    tokenModel: { tokensPerWord: 1, perMessage: 3, perRequest: 3, markerTokens: 1, source: 'tokenize', maxRelError: 0 },
+    forceOutputLength: true,
+    power: [],
+    notes: [],
+    close: async () => undefined,
+  };
+}
+
 function session(target: Target, over: Partial<SessionOptions> = {}): SessionOptions {
   return { target, trajectories, tiers, slo: { callPassFraction: 0.9, agentPassFraction: 0.95 }, validity: { ...DEFAULT_VALIDITY, minWindowS: 1 }, level, store: null, runId: 'test', sink: null, signal: new AbortController().signal, ...over };
 }
@@ -78,22 +98,7 @@ describe('replay against the simulator over HTTP', () => {
   it('fault injection: resets, 429s, 500s and malformed SSE are each counted per class and the level finishes', async () => {
     const sim = await startSimServerInWorker({ profile, port: 0, seed: 11, resetProb: 0.08, rateLimitProb: 0.08, error500Prob: 0.08, malformedProb: 0.08, retryAfterS: 1 });
     closers.push(() => sim.close());
-    const client = new EndpointClient({ baseUrl: sim.url, model: profile.servedModelName, timeoutMs: 10_000 });
-    closers.push(() => client.close(true));
-    const target: Target = {
-      url: sim.url,
-      model: profile.servedModelName,
-      maxModelLen: profile.maxModelLen,
-      simulated: true,
-      simProfile: profile.name,
-      client,
-      probe: { ok: true, errorClass: null, errorMessage: null, streamed: true, usagePresent: true, honoursForcedLength: true, requestedTokens: 16, completionTokens: 16, outputChunks: 16 },
-      tokenModel: { tokensPerWord: 1, perMessage: 3, perRequest: 3, markerTokens: 1, source: 'tokenize', maxRelError: 0 },
-      forceOutputLength: true,
-      power: [],
-      notes: [],
-      close: async () => undefined,
-    };
+    const target = simTarget(sim.url);
     const { report } = await runRealLevel(session(target, { level: { ...level, windowS: 3 } }), 6);
     const all = report.errorsAllCalls;
     for (const cls of ['reset', 'http_429', 'http_5xx', 'malformed_sse']) expect(all[cls] ?? 0, `${cls} in ${JSON.stringify(all)}`).toBeGreaterThan(0);
@@ -106,22 +111,7 @@ describe('replay against the simulator over HTTP', () => {
   it('--retries: 429s are retried after Retry-After, counted as retried faults, and the TTFT of a retried call counts from its first try', async () => {
     const sim = await startSimServerInWorker({ profile, port: 0, seed: 12, rateLimitProb: 0.3, retryAfterS: 0 });
     closers.push(() => sim.close());
-    const client = new EndpointClient({ baseUrl: sim.url, model: profile.servedModelName, timeoutMs: 10_000 });
-    closers.push(() => client.close(true));
-    const target: Target = {
-      url: sim.url,
-      model: profile.servedModelName,
-      maxModelLen: profile.maxModelLen,
-      simulated: true,
-      simProfile: profile.name,
-      client,
-      probe: { ok: true, errorClass: null, errorMessage: null, streamed: true, usagePresent: true, honoursForcedLength: true, requestedTokens: 16, completionTokens: 16, outputChunks: 16 },
-      tokenModel: { tokensPerWord: 1, perMessage: 3, perRequest: 3, markerTokens: 1, source: 'tokenize', maxRelError: 0 },
-      forceOutputLength: true,
-      power: [],
-      notes: [],
-      close: async () => undefined,
-    };
+    const target = simTarget(sim.url);
     const { run, report } = await runRealLevel(session(target, { level: { ...level, windowS: 2, retries: 6 } }), 4);
     expect(report.retriedFaults.http_429 ?? 0).toBeGreaterThan(0);
     // With 6 retries at p=0.3 a call fails for good with probability 0.3^7: the window errors nearly vanish.
