@@ -6,11 +6,10 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
-import { mean } from '../../src/core/index.js';
 import { EndpointClient } from '../../src/endpoint/index.js';
 import { DEFAULT_VALIDITY, openTarget, runRealLevel, runRealSweep, type SessionOptions, type Target } from '../../src/replay/index.js';
-import { loadProfile, predictDecodeTokPerS, startSimServerInWorker } from '../../src/sim/index.js';
-import { dutyCycle, loadTrajectories } from '../../src/trajectory/index.js';
+import { analyticCapacity, loadProfile, startSimServerInWorker } from '../../src/sim/index.js';
+import { loadTrajectories } from '../../src/trajectory/index.js';
 
 const FIX = resolve(__dirname, '../fixtures/replay');
 const profile = loadProfile(resolve(FIX, 'fast.yaml'));
@@ -49,14 +48,8 @@ function session(target: Target, over: Partial<SessionOptions> = {}): SessionOpt
   return { target, trajectories, tiers, slo: { callPassFraction: 0.9, agentPassFraction: 0.95 }, validity: { ...DEFAULT_VALIDITY, minWindowS: 1 }, level, store: null, runId: 'test', sink: null, signal: new AbortController().signal, ...over };
 }
 
-/** Analytic N_max: the batch at which the step model hits the floor, over the requests in flight per lane at that speed. */
-function predictedNMax(floor: number): number {
-  let batch = 1;
-  const kv = mean(trajectories.map((t) => t.agents[0].steps.filter((s) => s.type === 'llm').map((s) => (s as { input_tokens: number }).input_tokens)).flat());
-  while (predictDecodeTokPerS(profile, { batch: batch + 1, kvTokensPerSeq: kv }) >= floor) batch++;
-  const inFlightPerLane = mean(trajectories.map((t) => dutyCycle(t, { assumedDecodeTokPerS: floor, assumedPrefillTokPerS: 1e6 }).meanInFlightRequests));
-  return batch / inFlightPerLane;
-}
+/** Analytic N_max (the planner's estimate): the batch at which the step model hits the floor, over the requests in flight per lane at that speed. */
+const predictedNMax = (floor: number): number => analyticCapacity(profile, trajectories, floor).agents;
 
 describe('replay against the simulator over HTTP', () => {
   it('a short sweep finds N_max per tier inside the analytically predicted bracket, with simulated agents/MW', async () => {

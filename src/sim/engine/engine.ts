@@ -81,6 +81,8 @@ interface Seq {
   admittedOnce: boolean;
   heldHashes: number[];
   privateBlocks: number;
+  /** Step counter value when last preempted (an O(1) "still running?" check in the step loop). */
+  preemptedAtStep: number;
 }
 
 export class SimEngineError extends Error {}
@@ -144,6 +146,7 @@ export class SimEngine {
       admittedOnce: false,
       heldHashes: [],
       privateBlocks: 0,
+      preemptedAtStep: -1,
     };
     this.byId.set(req.id, seq);
     this.waiting.push(seq);
@@ -183,6 +186,7 @@ export class SimEngine {
     this.releaseSeq(seq);
     // Recompute: everything known so far (prompt + generated) must be prefilled again.
     seq.computed = 0;
+    seq.preemptedAtStep = this.counters.stepsTotal;
     this.waiting.unshift(seq);
     this.counters.preemptionsTotal++;
     preempted.push(seq.req.id);
@@ -213,7 +217,7 @@ export class SimEngine {
 
     for (const seq of [...this.running]) {
       if (budget <= 0) break;
-      if (!this.running.includes(seq)) continue; // preempted by an earlier sequence this step
+      if (seq.preemptedAtStep === this.counters.stepsTotal) continue; // preempted by an earlier sequence this step
       const k = Math.min(seq.numTokens - seq.computed, budget);
       if (!this.reserve(seq, seq.computed + k, preempted)) continue;
       scheduled.push({ seq, k });

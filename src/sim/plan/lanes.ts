@@ -68,11 +68,12 @@ export function planLaneRng(seed: number, lane: number): Rng {
   return new Rng((Math.imul(seed ^ 0x5bd1e995, 0x27d4eb2d) + Math.imul(lane + 1, 0x9e3779b1)) >>> 0);
 }
 
-/** Shared system-prompt block i of a system prompt of `sysTokens` tokens (negative: never collides with fresh ids). */
-const sysHash = (sysTokens: number, i: number): number => -(sysTokens * 1048576 + i + 1);
 
 export class LaneSet {
   private freshHash = 1;
+  /** Shared system-prompt blocks: one negative id per (system prompt size, block); small ints keep arrays compact. */
+  private readonly sysIds = new Map<number, number[]>();
+  private nextSysId = -1;
   private readonly walkCache = new Map<string, WalkedStep[]>();
 
   constructor(
@@ -129,7 +130,10 @@ export class LaneSet {
     a.hashes.length = keep;
     const n = Math.floor(promptTokens / bs);
     const sysBlocks = Math.floor(a.sysTokens / bs);
-    for (let i = keep; i < n; i++) a.hashes.push(i < sysBlocks ? sysHash(a.sysTokens, i) : this.freshHash++);
+    let sys = this.sysIds.get(a.sysTokens);
+    if (!sys) this.sysIds.set(a.sysTokens, (sys = []));
+    while (sys.length < Math.min(n, sysBlocks)) sys.push(this.nextSysId--);
+    for (let i = keep; i < n; i++) a.hashes.push(i < sysBlocks ? sys[i] : this.freshHash++);
   }
 
   /** Continue an agent from its current step until it waits (call, tool gap, join) or ends. */

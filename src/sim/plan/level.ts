@@ -13,6 +13,7 @@ import { SimEngine, SimEngineError, type SimStep } from '../engine/engine.js';
 import type { SimProfile } from '../profile.js';
 import { LaneSet, planLaneRng, type AgentRun, type CallSpec, type LaneHost, type LaneState } from './lanes.js';
 import { EventQueue } from './queue.js';
+import { planningProfile } from './granularity.js';
 
 export interface PlanLevelOptions {
   concurrency: number;
@@ -30,8 +31,21 @@ export interface PlanLevelOptions {
   midStart?: boolean;
   /** Engine replicas behind the lanes; lane i is pinned to replica i mod replicas (session affinity). */
   replicas?: number;
+  /**
+   * Simulate only this many of the replicas (evenly spaced) with exactly the lanes pinned to them.
+   * Replicas share nothing, so each sampled replica runs exactly as in the full simulation; the
+   * level's SLO verdict is then judged on the sampled agents and power/throughput scaled by
+   * replicas / sampled (an ESTIMATE, labelled in the result). Default: all replicas.
+   */
+  sampleReplicas?: number;
   /** Return one row per call (store `requests` shape, virtual ns), e.g. to test `sim fit`. */
   keepRequests?: boolean;
+  /**
+   * KV block size the simulation accounts in (a multiple of the profile's; capacity in tokens kept).
+   * Engine cost is per block of every prompt, so coarser blocks buy speed at 10^4 agents for a
+   * prefix-hit granularity of this many tokens. Default: the profile's block size (exact).
+   */
+  kvBlockTokens?: number;
 }
 
 export interface PlanTierResult {
@@ -71,11 +85,15 @@ export interface PlanRequestRow {
 export interface PlanLevelResult {
   concurrency: number;
   replicas: number;
+  /** Set when only some replicas were simulated: the verdict is judged on their agents. */
+  sample: { replicas: number; ofReplicas: number; agents: number; scaledBy: number; note: string } | null;
   simulated: true;
   virtualTime: true;
   valid: boolean;
   reasons: string[];
   windowS: number;
+  /** KV block size the simulation accounted in (tokens); see PlanLevelOptions.kvBlockTokens. */
+  kvBlockTokens: number;
   callsInWindow: number;
   callsSentInWindow: number;
   agentsActive: number;
@@ -125,16 +143,22 @@ type Ev =
 
 const NaNms = Number.NaN;
 
-export function planLevel(profile: SimProfile, trajectories: readonly Trajectory[], opts: PlanLevelOptions): PlanLevelResult {
+export function planLevel(baseProfile: SimProfile, trajectories: readonly Trajectory[], opts: PlanLevelOptions): PlanLevelResult {
   const wall0 = performance.now();
+  const profile = planningProfile(baseProfile, opts.kvBlockTokens);
   const n = Math.max(1, Math.floor(opts.concurrency));
   const replicas = Math.max(1, Math.floor(opts.replicas ?? 1));
   const thresholds = opts.thresholds ?? DEFAULT_SLO_THRESHOLDS;
   const ws = opts.warmupS * 1000;
   const we = ws + opts.windowS * 1000;
   const cut = we + opts.drainCapS * 1000;
-  const engines = Array.from({ length: replicas }, () => new SimEngine(profile));
-  const busy = new Array<boolean>(replicas).fill(false);
+  const sampled = Math.min(replicas, Math.max(1, Math.floor(opts.sampleReplicas ?? replicas)));
+  // slot[r]: index of replica r's engine, -1 when replica r is not simulated.
+  const slot = new Int32Array(replicas).fill(-1);
+  for (let k = 0; k < sampled; k++) slot[Math.floor((k * replicas) / sampled)] = k;
+  const scale = replicas / sampled;
+  const engines = Array.from({ length: sampled }, () => new SimEngine(profile));
+  const busy = new Array<boolean>(sampled).fill(false);
   const q = new EventQueue<Ev>();
   const live = new Map<string, CallRec>();
   const recs: CallRec[] = [];
@@ -161,7 +185,7 @@ export function planLevel(profile: SimProfile, trajectories: readonly Trajectory
     maxIdleGapMs: opts.maxIdleGapMs,
     send(agent, spec, now) {
       const lane = agent.tree.lane.index;
-      const replica = lane % replicas;
+      const replica = slot[lane % replicas];
       const rec: CallRec = { lane, agent, spec, replica, schedMs: now, firstMs: NaNms, lastMs: NaNms, endMs: NaNms, tokens: 0, tokensAfterWs: 0, firstAfterWsMs: NaNms, lastAfterWsMs: NaNms, cachedTokens: null, errorClass: null };
       recs.push(rec);
       const inWindow = !spec.warmup && now >= ws && now < we;
@@ -192,6 +216,7 @@ export function planLevel(profile: SimProfile, trajectories: readonly Trajectory
   const rampMs = ws / 2;
   const laneStates: LaneState[] = [];
   for (let i = 0; i < n; i++) {
+    if (slot[i % replicas] < 0) continue;
     const lane: LaneState = { index: i, rng: planLaneRng(opts.seed, i), cycle: 0, treesCompleted: 0 };
     laneStates.push(lane);
     q.push(rampMs * lane.rng.next(), { k: 'tree', lane });
@@ -320,31 +345,42 @@ export function planLevel(profile: SimProfile, trajectories: readonly Trajectory
     const errCount = Object.values(errors).reduce((s, x) => s + x, 0);
     if (callsSentInWindow && errCount / callsSentInWindow > 0.01)
       reasons.push(`context overflows ${((errCount / callsSentInWindow) * 100).toFixed(1)}% of window calls (limit 1%)`);
-    if (agentsActive < 0.5 * n) reasons.push(`window too short for the call lengths: only ${agentsActive} of ${n} agents had a call to judge in it (minimum 50%)`);
+    const lanesRun = laneStates.length;
+    if (agentsActive < 0.5 * lanesRun) reasons.push(`window too short for the call lengths: only ${agentsActive} of ${lanesRun} ${sampled < replicas ? 'sampled ' : ''}agents had a call to judge in it (minimum 50%)`);
     const windowMs = we - ws;
     const energyJ = energyWe - energyWs;
     const result: PlanLevelResult = {
       concurrency: n,
       replicas,
+      sample:
+        sampled < replicas
+          ? { replicas: sampled, ofReplicas: replicas, agents: lanesRun, scaledBy: scale, note: `ESTIMATE: ${sampled} of ${replicas} identical replicas simulated exactly (${lanesRun} of ${n} agents); SLO verdict judged on those agents, power and throughput scaled x${scale.toFixed(3)}` }
+          : null,
       simulated: true,
       virtualTime: true,
       valid: reasons.length === 0,
       reasons,
       windowS: windowMs / 1000,
+      kvBlockTokens: profile.kvCache.blockSize,
       callsInWindow,
       callsSentInWindow,
       agentsActive,
       tiers: verdicts.map(({ agents: _a, thresholds: _t, ...v }) => v),
       errors,
-      outputTokPerS: (win.tokens * 1000) / windowMs,
+      outputTokPerS: (win.tokens * 1000 * scale) / windowMs,
       meanBatch: win.busyMs > 0 ? win.batchMs / win.busyMs : null,
       meanStepMs: win.steps > 0 ? win.busyMs / win.steps : null,
-      busyShare: win.busyMs / (windowMs * replicas),
+      busyShare: win.busyMs / (windowMs * sampled),
       prefixHitRate: win.promptTokens > 0 ? win.hitTokens / win.promptTokens : null,
       peakWaiting,
       preemptions: win.preemptions,
       treesCompleted: laneStates.reduce((s, l) => s + l.treesCompleted, 0),
-      power: { meanW: (energyJ * 1000) / windowMs, energyJ, simulated: true, boundary: `simulated engine power model of profile "${profile.name}" x ${replicas} replica(s) (idle + dynamic x utilization)` },
+      power: {
+        meanW: (energyJ * scale * 1000) / windowMs,
+        energyJ: energyJ * scale,
+        simulated: true,
+        boundary: `simulated engine power model of profile "${profile.name}" x ${replicas} replica(s) (idle + dynamic x utilization)${sampled < replicas ? `; ${sampled} simulated, scaled x${scale.toFixed(3)}` : ''}`,
+      },
       sim: { events, engineSteps: steps, wallMs: performance.now() - wall0 },
     };
     if (opts.keepRequests) result.requests = recs.map((r) => requestRow(r, n, ws, we));
