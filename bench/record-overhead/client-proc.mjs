@@ -1,6 +1,7 @@
 // Child process: the load client. Closed-loop lanes (each sends its next request when the last
 // one ends), a raw node:http client, stamps with process.hrtime.bigint() (CLOCK_MONOTONIC).
 import http from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
 let seq = 0;
@@ -15,10 +16,13 @@ function one(base, id, payload) {
         res.on('data', () => {
           if (!firstNs) firstNs = Number(process.hrtime.bigint());
         });
-        res.on('end', () => resolve({ id, sendNs, firstNs, endNs: Number(process.hrtime.bigint()), status: res.statusCode }));
+        res.on('end', () => resolve({ id, sendNs, flushedNs, firstNs, endNs: Number(process.hrtime.bigint()), status: res.statusCode }));
       },
     );
     q.on('error', reject);
+    // 'finish': the whole request was handed to the kernel; if this is late, the client is.
+    let flushedNs = 0;
+    q.once('finish', () => (flushedNs = Number(process.hrtime.bigint())));
     const sendNs = Number(process.hrtime.bigint());
     q.end(payload);
   });
@@ -44,8 +48,18 @@ async function phase({ base, tag, lanes, perLane, maxTokens, systemPrompt, stagg
   return out;
 }
 
+// The client's own event-loop delay during a phase: if it is large, the client (sharing the cores)
+// is late to read what the proxy already wrote, and that lateness lands in "added TTFT".
 process.on('message', async (m) => {
-  if (m.type === 'phase') process.send({ type: 'done', results: await phase(m) });
+  if (m.type === 'phase') {
+    const h = monitorEventLoopDelay({ resolution: 1 });
+    h.enable();
+    const cpu0 = process.cpuUsage();
+    const results = await phase(m);
+    h.disable();
+    const cpu = process.cpuUsage(cpu0);
+    process.send({ type: 'done', results, loopDelayMs: { p50: h.percentile(50) / 1e6, p99: h.percentile(99) / 1e6, max: h.max / 1e6 }, cpuUs: cpu.user + cpu.system });
+  }
   else if (m.type === 'close') {
     agent.destroy();
     process.exit(0);

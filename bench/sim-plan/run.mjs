@@ -7,7 +7,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
-const { planLevel, loadProfile, autoKvBlockTokens } = await import(join(root, 'dist/sim/index.js'));
+const { loadProfile } = await import(join(root, 'dist/sim/index.js'));
+const { planLevel, autoKvBlockTokens } = await import(join(root, 'dist/sim/plan/index.js'));
 const { loadTrajectories } = await import(join(root, 'dist/trajectory/index.js'));
 const quick = process.argv.includes('--quick');
 const trajectories = loadTrajectories([join(root, 'trajectories/synthetic-v1.jsonl')]).map((l) => l.trajectory);

@@ -7,7 +7,9 @@ export class AgentdynoError extends Error {
   readonly hint?: string;
   readonly exitCode: number;
   constructor(what: string, opts: { where?: string; hint?: string; exitCode?: number; cause?: unknown } = {}) {
-    const parts = [opts.where ? `${opts.where}: ${what}` : what];
+    const head = opts.where ? `${opts.where}: ${what}` : what;
+    // One paragraph: what went wrong. What to do.
+    const parts = [opts.hint && !/[.!?:)]$/.test(head) ? `${head}.` : head];
     if (opts.hint) parts.push(opts.hint);
     super(parts.join(' '), { cause: opts.cause });
     this.name = 'AgentdynoError';

@@ -1,15 +1,19 @@
 /**
- * The recording proxy: an OpenAI-compatible pass-through (node:http in, undici out). Chat
- * completions are timed and their usage captured; a streaming request without
- * `stream_options.include_usage` gets it added, and the extra usage chunk is taken out of the
- * stream the client sees. Everything else (models list, embeddings, ...) is passed through
- * untouched. Request headers are forwarded to the upstream and never recorded.
+ * The recording proxy: an OpenAI-compatible pass-through (node:http in, undici's dispatch API out:
+ * callbacks per chunk, no stream objects or promises on the per-token path). Chat completions are
+ * timed and their usage captured; a streaming request without `stream_options.include_usage` gets
+ * it added, and the extra usage chunk is taken out of the stream the client sees. Everything else
+ * (models list, embeddings, ...) is passed through untouched. Request headers are forwarded to the
+ * upstream and never recorded.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Agent, request } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { monotonicClock, type Clock } from '../core/index.js';
+import { withUsageRequested } from './body.js';
+import { startFlushWorker } from './flush-host.js';
 import { Recorder, type RecordedExchange } from './recorder.js';
+import { SseTap } from './sse-tap.js';
 
 export interface RecordingProxyOptions {
   upstream: string;
@@ -29,8 +33,10 @@ export interface RecordingProxyOptions {
 /** CLOCK_MONOTONIC stamps of one proxied request (comparable across processes on Linux). */
 export interface ProxyTiming {
   requestId?: string;
-  /** The request handler started (headers parsed). */
+  /** The request handler started: the server's 'request' event (headers parsed, body not yet read). */
   arrivedNs: bigint;
+  /** The whole request body was read (the proxy forwards only whole bodies: it edits them). */
+  bodyReadNs?: bigint;
   /** The upstream request was handed to undici. */
   upstreamSentNs: bigint;
   /** The first upstream body chunk reached the proxy. */
@@ -49,34 +55,29 @@ export interface RecordingProxy {
 }
 
 const HOP = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive', 'upgrade', 'proxy-connection', 'te', 'trailer']);
+const CHAT = /\/chat\/completions\/?(\?|$)/;
 
-function targetUrl(upstream: URL, path: string): string {
+function targetPath(upstream: URL, path: string): string {
   let base = upstream.pathname.replace(/\/+$/, '');
   if (base.endsWith('/v1') && path.startsWith('/v1/')) base = base.slice(0, -3);
-  return `${upstream.origin}${base}${path}`;
+  return `${base}${path}`;
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
-
-/** Whether one SSE event's text is the usage-only chunk (`choices: []` + usage). */
-function isUsageOnly(ev: string): boolean {
-  return ev.includes('"usage"') && /"choices"\s*:\s*\[\s*\]/.test(ev);
-}
-
-const EVENT_END = /\r?\n\r?\n/;
 
 export async function startRecordingProxy(opts: RecordingProxyOptions): Promise<RecordingProxy> {
   const upstream = new URL(opts.upstream);
   const clock = opts.clock ?? monotonicClock;
   const recorder = new Recorder({ keepContent: opts.keepContent });
   const dispatcher = new Agent({ connections: opts.connections ?? 1024, pipelining: 1, keepAliveTimeout: 60_000 });
+  const keepContent = opts.keepContent ?? false;
 
   const forwardHeaders = (req: IncomingMessage, bodyLen: number): Record<string, string> => {
     const h: Record<string, string> = {};
@@ -86,137 +87,181 @@ export async function startRecordingProxy(opts: RecordingProxyOptions): Promise<
   };
 
   const onTiming = opts.onTiming;
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const tm: ProxyTiming | undefined = onTiming ? { arrivedNs: process.hrtime.bigint(), upstreamSentNs: 0n, requestId: req.headers['x-request-id'] as string | undefined } : undefined;
-    if (tm) res.once('finish', () => onTiming!(tm));
-    const raw = await readBody(req);
-    const path = req.url ?? '/';
-    let body: Record<string, unknown> | undefined;
-    if (req.method === 'POST' && /\/chat\/completions\/?(\?|$)/.test(path)) {
+  // Recording (parse the request, hash messages, rebuild) runs after the response, one exchange
+  // per macrotask: a batch of streams finishing in the same engine step must not stall the others.
+  const backlog: (() => void)[] = [];
+  let draining = false;
+  const drain = () => {
+    const job = backlog.shift();
+    if (job) {
       try {
-        const b = JSON.parse(raw.toString('utf8')) as unknown;
-        if (b && typeof b === 'object' && Array.isArray((b as { messages?: unknown }).messages)) body = b as Record<string, unknown>;
+        job();
       } catch {
-        /* not JSON: pass through and let the upstream answer */
+        /* an exchange we cannot read is not recorded */
       }
     }
-    const ac = new AbortController();
-    res.on('close', () => {
-      if (!res.writableFinished) ac.abort();
+    if (backlog.length) setImmediate(drain);
+    else draining = false;
+  };
+  const later = (job: () => void) => {
+    backlog.push(job);
+    if (!draining) {
+      draining = true;
+      setImmediate(drain);
+    }
+  };
+  /** Parse the request (off the critical path) and record the exchange. */
+  const recordLater = (raw: Buffer, reqId: string | undefined, x: Omit<RecordedExchange, 'requestMessages'>) =>
+    later(() => {
+      const b = JSON.parse(raw.toString('utf8')) as Record<string, unknown> | null;
+      if (!b || typeof b !== 'object' || !Array.isArray(b.messages)) return;
+      const nv = (b.nvext ?? {}) as { agent_context?: RecordedExchange['agentContext'] };
+      recorder.add({ ...x, requestMessages: b.messages as unknown[], requestId: reqId, agentContext: nv.agent_context, model: typeof b.model === 'string' ? b.model : x.model });
     });
-    const start = clock.nowMs();
-    let injected = false;
-    let payload: Buffer = raw;
-    if (body && body.stream === true) {
-      const so = (body.stream_options ?? {}) as Record<string, unknown>;
-      if (so.include_usage !== true) {
-        body = { ...body, stream_options: { ...so, include_usage: true } };
-        injected = true;
-        payload = Buffer.from(JSON.stringify(body));
-      }
-    }
-    if (tm) tm.upstreamSentNs = process.hrtime.bigint();
-    const up = await request(targetUrl(upstream, path), {
-      method: (req.method ?? 'GET') as 'GET',
-      headers: forwardHeaders(req, payload.length),
-      body: req.method === 'GET' || req.method === 'HEAD' ? undefined : payload,
-      dispatcher,
-      signal: ac.signal,
-    });
-    const headers: Record<string, string | string[]> = {};
-    for (const [k, v] of Object.entries(up.headers)) if (v !== undefined && !HOP.has(k) && k !== 'content-length') headers[k] = v;
-    res.writeHead(up.statusCode, headers);
-    if (!body || up.statusCode !== 200) {
-      for await (const c of up.body) res.write(c);
-      res.end();
-      return;
-    }
-    const reqId = typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : undefined;
-    const nv = (body.nvext ?? {}) as { agent_context?: RecordedExchange['agentContext'] };
-    const x: RecordedExchange = {
-      startMs: start, endMs: start, requestMessages: body.messages as unknown[], requestId: reqId,
-      agentContext: nv.agent_context, model: typeof body.model === 'string' ? body.model : undefined,
-    };
-    const isSse = String(up.headers['content-type'] ?? '').includes('text/event-stream');
-    if (!isSse) {
-      const chunks: Buffer[] = [];
-      for await (const c of up.body) chunks.push(c as Buffer);
-      const buf = Buffer.concat(chunks);
-      res.end(buf);
-      x.endMs = clock.nowMs();
-      try {
-        const j = JSON.parse(buf.toString('utf8')) as { usage?: RecordedExchange['usage']; model?: string; choices?: { message?: RecordedExchange['responseMessage']; finish_reason?: string }[] };
-        x.usage = j.usage;
-        x.responseMessage = j.choices?.[0]?.message;
-        x.finishReason = j.choices?.[0]?.finish_reason;
-        x.model ??= j.model;
-      } catch {
-        return; // not a completion we can read: passed through, not recorded
-      }
-      recorder.add(x);
-      return;
-    }
-    // Streaming: forward whole events as they complete; look only at the ones that matter.
-    let pending = '';
-    let text = '';
-    const toolNames: string[] = [];
-    const seeEvent = (ev: string) => {
-      if (x.ttftMs === undefined && /"(content|reasoning_content)"\s*:\s*"[^"]|"tool_calls"/.test(ev)) x.ttftMs = clock.nowMs() - start;
-      if (ev.includes('"usage"') || ev.includes('"tool_calls"') || /"finish_reason"\s*:\s*"/.test(ev) || opts.keepContent) {
-        const data = ev.split(/\r?\n/).filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('');
-        if (!data || data === '[DONE]') return;
-        try {
-          const j = JSON.parse(data) as { usage?: RecordedExchange['usage']; choices?: { delta?: { content?: string; tool_calls?: { function?: { name?: string } }[] }; finish_reason?: string | null }[] };
-          if (j.usage) x.usage = j.usage;
-          const ch = j.choices?.[0];
-          if (ch?.finish_reason) x.finishReason = ch.finish_reason;
-          for (const t of ch?.delta?.tool_calls ?? []) if (t.function?.name) toolNames.push(t.function.name);
-          if (opts.keepContent && typeof ch?.delta?.content === 'string') text += ch.delta.content;
-        } catch {
-          /* malformed event: forwarded as is */
-        }
-      }
-    };
-    for await (const c of up.body) {
-      if (tm && !tm.upstreamFirstNs) tm.upstreamFirstNs = process.hrtime.bigint();
-      pending += (c as Buffer).toString('utf8');
-      let out = '';
-      for (let m = EVENT_END.exec(pending); m; m = EVENT_END.exec(pending)) {
-        const ev = pending.slice(0, m.index);
-        const whole = pending.slice(0, m.index + m[0].length);
-        pending = pending.slice(m.index + m[0].length);
-        seeEvent(ev);
-        if (injected && isUsageOnly(ev)) continue;
-        out += whole;
-      }
-      if (out) {
-        res.write(out);
-        if (tm && !tm.clientFirstNs) tm.clientFirstNs = process.hrtime.bigint();
-      }
-    }
-    if (pending) res.write(pending);
-    res.end();
-    x.endMs = clock.nowMs();
-    x.responseMessage = { role: 'assistant', ...(opts.keepContent ? { content: text } : {}), ...(toolNames.length ? { tool_calls: toolNames.map((name) => ({ function: { name } })) } : {}) };
-    recorder.add(x);
+
+  const fail = (res: ServerResponse, e: unknown) => {
+    if (!res.headersSent) {
+      res.writeHead(502, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: `agentdyno record: upstream ${opts.upstream} failed: ${(e as Error)?.message ?? String(e)}`, type: 'upstream_error' } }));
+    } else res.destroy();
   };
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((e: unknown) => {
-      if (!res.headersSent) {
-        res.writeHead(502, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: { message: `agentdyno record: upstream ${opts.upstream} failed: ${(e as Error)?.message ?? String(e)}`, type: 'upstream_error' } }));
-      } else res.destroy();
+  const forward = (req: IncomingMessage, res: ServerResponse, raw: Buffer, tm: ProxyTiming | undefined) => {
+    const path = req.url ?? '/';
+    const isChat = req.method === 'POST' && CHAT.test(path);
+    const start = clock.nowMs();
+    // Forward first; the body is parsed only after the response (recordLater).
+    const { payload, injected } = isChat ? withUsageRequested(raw) : { payload: raw, injected: false };
+    const reqId = typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : undefined;
+    let ctl: Dispatcher.DispatchController | undefined;
+    let done = false;
+    res.on('close', () => {
+      if (!done) ctl?.abort(new Error('client went away'));
     });
-  });
+    // Per-response mode, chosen on the upstream's status line.
+    let tap: SseTap | undefined;
+    let whole: Buffer[] | undefined;
+    const write = (c: Buffer | string) => {
+      if (!res.write(c) && ctl && !ctl.paused) {
+        ctl.pause();
+        res.once('drain', () => ctl?.resume());
+      }
+      if (tm && !tm.clientFirstNs) tm.clientFirstNs = process.hrtime.bigint();
+    };
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart(c) {
+        ctl = c;
+        if (res.destroyed) c.abort(new Error('client went away'));
+      },
+      onResponseStart(_c, status, headers) {
+        const h: Record<string, string | string[]> = {};
+        for (const [k, v] of Object.entries(headers)) if (v !== undefined && !HOP.has(k) && k !== 'content-length') h[k] = v;
+        res.writeHead(status, h);
+        if (!isChat || status !== 200) return;
+        if (String(headers['content-type'] ?? '').includes('text/event-stream')) tap = new SseTap({ strip: injected, keepContent, nowMs: () => clock.nowMs() });
+        else whole = [];
+      },
+      onResponseData(_c, chunk) {
+        if (tm && !tm.upstreamFirstNs) tm.upstreamFirstNs = process.hrtime.bigint();
+        if (whole) return void whole.push(chunk);
+        if (!tap) return write(chunk);
+        // Streaming: bytes go to the client first (whole events only while the usage chunk we
+        // added must be held back); the tap looks at them after.
+        if (!injected) write(chunk);
+        const out = tap.push(chunk);
+        if (out?.length) write(out);
+      },
+      onResponseEnd() {
+        done = true;
+        if (whole) {
+          const buf = whole.length === 1 ? whole[0] : Buffer.concat(whole);
+          res.end(buf);
+          const endMs = clock.nowMs();
+          later(() => {
+            const j = JSON.parse(buf.toString('utf8')) as { usage?: RecordedExchange['usage']; model?: string; choices?: { message?: RecordedExchange['responseMessage']; finish_reason?: string }[] };
+            recordLater(raw, reqId, { startMs: start, endMs, usage: j.usage, responseMessage: j.choices?.[0]?.message, finishReason: j.choices?.[0]?.finish_reason, model: j.model });
+          });
+          return;
+        }
+        if (!tap) return void res.end();
+        const tail = tap.end();
+        if (tail?.length) res.write(tail);
+        res.end();
+        const endMs = clock.nowMs();
+        const t = tap;
+        recordLater(raw, reqId, {
+          startMs: start, endMs, ttftMs: t.firstTokenAtMs === undefined ? undefined : t.firstTokenAtMs - start,
+          usage: t.usage, finishReason: t.finishReason, responseMessage: t.responseMessage(),
+        });
+      },
+      onResponseError(_c, e) {
+        done = true;
+        fail(res, e);
+      },
+    };
+    if (tm) tm.upstreamSentNs = process.hrtime.bigint();
+    dispatcher.dispatch(
+      {
+        origin: upstream.origin,
+        path: targetPath(upstream, path),
+        method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
+        headers: forwardHeaders(req, payload.length),
+        body: req.method === 'GET' || req.method === 'HEAD' ? undefined : payload,
+      },
+      handler,
+    );
+  };
+
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    const tm: ProxyTiming | undefined = onTiming ? { arrivedNs: process.hrtime.bigint(), upstreamSentNs: 0n, requestId: req.headers['x-request-id'] as string | undefined } : undefined;
+    if (tm) res.once('finish', () => onTiming!(tm));
+    readBody(req).then(
+      (raw) => {
+        if (tm) tm.bodyReadNs = process.hrtime.bigint();
+        try {
+          forward(req, res, raw, tm);
+        } catch (e) {
+          fail(res, e);
+        }
+      },
+      () => res.destroy(),
+    );
+  };
+
+  // noDelay: SSE events are small writes that must leave at once (Nagle would hold them).
+  const server = createServer({ noDelay: true }, handle);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  const flush = () => (opts.out ? recorder.writeTo(opts.out) : recorder.trajectories().length);
-  const timer = opts.out && (opts.flushMs ?? 10_000) > 0 ? setInterval(flush, opts.flushMs ?? 10_000) : undefined;
+  const drainNow = () => {
+    while (backlog.length) drain();
+  };
+  const flush = () => {
+    drainNow();
+    return opts.out ? recorder.writeTo(opts.out) : recorder.trajectories().length;
+  };
+  const periodic = opts.out && (opts.flushMs ?? 10_000) > 0;
+  const worker = periodic ? startFlushWorker(opts.out!) : undefined;
+  let writing: Promise<unknown> | undefined;
+  let written = -1;
+  let posted = 0;
+  // Periodic rewrites never block the event loop on rebuilding or on the disk: in the worker when
+  // running built code, else (from TypeScript sources) an async write skipped when nothing is new.
+  const flushInBackground = () => {
+    if (worker) {
+      // What is still in the backlog goes with the next flush (draining it here would stall streams).
+      worker.flush(recorder.calls.slice(posted), recorder.estimated);
+      posted = recorder.calls.length;
+      return;
+    }
+    if (writing || recorder.calls.length === written) return;
+    written = recorder.calls.length;
+    writing = recorder.writeToAsync(opts.out!).catch(() => undefined).finally(() => (writing = undefined));
+  };
+  const timer = periodic ? setInterval(flushInBackground, opts.flushMs ?? 10_000) : undefined;
   timer?.unref();
   return {
     url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
@@ -228,6 +273,8 @@ export async function startRecordingProxy(opts: RecordingProxyOptions): Promise<
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
       await dispatcher.close();
+      await writing;
+      await worker?.close();
       flush();
     },
   };

@@ -21,5 +21,5 @@ export type { SimServerHandle } from './server/http.js';
 export { startSimServerInWorker, simWorkerScript } from './server/worker-host.js';
 export type { SimServer, SimServerOptions, SimStreamHabits, SimFaults } from './server/options.js';
 export { simWord } from './server/output.js';
-export { planLevel, planningProfile, autoKvBlockTokens, analyticCapacity, planSweep, formatPlan, formatPlanLevel, fitStepTime, fittedProfileYaml, levelLoads, nnls, EventQueue } from './plan/index.js';
-export type { AnalyticCapacity, PlanLevelOptions, PlanLevelResult, PlanTierResult, PlanRequestRow, PlanSweepOptions, PlanSweepResult, PlanTierSummary, FitRequest, FitLevelLoad, StepTimeFit } from './plan/index.js';
+// The virtual-time planner (`sim plan`, `sim fit`) has its own public face, ./plan/index.ts: it uses
+// replay's SLO evaluation and sweep search, which the server side (and its users, e.g. budget) must not pull in.

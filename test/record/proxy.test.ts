@@ -91,6 +91,58 @@ describe('recording proxy against the sim', () => {
   });
 });
 
+describe('recording proxy: pass-through edges and the output file', () => {
+  it('periodic flushes plus the final write on close lose nothing', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'rec-')), 'rec.jsonl');
+    const proxy = await startRecordingProxy({ upstream: sim.url, out, flushMs: 20 });
+    const n = 12;
+    await Promise.all(
+      Array.from({ length: n }, (_, i) => chat(proxy.url, { messages: [{ role: 'user', content: `job ${i}` }], stream: i % 2 === 0 })),
+    );
+    await new Promise((r) => setTimeout(r, 60)); // at least one periodic rewrite in between
+    await chat(proxy.url, { messages: [{ role: 'user', content: 'last one' }], stream: true });
+    await proxy.close();
+    const trajs = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Trajectory);
+    expect(trajs).toHaveLength(n + 1);
+    expect(trajs.every((t) => validateTrajectory(t).length === 0)).toBe(true);
+  });
+
+  it('non-chat routes and error statuses pass through untouched and are not recorded', async () => {
+    const proxy = await startRecordingProxy({ upstream: `${sim.url}/v1`, flushMs: 0 });
+    const models = await request(`${proxy.url}/v1/models`);
+    expect(models.statusCode).toBe(200);
+    expect(((await models.body.json()) as { data: unknown[] }).data.length).toBeGreaterThan(0);
+    const bad = await request(`${proxy.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json' });
+    expect(bad.statusCode).toBe(400);
+    expect(await bad.body.text()).toContain('JSON');
+    proxy.flush();
+    expect(proxy.recorder.calls).toHaveLength(0);
+    await proxy.close();
+  });
+
+  it('a client that goes away mid-stream does not break the proxy', async () => {
+    const proxy = await startRecordingProxy({ upstream: sim.url, flushMs: 0 });
+    const ac = new AbortController();
+    const r = await request(`${proxy.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'm', max_tokens: 4000, stream: true, messages: [{ role: 'user', content: 'long' }] }),
+      signal: ac.signal,
+    });
+    for await (const _ of r.body) {
+      ac.abort();
+      break;
+    }
+    // The proxy still serves the next request.
+    const ok = await chat(proxy.url, { messages: [{ role: 'user', content: 'after' }], stream: true });
+    expect(ok.status).toBe(200);
+    expect(ok.text.trim().endsWith('data: [DONE]')).toBe(true);
+    proxy.flush();
+    expect(proxy.recorder.calls).toHaveLength(1); // the abandoned stream is not recorded
+    await proxy.close(); // and its upstream request was aborted (close would wait for it otherwise)
+  });
+});
+
 describe('Recorder (pure)', () => {
   it('uses nvext.agent_context program ids over message matching', () => {
     const rec = new Recorder();

@@ -8,7 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
 import { EndpointClient } from '../../src/endpoint/index.js';
 import { DEFAULT_VALIDITY, openTarget, runRealLevel, runRealSweep, type SessionOptions, type Target } from '../../src/replay/index.js';
-import { analyticCapacity, loadProfile, startSimServerInWorker } from '../../src/sim/index.js';
+import { loadProfile, startSimServerInWorker } from '../../src/sim/index.js';
+import { analyticCapacity } from '../../src/sim/plan/index.js';
 import { loadTrajectories } from '../../src/trajectory/index.js';
 
 const FIX = resolve(__dirname, '../fixtures/replay');

@@ -1,7 +1,8 @@
 /** sim fit: nnls, and a round trip (rows simulated from known coefficients -> fit -> same step times). */
 import { describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
-import { fitStepTime, fittedProfileYaml, levelLoads, loadProfile, nnls, planLevel, validateProfile, type PlanRequestRow, type SimProfile, type StepTimeFit } from '../../src/sim/index.js';
+import { loadProfile, validateProfile, type SimProfile } from '../../src/sim/index.js';
+import { fitStepTime, fittedProfileYaml, levelLoads, nnls, planLevel, type PlanRequestRow, type StepTimeFit } from '../../src/sim/plan/index.js';
 import { loadTrajectories } from '../../src/trajectory/index.js';
 
 const ROOT = resolve(__dirname, '../..');

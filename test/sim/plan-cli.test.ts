@@ -4,7 +4,8 @@ import { execa } from 'execa';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { loadProfile, planLevel } from '../../src/sim/index.js';
+import { loadProfile } from '../../src/sim/index.js';
+import { planLevel } from '../../src/sim/plan/index.js';
 import { openStore } from '../../src/store/index.js';
 import { loadTrajectories } from '../../src/trajectory/index.js';
 

@@ -1,7 +1,8 @@
 /** planLevel: one concurrency level of simulated agents in virtual time (no sockets, no timers). */
 import { describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
-import { autoKvBlockTokens, EventQueue, loadProfile, planLevel, planningProfile, type PlanLevelOptions } from '../../src/sim/index.js';
+import { loadProfile } from '../../src/sim/index.js';
+import { autoKvBlockTokens, EventQueue, planLevel, planningProfile, type PlanLevelOptions } from '../../src/sim/plan/index.js';
 import { loadTrajectories } from '../../src/trajectory/index.js';
 
 const ROOT = resolve(__dirname, '../..');

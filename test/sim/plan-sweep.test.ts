@@ -1,7 +1,8 @@
 /** planSweep: the replay sweep search over virtual-time levels lands near the analytic capacity. */
 import { describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
-import { analyticCapacity, formatPlan, formatPlanLevel, loadProfile, planSweep } from '../../src/sim/index.js';
+import { loadProfile } from '../../src/sim/index.js';
+import { analyticCapacity, formatPlan, formatPlanLevel, planSweep } from '../../src/sim/plan/index.js';
 import { loadTrajectories } from '../../src/trajectory/index.js';
 
 const ROOT = resolve(__dirname, '../..');

@@ -1,7 +1,8 @@
 import { Flags } from '@oclif/core';
 import { AgentdynoCommand, AgentdynoError } from '../../core/index.js';
 import { bundledTrajectories, num, parseSloTiers, replayFlags, type SearchOptions, type SloTier } from '../../replay/index.js';
-import { autoKvBlockTokens, formatPlan, formatPlanLevel, loadProfile, planSweep, type PlanSweepResult } from '../../sim/index.js';
+import { loadProfile } from '../../sim/index.js';
+import { autoKvBlockTokens, formatPlan, formatPlanLevel, planSweep, type PlanSweepResult } from '../../sim/plan/index.js';
 import { loadTrajectories } from '../../trajectory/index.js';
 
 /** Virtual time is cheap, so the defaults are longer than a real sweep's: trajectories span minutes. */
