@@ -77,7 +77,10 @@ export interface LevelEnv {
 }
 
 export interface LevelLive {
+  /** Since the level started (warm-up included). */
   elapsedS: number;
+  /** Since the current phase (warm-up, window, drain) started. */
+  phaseElapsedS: number;
   activeLanes: number;
   requestsDone: number;
   errors: number;
@@ -159,6 +162,7 @@ export async function runLevel(cfg: LevelConfig, env: LevelEnv): Promise<LevelRu
   }
   const live = (): LevelLive => ({
     elapsedS: Number(clock.nowNs() - startNs) / 1e9,
+    phaseElapsedS: Number(clock.nowNs() - (phase === 'warmup' ? startNs : phase === 'window' ? windowStartNs! : windowEndNs!)) / 1e9,
     activeLanes: lanes.length,
     requestsDone: done,
     errors,

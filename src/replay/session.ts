@@ -100,7 +100,7 @@ export async function runRealLevel(o: SessionOptions, concurrency: number, tiers
         o.sink?.emit({
           type: 'level-tick',
           concurrency,
-          elapsedS: live.elapsedS,
+          elapsedS: live.phaseElapsedS,
           windowS: s.windowS,
           phase: phaseOf[phase],
           activeAgents: live.activeLanes,

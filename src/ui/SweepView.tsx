@@ -6,7 +6,8 @@ const LOG_LINES = 8;
 /** The live sweep view: header, current level with its window bar, per-tier rows, finished levels. */
 export function SweepView({ state, width }: { state: ProgressState; width?: number }) {
   const lv = state.level;
-  const frac = lv && lv.windowS > 0 ? lv.elapsedS / lv.windowS : 0;
+  const inWindow = lv?.phase === 'window' && lv.windowS > 0;
+  const frac = !lv ? 0 : inWindow ? lv.elapsedS / lv.windowS : lv.phase === 'drain' ? 1 : 0;
   const shown = state.finished.slice(-LOG_LINES);
   return (
     <Box flexDirection="column" width={width}>
@@ -30,7 +31,7 @@ export function SweepView({ state, width }: { state: ProgressState; width?: numb
             <Text bold>{`level ${lv.index + 1}: ${lv.concurrency} agents`}</Text>
             {`  ${lv.phase}  `}
             <Text color="cyan">{progressBar(frac, 24, '█', '░')}</Text>
-            {lv.windowS > 0 ? ` ${Math.floor(lv.elapsedS)}/${Math.round(lv.windowS)} s` : ''}
+            {inWindow ? ` ${Math.floor(lv.elapsedS)}/${Math.round(lv.windowS)} s` : ` ${Math.floor(lv.elapsedS)} s`}
           </Text>
           <Text>
             {`active ${lv.activeAgents}  requests ${lv.requestsDone}  `}

@@ -50,7 +50,7 @@ export class PlainProgressPrinter implements ProgressSink {
         const t = this.now();
         if (t - this.lastTick < this.interval) break;
         this.lastTick = t;
-        const win = e.windowS > 0 ? ` ${Math.floor(e.elapsedS)}/${Math.round(e.windowS)} s` : ` ${Math.floor(e.elapsedS)} s`;
+        const win = e.phase === 'window' && e.windowS > 0 ? ` ${Math.floor(e.elapsedS)}/${Math.round(e.windowS)} s` : ` ${Math.floor(e.elapsedS)} s`;
         const power = e.powerW === null ? '' : `, ${fmtRate(e.powerW)} W`;
         const tiers = e.tiers.length > 0 ? ` | ${tiersText(e.tiers)}` : '';
         this.line(

@@ -17,6 +17,7 @@ export type ProgressEvent =
   | {
       type: 'level-tick';
       concurrency: number;
+      /** Seconds into the current phase (the window bar fills over windowS in the window phase). */
       elapsedS: number;
       windowS: number;
       phase: 'warmup' | 'window' | 'drain';
