@@ -47,10 +47,39 @@ export function renderRunDetail(
         p.reasons.join('; '),
       ]),
     );
+    const summary = sweepTierSummary(run.result, tier);
+    if (summary) out += summary;
   }
 
   if (run.kind === 'loop' && run.result && typeof run.result === 'object') out += renderLoopResult(run.result as LoopResultView);
   return out;
+}
+
+interface SweepTierView {
+  sloTokPerS?: number;
+  nMax?: number | null;
+  minFailing?: number | null;
+  bindingConstraint?: string;
+  cliff?: boolean;
+  nonMonotone?: boolean;
+  agentsPerMW?: number | null;
+  agentsPerMWReason?: string | null;
+  power?: { meanW?: number; idleW?: number | null; boundary?: string; source?: string; comparabilityClass?: string; simulated?: boolean } | null;
+}
+
+/** The stored sweep result's verdict for one tier: bracket, binding constraint, agents/MW with its boundary. */
+function sweepTierSummary(result: unknown, tier: number): string | null {
+  const tiers = (result as { tiers?: SweepTierView[] } | null)?.tiers;
+  const t = Array.isArray(tiers) ? tiers.find((x) => x.sloTokPerS === tier) : undefined;
+  if (!t) return null;
+  const flags = [t.cliff ? 'CLIFF' : '', t.nonMonotone ? 'NON-MONOTONE' : ''].filter(Boolean).join(', ');
+  let line = `bracket [max pass, min fail] [${t.nMax ?? '-'}, ${t.minFailing ?? '-'}], binding ${t.bindingConstraint ?? '?'}${flags ? `, ${flags}` : ''}\n`;
+  const pw = t.power;
+  if (t.agentsPerMW !== null && t.agentsPerMW !== undefined && pw) {
+    const idle = pw.idleW !== null && pw.idleW !== undefined ? ` (idle ${fmtNum(pw.idleW)} W, not subtracted)` : '';
+    line += `${fmtNum(Math.round(t.agentsPerMW))} agents/MW${pw.simulated ? ' (SIMULATED)' : ''} at N=${t.nMax}: mean ${fmtNum(pw.meanW ?? NaN)} W${idle}; boundary ${pw.boundary ?? '?'}; source ${pw.source ?? '?'}; class ${pw.comparabilityClass ?? '?'}\n`;
+  } else line += `agents/MW: n/a${t.agentsPerMWReason ? ` (${t.agentsPerMWReason})` : ''}\n`;
+  return line;
 }
 
 interface LoopResultView {
