@@ -28,7 +28,7 @@ export class InkProgressSink implements ProgressSink {
   // Some pseudo-terminals report 0 columns, which would wrap every character onto its own line.
   private readonly width: number | undefined;
 
-  constructor(stream: NodeJS.WriteStream) {
+  constructor(private readonly stream: NodeJS.WriteStream) {
     this.width = stream.columns > 0 ? undefined : 100;
     this.instance = render(this.view(), {
       stdout: stream,
@@ -54,5 +54,7 @@ export class InkProgressSink implements ProgressSink {
     this.instance.rerender(this.view());
     this.instance.unmount();
     this.instance = null;
+    // Ink leaves its last frame without a line end; the report that follows starts on its own line.
+    this.stream.write('\n');
   }
 }
