@@ -55,6 +55,8 @@ export default class Sweep extends AgentdynoCommand {
       this.log(`stored in the results database as run ${s.runId} (agentdyno results show ${s.runId})`);
     }
     if (result.status === 'interrupted') process.exitCode = 130;
+    // The endpoint went away mid-sweep: what was measured is stored and printed, but the search is unfinished.
+    if (result.status === 'failed') process.exitCode = 3;
     return out;
   }
 }

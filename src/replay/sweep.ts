@@ -64,7 +64,8 @@ export interface TierResult extends SloTier {
 }
 
 export interface SweepResult {
-  status: 'completed' | 'interrupted';
+  /** failed: the endpoint stopped answering (see reasons); the levels before it are kept. */
+  status: 'completed' | 'interrupted' | 'failed';
   valid: boolean;
   reasons: string[];
   thresholds: SloThresholds;
@@ -86,6 +87,17 @@ export interface SweepDeps {
   idle?: WindowPower[];
 }
 
+/**
+ * The endpoint is gone (not merely overloaded): no call sent in the window succeeded and nearly all
+ * of them were refused connections. Going on would only add levels of refused calls.
+ */
+export function endpointLost(r: LevelReport): string | null {
+  const failed = Object.values(r.errors).reduce((a, n) => a + n, 0);
+  const refused = r.errors.refused ?? 0;
+  if (r.callsSentInWindow === 0 || failed < r.callsSentInWindow || refused < 0.9 * failed) return null;
+  return `the endpoint stopped accepting connections: at ${r.concurrency} agents all ${r.callsSentInWindow} calls sent in the window failed (${refused} refused); the sweep stopped and the levels before it are kept`;
+}
+
 export function outcomeOf(r: LevelReport): LevelOutcome {
   return { concurrency: r.concurrency, valid: r.valid, pass: r.tiers.map((t) => t.pass), passRates: r.tiers.map((t) => t.passRate) };
 }
@@ -101,6 +113,7 @@ function tierStatuses(levels: readonly SweepLevel[], tiers: readonly SloTier[], 
 export async function runSweep(tiers: readonly SloTier[], thresholds: SloThresholds, search: SearchOptions, deps: SweepDeps): Promise<SweepResult> {
   const levels: SweepLevel[] = [];
   let interrupted = false;
+  let lost: string | null = null;
   for (let index = 0; ; index++) {
     if (deps.signal?.aborted) {
       interrupted = true;
@@ -113,6 +126,11 @@ export async function runSweep(tiers: readonly SloTier[], thresholds: SloThresho
     if (report.interrupted) {
       interrupted = true;
       deps.emit?.({ type: 'message', level: 'warn', text: `level ${c} interrupted: not counted` });
+      break;
+    }
+    lost = endpointLost(report);
+    if (lost) {
+      deps.emit?.({ type: 'message', level: 'warn', text: `${lost}: level ${c} not counted` });
       break;
     }
     const power = deps.powerWindows ? await deps.powerWindows(BigInt(report.windowStartNs), BigInt(report.windowEndNs)) : [];
@@ -131,7 +149,8 @@ export async function runSweep(tiers: readonly SloTier[], thresholds: SloThresho
     await deps.onLevelDone?.(level);
     deps.emit?.({ type: 'level-end', concurrency: c, valid: report.valid, reasons: report.reasons, tiers: tierStatuses(levels, tiers, search, report) });
   }
-  return summarizeSweep(tiers, thresholds, search, levels, interrupted, deps.noPowerReason, deps.idle);
+  const result = summarizeSweep(tiers, thresholds, search, levels, interrupted, deps.noPowerReason, deps.idle);
+  return lost ? { ...result, status: 'failed', valid: false, reasons: [lost, ...result.reasons] } : result;
 }
 
 /** Per-tier results from the levels run so far (also used for partial results after each level). */

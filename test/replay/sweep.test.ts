@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runSweep, type LevelReport, type SearchOptions } from '../../src/replay/index.js';
+import { endpointLost, runSweep, type LevelReport, type SearchOptions } from '../../src/replay/index.js';
 import type { WindowPower } from '../../src/power/index.js';
 import type { ProgressEvent } from '../../src/ui/index.js';
 
@@ -40,6 +40,7 @@ function fakeReport(n: number, index: number, caps: number[], over: Partial<Leve
     })),
     errors: { http_5xx: 1 },
     errorsAllCalls: { http_5xx: 1 },
+    retriedFaults: {},
     errorRate: 0.01,
     contextOverflowRate: 0,
     outputTokPerS: 100 * n,
@@ -145,5 +146,32 @@ describe('sweep orchestration', () => {
     expect(r.status).toBe('interrupted');
     expect(r.levels).toHaveLength(2);
     expect(r.valid).toBe(false);
+  });
+});
+
+describe('an endpoint that goes away mid-sweep', () => {
+  it('stops the search, keeps the levels measured before, and marks the result failed', async () => {
+    const run: number[] = [];
+    const r = await runSweep(tiers, slo, search, {
+      runLevel: async (n, index) => {
+        run.push(n);
+        if (index < 2) return fakeReport(n, index, [100, 100]);
+        const calls = 12;
+        return fakeReport(n, index, [0, 0], { valid: false, callsSentInWindow: calls, errors: { refused: calls }, errorRate: 1 });
+      },
+    });
+    expect(run).toEqual([2, 4, 8]);
+    expect(r.status).toBe('failed');
+    expect(r.valid).toBe(false);
+    expect(r.levels.map((l) => l.concurrency)).toEqual([2, 4]);
+    expect(r.reasons[0]).toMatch(/stopped accepting connections: at 8 agents all 12 calls/);
+    expect(r.tiers[0].nMax).toBe(4);
+  });
+
+  it('is not an overloaded endpoint: some calls succeed, or the errors are not refused connections', () => {
+    expect(endpointLost(fakeReport(8, 0, [100, 100], { callsSentInWindow: 12, errors: { refused: 11 } }))).toBeNull();
+    expect(endpointLost(fakeReport(8, 0, [100, 100], { callsSentInWindow: 12, errors: { http_5xx: 12 } }))).toBeNull();
+    expect(endpointLost(fakeReport(8, 0, [100, 100], { callsSentInWindow: 0, errors: {} }))).toBeNull();
+    expect(endpointLost(fakeReport(8, 0, [100, 100], { callsSentInWindow: 10, errors: { refused: 9, reset: 1 } }))).toMatch(/9 refused/);
   });
 });
