@@ -41,10 +41,12 @@ export default class Sweep extends AgentdynoCommand {
     }, { search });
     s.options.idleS = Math.max(0, flags['idle-window']);
     let result: RealSweepResult | null = null;
+    let partial: unknown = null;
     try {
-      result = await runRealSweep(s.options, search);
+      result = await runRealSweep(s.options, search, (p) => (partial = p));
     } catch (e) {
-      await s.dispose('failed', { error: (e as Error).message });
+      // Keep the per-tier summary of the levels that finished; the error goes beside it.
+      await s.dispose('failed', { ...(partial ?? {}), status: 'failed', error: (e as Error).message });
       throw e;
     }
     await s.dispose(result.status, result);

@@ -8,7 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Flags } from '@oclif/core';
 import { AgentdynoError, newRunId } from '../core/index.js';
-import { openStore, markInterruptedOnExit, type Store } from '../store/index.js';
+import { openStore, markFailedOnCrash, markInterruptedOnExit, type Store } from '../store/index.js';
 import { loadTrajectories, type Trajectory } from '../trajectory/index.js';
 import { createProgressSink, type ProgressSink } from '../ui/index.js';
 import { DEFAULT_VALIDITY, type ValidityThresholds } from './evaluate.js';
@@ -176,6 +176,8 @@ export async function prepareSession(kind: 'sweep' | 'replay', f: Parsed, json: 
   };
   process.once('SIGINT', onFirst);
   process.once('SIGTERM', onFirst);
+  // A bug that escapes the run: the levels already stored stay, and the run says it failed.
+  const disposeCrash = markFailedOnCrash(store, runId);
   sink.emit({ type: 'run-start', runId, title: `agentdyno ${kind}`, target: target.url, simulated: target.simulated });
   if (level.content === 'recorded' && contentSteps.withContent === 0)
     sink.emit({ type: 'message', level: 'warn', text: `--content recorded: no llm step in ${files.join(', ')} keeps content.messages, so every call falls back to synthetic text (import or record with --keep-content)` });
@@ -205,6 +207,7 @@ export async function prepareSession(kind: 'sweep' | 'replay', f: Parsed, json: 
     async dispose(status, result) {
       process.off('SIGINT', onFirst);
       process.off('SIGTERM', onFirst);
+      disposeCrash();
       try {
         if (store.isOpen) store.finishRun(runId, status, result);
       } finally {

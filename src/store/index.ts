@@ -2,7 +2,7 @@
 export { openStore, Store, type OpenStoreOptions } from './store.js';
 export { DEFAULT_DB_PATH, resolveDbPath, migrate, schemaVersion, openDatabase } from './db.js';
 export { migrations, type Migration } from './migrations/index.js';
-export { markInterruptedOnExit, type InterruptOptions } from './interrupt.js';
+export { markInterruptedOnExit, markFailedOnCrash, type InterruptOptions } from './interrupt.js';
 export { redact, isSecretKey, REDACTED } from './redact.js';
 export { hostInfo, agentdynoVersion, gitSha, type HostInfo } from './host.js';
 export { exportRun, runExport, writeRunExport, csvField, type ExportFormat, type RunExport } from './export.js';

@@ -42,3 +42,33 @@ export function markInterruptedOnExit(store: Store, runId: string, opts: Interru
     process.off('SIGTERM', onTerm);
   };
 }
+
+/**
+ * On an uncaught exception or unhandled rejection: marks `runId` `failed` (if still running; the
+ * levels already stored and the partial result stay), closes the database cleanly, prints the error
+ * and exits 1. Returns a disposer that removes the handlers.
+ */
+export function markFailedOnCrash(store: Store, runId: string, opts: { exit?: (code: number) => void; log?: (text: string) => void } = {}): () => void {
+  const exit = opts.exit ?? ((code: number) => process.exit(code));
+  const log = opts.log ?? ((text: string) => process.stderr.write(`${text}\n`));
+  let fired = false;
+  const handler = (e: unknown) => {
+    if (fired) return;
+    fired = true;
+    try {
+      if (store.isOpen) {
+        store.markFailed(runId);
+        store.close();
+      }
+      log(`agentdyno crashed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\nrun ${runId} is marked failed; the levels finished before the crash are in the results database.`);
+    } finally {
+      exit(1);
+    }
+  };
+  process.on('uncaughtException', handler);
+  process.on('unhandledRejection', handler);
+  return () => {
+    process.off('uncaughtException', handler);
+    process.off('unhandledRejection', handler);
+  };
+}

@@ -172,6 +172,14 @@ export class Store {
     return info.changes > 0;
   }
 
+  /** Marks the run `failed` only if it is still `running` (its partial result is kept); returns whether it changed. */
+  markFailed(id: string): boolean {
+    const info = this.db
+      .prepare(`UPDATE runs SET status = 'failed', ended_at = ? WHERE id = ? AND status = 'running'`)
+      .run(new Date().toISOString(), id);
+    return info.changes > 0;
+  }
+
   getRun(id: string): RunRecord | null {
     const r = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRowRaw | undefined;
     return r ? decodeRun(r) : null;

@@ -1,6 +1,6 @@
 // Child process for interrupt.test.ts (plain node over the built dist/; `npm test` builds first): opens the store,
-// starts a run, commits one batch, installs the interrupt handler, says "ready", then idles.
-import { openStore, markInterruptedOnExit } from '../../dist/store/index.js';
+// starts a run, commits one batch, installs the interrupt handler, says "ready", then idles (mode crash: throws).
+import { openStore, markInterruptedOnExit, markFailedOnCrash } from '../../dist/store/index.js';
 
 const [dbPath, runId, mode] = process.argv.slice(2);
 const store = openStore(dbPath);
@@ -18,5 +18,11 @@ store.insertRequests(
   })),
 );
 if (mode !== 'no-handler') markInterruptedOnExit(store, runId);
+if (mode === 'crash') {
+  markFailedOnCrash(store, runId);
+  setTimeout(() => {
+    throw new Error('boom: a bug after the first batch');
+  }, 50);
+}
 process.stdout.write('ready\n');
 setInterval(() => {}, 1000);

@@ -76,4 +76,27 @@ describe('interrupted runs', () => {
     expect(s.getRun('live')!.status).toBe('running');
     s.close();
   });
+
+  it('an uncaught exception marks the run failed, exits 1, and keeps the committed batch', async () => {
+    const res = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [childFile, t.file, 'crash-1', 'crash'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`child did not finish: ${stderr}`));
+      }, 20_000);
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        resolve({ code, stderr });
+      });
+    });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/boom: a bug after the first batch/);
+    expect(res.stderr).toMatch(/run crash-1 is marked failed/);
+    const s = openStore(t.file);
+    expect(s.getRun('crash-1')!.status).toBe('failed');
+    expect(s.countRequests('crash-1')).toBe(50);
+    s.close();
+  });
 });
