@@ -1,5 +1,16 @@
 import { request } from 'node:http';
+import { resolve } from 'node:path';
 import { validateProfile, type SimProfile } from '../../src/sim/index.js';
+import { loadTrajectories, type Trajectory } from '../../src/trajectory/index.js';
+
+/** The bundled synthetic-v1 set (what `sim plan` and `npm start` use by default). */
+export const bundledTrajectories = (): Trajectory[] => loadTrajectories([resolve(__dirname, '../../trajectories/synthetic-v1.jsonl')]).map((l) => l.trajectory);
+
+/** The default SLO tiers: 20 and 60 tok/s, TTFT <= 10 s. */
+export const DEFAULT_TIERS = [
+  { sloTokPerS: 20, ttftCeilingMs: 10_000 },
+  { sloTokPerS: 60, ttftCeilingMs: 10_000 },
+];
 
 /** A fast profile for HTTP tests: ~1 ms steps, so streams finish quickly. */
 export function fastProfile(over: Partial<{ numBlocks: number; blockSize: number; maxModelLen: number }> = {}): SimProfile {

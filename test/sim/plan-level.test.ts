@@ -1,17 +1,12 @@
 /** planLevel: one concurrency level of simulated agents in virtual time (no sockets, no timers). */
 import { describe, expect, it } from 'vitest';
-import { resolve } from 'node:path';
 import { loadProfile } from '../../src/sim/index.js';
 import { autoKvBlockTokens, EventQueue, planLevel, planningProfile, type PlanLevelOptions } from '../../src/sim/plan/index.js';
-import { loadTrajectories } from '../../src/trajectory/index.js';
+import { bundledTrajectories, DEFAULT_TIERS } from './helpers.js';
 
-const ROOT = resolve(__dirname, '../..');
-const trajectories = loadTrajectories([resolve(ROOT, 'trajectories/synthetic-v1.jsonl')]).map((l) => l.trajectory);
+const trajectories = bundledTrajectories();
 const profile = loadProfile('small');
-const tiers = [
-  { sloTokPerS: 20, ttftCeilingMs: 10_000 },
-  { sloTokPerS: 60, ttftCeilingMs: 10_000 },
-];
+const tiers = DEFAULT_TIERS;
 const base: Omit<PlanLevelOptions, 'concurrency'> = { warmupS: 20, windowS: 60, drainCapS: 20, toolTimeScale: 1, maxIdleGapMs: 10_000, seed: 3, tiers };
 
 describe('EventQueue', () => {

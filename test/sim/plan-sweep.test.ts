@@ -1,17 +1,12 @@
 /** planSweep: the replay sweep search over virtual-time levels lands near the analytic capacity. */
 import { describe, expect, it } from 'vitest';
-import { resolve } from 'node:path';
 import { loadProfile } from '../../src/sim/index.js';
 import { analyticCapacity, formatPlan, formatPlanLevel, planSweep } from '../../src/sim/plan/index.js';
-import { loadTrajectories } from '../../src/trajectory/index.js';
+import { bundledTrajectories, DEFAULT_TIERS } from './helpers.js';
 
-const ROOT = resolve(__dirname, '../..');
-const trajectories = loadTrajectories([resolve(ROOT, 'trajectories/synthetic-v1.jsonl')]).map((l) => l.trajectory);
+const trajectories = bundledTrajectories();
 const profile = loadProfile('small');
-const tiers = [
-  { sloTokPerS: 20, ttftCeilingMs: 10_000 },
-  { sloTokPerS: 60, ttftCeilingMs: 10_000 },
-];
+const tiers = DEFAULT_TIERS;
 const search = { startConcurrency: 4, growth: 2, maxConcurrency: 512, resolution: 0.1, replicates: 0, maxLevels: 16 };
 
 describe('planSweep (SIMULATED, virtual time)', () => {
