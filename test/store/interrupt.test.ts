@@ -18,8 +18,8 @@ afterAll(() => {
   t.cleanup();
 });
 
-/** Starts the child, waits for "ready", sends `signal`, resolves with its exit code/signal. */
-function runChild(runId: string, signal: NodeJS.Signals, mode = ''): Promise<{ code: number | null; signal: string | null; stderr: string }> {
+/** Starts the child, waits for "ready", sends `signal` (none: it ends by itself), resolves with its exit code/signal. */
+function runChild(runId: string, signal: NodeJS.Signals | null, mode = ''): Promise<{ code: number | null; signal: string | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [childFile, t.file, runId, mode], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
@@ -29,7 +29,7 @@ function runChild(runId: string, signal: NodeJS.Signals, mode = ''): Promise<{ c
     }, 20_000);
     child.stderr.on('data', (d) => (stderr += d));
     child.stdout.on('data', (d) => {
-      if (String(d).includes('ready')) child.kill(signal);
+      if (signal && String(d).includes('ready')) child.kill(signal);
     });
     child.on('error', reject);
     child.on('exit', (code, sig) => {
@@ -78,19 +78,7 @@ describe('interrupted runs', () => {
   });
 
   it('an uncaught exception marks the run failed, exits 1, and keeps the committed batch', async () => {
-    const res = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [childFile, t.file, 'crash-1', 'crash'], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let stderr = '';
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        reject(new Error(`child did not finish: ${stderr}`));
-      }, 20_000);
-      child.stderr.on('data', (d) => (stderr += d));
-      child.on('exit', (code) => {
-        clearTimeout(timer);
-        resolve({ code, stderr });
-      });
-    });
+    const res = await runChild('crash-1', null, 'crash');
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/boom: a bug after the first batch/);
     expect(res.stderr).toMatch(/run crash-1 is marked failed/);
