@@ -4,6 +4,7 @@ import { errorMessage, monotonicClock, type Clock } from '../core/index.js';
 import type { Agent, AgentTaskView, Proposal, Remaining } from './agent.js';
 import { evaluate, type Evaluation } from './executor.js';
 import { composeFeedback, eventsFor, FeedbackShaper, type FeedbackMode, type ShownEvent } from './feedback.js';
+import { assertHarborRunnable } from './harbor.js';
 import { fastP, isImprovement, score, type Anchors, type MeasureStats, type Scores } from './measure.js';
 import { prepareWorkspaceOwner, type Limits, type SandboxMode } from './sandbox.js';
 import type { Task } from './task.js';
@@ -95,6 +96,7 @@ function taskView(task: Task): AgentTaskView {
 /** propose → apply → build → check → measure → feedback, until a budget, the cap, or the agent stops. */
 export async function runLoop(o: LoopOptions): Promise<LoopResult> {
   const { task, agent } = o;
+  assertHarborRunnable(task, o.sandbox); // a Harbor verifier naming /app needs bwrap's mounts
   const clock = o.clock ?? monotonicClock;
   const seed = o.seed ?? 1;
   const mode = o.feedback ?? 'rich';

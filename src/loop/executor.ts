@@ -1,3 +1,4 @@
+import { evaluateHarbor, type HarborVerdict } from './harbor.js';
 import { parseMeasureLine, summarizeMeasurement, type MeasureStats } from './measure.js';
 import { runStep, tail, type ExecResult, type FailureClass, type Limits, type Phase, type SandboxMode } from './sandbox.js';
 import type { Task } from './task.js';
@@ -22,6 +23,8 @@ export interface Evaluation {
   harnessModified: string[];
   sandbox: SandboxMode;
   wallMs: number;
+  /** Harbor tasks only: the verifier's own reward/speedup (not ours) and its failure reason. */
+  verifier?: HarborVerdict;
 }
 
 export interface EvalOptions {
@@ -51,6 +54,8 @@ export function taskLimits(task: Task, over: Partial<Limits> = {}): Partial<Limi
  * The check runs before every measurement; a changed harness file scores nothing (`harness_modified`).
  */
 export async function evaluate(task: Task, ws: Workspace, opts: EvalOptions): Promise<Evaluation> {
+  // Harbor tasks: tests/test.sh is build + check + measure in one (harbor.ts).
+  if (task.kind === 'harbor') return evaluateHarbor(task, ws, opts);
   const t0 = Date.now();
   const steps: StepSummary[] = [];
   const limits = taskLimits(task, opts.limits);

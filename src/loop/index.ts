@@ -1,5 +1,6 @@
 /** loop/: task loader, workspace + sandbox, build/check/measure executor, loop engine, agents (DESIGN 6). */
 export * from './task.js';
+export * from './harbor.js';
 export * from './sandbox.js';
 export * from './workspace.js';
 export * from './measure.js';

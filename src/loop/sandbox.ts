@@ -96,10 +96,29 @@ export function prepareWorkspaceOwner(dir: string, sandbox: SandboxMode): void {
 export interface Bind {
   src: string;
   dest: string;
+  /** Mounted read-only (Harbor's /tests, /solution). */
+  readOnly?: boolean;
+}
+
+/**
+ * Harbor layout (harbor.ts): the workspace is mounted at `at` (e.g. /app) and the step runs there.
+ * `--ro-bind / /` cannot gain new top-level folders (/app, /tests, /logs do not exist on the host),
+ * so this layout ro-binds each host top-level entry onto bwrap's own root instead, then makes / read-only.
+ */
+function rootEntries(skip: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  for (const name of fs.readdirSync('/')) {
+    const p = `/${name}`;
+    if (skip.has(p)) continue;
+    const st = fs.lstatSync(p);
+    if (st.isSymbolicLink()) out.push('--symlink', fs.readlinkSync(p), p);
+    else out.push('--ro-bind', p, p);
+  }
+  return out;
 }
 
 /** argv that runs `sh -c command` in the workspace with the limits applied. */
-export function sandboxArgv(command: string, workspace: string, limits: Limits, sandbox: SandboxMode, binds: Bind[] = []): string[] {
+export function sandboxArgv(command: string, workspace: string, limits: Limits, sandbox: SandboxMode, binds: Bind[] = [], mountWorkspaceAt?: string): string[] {
   const prlimit = [
     'prlimit',
     `--as=${Math.round(limits.memoryMb * 1024 * 1024)}`,
@@ -111,6 +130,27 @@ export function sandboxArgv(command: string, workspace: string, limits: Limits, 
   const sh = ['sh', '-c', command];
   if (sandbox === 'none (unsafe)') return [...prlimit, ...sh];
   const drop = isRoot() ? ['setpriv', `--reuid=${SANDBOX_UID}`, `--regid=${SANDBOX_UID}`, '--clear-groups'] : [];
+  const bindArgs = binds.flatMap((b) => [b.readOnly ? '--ro-bind' : '--bind', b.src, b.dest]);
+  if (mountWorkspaceAt) {
+    const skip = new Set(['/proc', '/dev', '/tmp', mountWorkspaceAt, ...binds.map((b) => b.dest)]);
+    return [
+      findBwrap() ?? 'bwrap',
+      ...unshareFlags(),
+      '--die-with-parent',
+      '--new-session',
+      ...rootEntries(skip),
+      '--perms', '1777', '--tmpfs', '/tmp',
+      '--bind', workspace, mountWorkspaceAt,
+      ...bindArgs,
+      '--dev', '/dev',
+      '--proc', '/proc',
+      '--remount-ro', '/',
+      '--chdir', mountWorkspaceAt,
+      ...prlimit,
+      ...drop,
+      ...sh,
+    ];
+  }
   return [
     findBwrap() ?? 'bwrap',
     ...unshareFlags(),
@@ -120,7 +160,7 @@ export function sandboxArgv(command: string, workspace: string, limits: Limits, 
     // tmpfs first: binds below may live under /tmp and must stay visible.
     '--perms', '1777', '--tmpfs', '/tmp',
     '--bind', workspace, workspace,
-    ...binds.flatMap((b) => ['--bind', b.src, b.dest]),
+    ...bindArgs,
     '--dev', '/dev',
     '--proc', '/proc',
     '--chdir', workspace,
@@ -136,12 +176,14 @@ export interface RunOptions {
   sandbox: SandboxMode;
   env?: Record<string, string>;
   binds?: Bind[];
+  /** Harbor tasks: mount the workspace here (e.g. /app) and run there; binds must be top-level paths. */
+  mountWorkspaceAt?: string;
 }
 
 /** Runs one build/check/measure command. Never throws for the command's own failure: see `failure`. */
 export async function runStep(command: string, workspace: string, opts: RunOptions): Promise<ExecResult> {
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
-  const [file, ...args] = sandboxArgv(command, workspace, limits, opts.sandbox, opts.binds);
+  const [file, ...args] = sandboxArgv(command, workspace, limits, opts.sandbox, opts.binds, opts.mountWorkspaceAt);
   const t0 = monotonicClock.nowMs();
   const env = {
     PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',

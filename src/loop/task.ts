@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { AgentdynoError } from '../core/index.js';
+import { harborAgentdynoTable, harborDescription, harborInfo, mapHarborDomain, type HarborInfo } from './harbor.js';
 
 /** Task domains (DESIGN 3.2 / AutoLab). */
 export const DOMAINS = ['kernel', 'system', 'puzzle', 'model'] as const;
@@ -26,6 +27,9 @@ export type ScoringRule = 'log-speedup' | 'linear';
 /** A loaded, validated task folder (layout in /work/notes/task-contract.md). */
 export interface Task {
   id: string;
+  /** `harbor`: an AutoLab/Harbor task as-is (no [agentdyno] table); tests/test.sh is its build+check+measure (harbor.ts). */
+  kind: 'agentdyno' | 'harbor';
+  harbor?: HarborInfo;
   domain: Domain;
   name: string;
   dir: string;
@@ -58,7 +62,7 @@ export interface Task {
 type Tbl = Record<string, unknown>;
 
 /** Collects problems as `file: key: message` so every one is reported, not just the first. */
-class Reader {
+export class Reader {
   problems: string[] = [];
   constructor(readonly file: string) {}
   private fail(key: string, msg: string): void {
@@ -200,6 +204,14 @@ export function loadTask(dir: string, rootDir?: string): Task {
   const r = new Reader(shown);
   r.table(doc, 'metadata', true);
   r.table(doc, 'optimization', true);
+  // No [agentdyno] table: a Harbor task as-is. harbor.ts maps its domain name and supplies the
+  // [agentdyno] values (editable = all of environment/, verifier = tests/test.sh).
+  const isHarbor = get(doc, 'agentdyno') === undefined;
+  let declaredDomain = '';
+  if (isHarbor) {
+    declaredDomain = mapHarborDomain(r, doc);
+    doc.agentdyno = harborAgentdynoTable(doc);
+  }
   r.table(doc, 'agentdyno', true);
   r.table(doc, 'environment', false);
   const domain = r.oneOf(doc, 'metadata.domain', DOMAINS);
@@ -213,6 +225,7 @@ export function loadTask(dir: string, rootDir?: string): Task {
   };
   const task: Task = {
     id: `${domain}/${name}`,
+    kind: isHarbor ? 'harbor' : 'agentdyno',
     domain,
     name,
     dir: abs,
@@ -261,6 +274,10 @@ export function loadTask(dir: string, rootDir?: string): Task {
   if (!fs.existsSync(instr)) r.problem('instruction.md', 'missing');
   else task.instruction = fs.readFileSync(instr, 'utf8');
   if (!fs.existsSync(task.environmentDir) || !fs.statSync(task.environmentDir).isDirectory()) r.problem('environment/', 'missing folder');
+  if (isHarbor) {
+    task.harbor = harborInfo(r, abs, declaredDomain);
+    task.metadata.description ??= harborDescription(task.instruction); // AutoLab has no description field
+  }
   void rootDir;
   if (r.problems.length) {
     throw new AgentdynoError(`task is malformed:\n  ${r.problems.join('\n  ')}`, { hint: 'Fix the keys named above (contract: task.toml in the task folder layout).' });

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { errorMessage } from '../core/index.js';
-import { evaluate, taskLimits } from './executor.js';
+import { evaluate, taskLimits, type Evaluation } from './executor.js';
+import { harborUnrunnable, runHarborSolution } from './harbor.js';
 import { isImprovement, score } from './measure.js';
 import { missingRequirements, prepareWorkspaceOwner, runStep, type SandboxMode } from './sandbox.js';
 import { loadTask, type Task } from './task.js';
@@ -10,11 +11,15 @@ import { harnessHashes, Workspace } from './workspace.js';
 export interface TaskValidation {
   id: string;
   domain: string;
+  kind?: 'agentdyno' | 'harbor';
   ok: boolean;
   problems: string[];
   baseline?: { status: string; median: number | null };
   reference?: { status: string; median: number | null; normalized: number | null; beatsBaseline: boolean };
   wrong?: { status: string };
+  /** Harbor tasks: the verifier's own figures (reward.json), apart from our measurement. */
+  verifier?: { baselineReward: number | null; referenceReward: number | null; referenceSpeedup: number | null };
+  notes?: string[];
 }
 
 /**
@@ -29,7 +34,15 @@ export async function validateTask(dir: string, sandbox: SandboxMode, seed = 1):
     const id = `${path.basename(path.dirname(dir))}/${path.basename(dir)}`;
     return { id, domain: path.basename(path.dirname(dir)), ok: false, problems: [errorMessage(e)] };
   }
-  const v: TaskValidation = { id: task.id, domain: task.domain, ok: false, problems: [] };
+  const v: TaskValidation = { id: task.id, domain: task.domain, kind: task.kind, ok: false, problems: [] };
+  if (task.kind === 'harbor') {
+    // Harbor tasks: the verifier as-is must pass the environment and solve.sh (run like Harbor: it edits /app).
+    const why = harborUnrunnable(task, sandbox) ?? harborUnrunnable(task, sandbox, path.join(task.solutionDir, 'solve.sh'));
+    if (why) {
+      v.problems.push(`cannot run without bubblewrap: ${why}`);
+      return v;
+    }
+  }
   const missing = missingRequirements(task.requires);
   if (missing.length) {
     v.problems.push(`requires what this machine lacks: ${missing.join('; ')}`);
@@ -42,15 +55,19 @@ export async function validateTask(dir: string, sandbox: SandboxMode, seed = 1):
       if (script) {
         // The solution script is trusted task content, but it still runs in the sandbox.
         prepareWorkspaceOwner(ws.dir, sandbox);
-        const copy = path.join(ws.dir, '.agentdyno-solution.sh');
-        fs.copyFileSync(script, copy);
-        const r = await runStep(`sh ./.agentdyno-solution.sh && rm -f ./.agentdyno-solution.sh`, ws.dir, { phase: 'solution', sandbox, limits: taskLimits(task) });
+        let r;
+        if (task.kind === 'harbor') r = await runHarborSolution(task, ws.dir, script, sandbox);
+        else {
+          const copy = path.join(ws.dir, '.agentdyno-solution.sh');
+          fs.copyFileSync(script, copy);
+          r = await runStep(`sh ./.agentdyno-solution.sh && rm -f ./.agentdyno-solution.sh`, ws.dir, { phase: 'solution', sandbox, limits: taskLimits(task) });
+        }
         if (r.exitCode !== 0) return { status: `solution script failed (exit ${r.exitCode}): ${r.stderr.slice(-300)}`, m: null };
       }
       prepareWorkspaceOwner(ws.dir, sandbox);
       // At least 5 repeats: a shared machine is noisy and the verdict should not hinge on one run.
       const e = await evaluate(task, ws, { sandbox, harness, seed, repeats: Math.max(5, task.repeats) });
-      return { status: e.status, m: e.measurement, steps: e.steps };
+      return { status: e.status, m: e.measurement, steps: e.steps, verifier: e.verifier };
     } finally {
       ws.remove();
     }
@@ -59,16 +76,23 @@ export async function validateTask(dir: string, sandbox: SandboxMode, seed = 1):
   v.baseline = { status: base.status, median: base.m?.median ?? null };
   if (base.status !== 'ok' || !base.m) v.problems.push(`baseline does not build, pass check and measure: ${base.status}`);
   const solve = path.join(task.solutionDir, 'solve.sh');
+  let refVerifier: Evaluation['verifier'];
   if (!fs.existsSync(solve)) v.problems.push('solution/solve.sh: missing');
   else {
     const ref = await run(solve);
+    refVerifier = ref.verifier;
     const s = ref.m && base.m ? score(ref.m.median, { direction: task.direction, scoring: task.scoring, baselineMeasured: base.m.median, baselineToml: task.baseline.score, referenceToml: task.reference.score }) : null;
     const beats = Boolean(ref.m && base.m && isImprovement(ref.m, base.m, task.direction));
     v.reference = { status: ref.status, median: ref.m?.median ?? null, normalized: s?.normalized ?? null, beatsBaseline: beats };
     if (ref.status !== 'ok') v.problems.push(`reference solution does not pass: ${ref.status}`);
     else if (!beats) v.problems.push(`reference solution does not beat the baseline beyond noise (baseline ${base.m?.median}, reference ${ref.m?.median})`);
   }
+  if (task.kind === 'harbor') {
+    v.verifier = { baselineReward: base.verifier?.reward ?? null, referenceReward: refVerifier?.reward ?? null, referenceSpeedup: refVerifier?.speedup ?? null };
+    v.notes = [`Harbor task (no [agentdyno] table): domain "${task.harbor?.declaredDomain}" → ${task.domain}; verifier tests/test.sh with the workspace at /app; every environment/ file is editable (the verifier's integrity gate protects its build files)`];
+  }
   const wrong = path.join(task.solutionDir, 'wrong.sh');
+  if (!fs.existsSync(wrong) && task.kind === 'harbor') v.notes?.push('no wrong solution to check (solution/wrong.sh absent, as in AutoLab)');
   if (fs.existsSync(wrong)) {
     const w = await run(wrong);
     v.wrong = { status: w.status };

@@ -4,6 +4,8 @@ import { findTaskDirs, loadTask } from '../../loop/index.js';
 
 interface Row {
   id: string;
+  /** `harbor`: an AutoLab/Harbor task as-is (no [agentdyno] table; tests/test.sh is the verifier). */
+  kind: string;
   domain: string;
   metric: string;
   direction: string;
@@ -27,13 +29,13 @@ export default class TasksList extends AgentdynoCommand {
       try {
         const t = loadTask(d);
         if (flags.domain && t.domain !== flags.domain) continue;
-        tasks.push({ id: t.id, domain: t.domain, metric: t.metric, direction: t.direction, editable: t.editable, params: Object.keys(t.params), requires: t.requires, description: t.metadata.description ?? '' });
+        tasks.push({ id: t.id, kind: t.kind, domain: t.domain, metric: t.metric, direction: t.direction, editable: t.editable, params: Object.keys(t.params), requires: t.requires, description: t.metadata.description ?? '' });
       } catch (e) {
-        tasks.push({ id: d, domain: '?', metric: '', direction: '', editable: [], params: [], requires: [], description: '', error: errorMessage(e) });
+        tasks.push({ id: d, kind: '?', domain: '?', metric: '', direction: '', editable: [], params: [], requires: [], description: '', error: errorMessage(e) });
       }
     }
     if (!this.jsonEnabled()) {
-      for (const t of tasks) this.log(t.error ? `${t.id}  INVALID: ${t.error}` : `${t.id.padEnd(28)} ${`${t.metric} (${t.direction})`.padEnd(22)} ${t.description}`);
+      for (const t of tasks) this.log(t.error ? `${t.id}  INVALID: ${t.error}` : `${t.id.padEnd(28)} ${`${t.metric} (${t.direction})`.padEnd(22)} ${t.kind === 'harbor' ? '[harbor] ' : ''}${t.description}`);
       if (tasks.length === 0) this.log(`no tasks under ${args.dir}`);
     }
     return { tasks };

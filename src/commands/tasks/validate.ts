@@ -25,8 +25,9 @@ export default class TasksValidate extends AgentdynoCommand {
       tasks.push(v);
       if (!this.jsonEnabled()) {
         const detail = v.baseline && v.reference ? ` (baseline ${v.baseline.median?.toFixed(3)}, reference ${v.reference.median?.toFixed(3)}, normalized ${v.reference.normalized?.toFixed(2)})` : '';
-        this.log(`${v.ok ? 'ok  ' : 'FAIL'} ${v.id}${detail}`);
+        this.log(`${v.ok ? 'ok  ' : 'FAIL'} ${v.id}${v.kind === 'harbor' ? ' [harbor]' : ''}${detail}`);
         for (const p of v.problems) this.log(`     - ${p}`);
+        for (const n of v.notes ?? []) this.log(`     note: ${n}`);
       }
     }
     if (tasks.some((t) => !t.ok)) process.exitCode = 1;
