@@ -1,7 +1,7 @@
 import path from 'node:path';
 import pLimit from 'p-limit';
 import { AgentdynoError, clockAnchor, errorMessage, newRunId } from '../core/index.js';
-import { openStore, type Store } from '../store/index.js';
+import { markFailedOnCrash, markInterruptedOnExit, openStore, type Store } from '../store/index.js';
 import type { Agent } from './agent.js';
 import { LlmAgent, type LlmAgentOptions } from './agents/llm.js';
 import { ScriptedAgent } from './agents/scripted.js';
@@ -61,6 +61,12 @@ export async function runTask(task: Task, o: RunTaskOptions): Promise<TaskRunSum
   const scoreLog = path.join(o.resultsDir ?? 'results', 'loops', runId, 'score.jsonl');
   const config = { task: task.id, agent: agent.name, budgets, feedback: o.feedback ?? 'rich', sandbox, seed, llm: o.agent.llm ? { target: o.agent.llm.target, model: o.agent.llm.model } : undefined };
   store.createRun({ id: runId, kind: 'loop', config, clockAnchor: clockAnchor() });
+  // A single run owns its store: Ctrl-C or a crash marks it (iterations are stored as they finish).
+  // Runs of a suite share one store; one left running is recovered as interrupted on the next open.
+  const offSignals = o.store ? null : [
+        markInterruptedOnExit(store, runId, { onInterrupt: () => process.stderr.write(`\ninterrupted: run ${runId} is marked interrupted; its finished iterations are stored (agentdyno results show ${runId})\n`) }),
+        markFailedOnCrash(store, runId),
+      ];
   try {
     const result = await runLoop({ task, agent, sandbox, budgets, feedback: o.feedback, seed, recorder: new MultiRecorder([new StoreRecorder(store, runId), new ScoreLog(scoreLog)]) });
     const summary = { runId, scoreLog, ...result };
@@ -70,6 +76,7 @@ export async function runTask(task: Task, o: RunTaskOptions): Promise<TaskRunSum
     store.finishRun(runId, 'failed', { error: errorMessage(e) });
     throw e;
   } finally {
+    for (const off of offSignals ?? []) off();
     if (!o.store) store.close();
   }
 }
