@@ -12,6 +12,7 @@ export default class Replay extends AgentdynoCommand {
     '<%= config.bin %> replay --concurrency 16 --target http://127.0.0.1:8000 --window 120 --json',
     '<%= config.bin %> replay --concurrency 4 --history generated --tool-time-scale 0.5',
     '<%= config.bin %> replay --concurrency 8 --content recorded --trajectories imported/ --json',
+    '<%= config.bin %> replay --concurrency 8 --api completions --target http://127.0.0.1:8000',
   ];
   static override flags = {
     ...replayFlags,

@@ -12,6 +12,7 @@ export default class Sweep extends AgentdynoCommand {
     '<%= config.bin %> sweep --target http://127.0.0.1:8000 --model my-model --power nvidia-smi --window 300 --warmup 60',
     '<%= config.bin %> sweep --slo 20:10000,60:5000 --trajectories trajectories/synthetic-v1.jsonl --seed 7',
     '<%= config.bin %> sweep --quick --content recorded --trajectories imported/ --target http://127.0.0.1:8000',
+    '<%= config.bin %> sweep --api completions --target http://127.0.0.1:8000',
   ];
   static override flags = {
     ...replayFlags,

@@ -16,6 +16,7 @@ import { openTarget, type EmbeddedSim, type Target } from './setup.js';
 import { parseSloTiers, type SloThresholds, type SloTier } from './slo.js';
 import type { LevelSettings, SessionOptions } from './session.js';
 import { PROMPT_ERROR_TARGET_PCT, recordedMessages } from './content.js';
+import { COMPLETIONS_TEMPLATE } from './completions-prompt.js';
 
 /** How many llm steps keep usable recorded messages (for the settings line and a warning). */
 export function countContentSteps(trajectories: readonly Trajectory[]): { llmSteps: number; withContent: number } {
@@ -60,6 +61,12 @@ export const replayFlags = {
       'synthetic: filler text of the recorded token counts (calibrated per endpoint); recorded: send the messages a trajectory kept (content.messages, e.g. imported or recorded with --keep-content) so the tokenizer and prefix cache see real text; steps without them fall back to synthetic.',
     options: ['synthetic', 'recorded'],
     default: 'synthetic',
+  }),
+  api: Flags.string({
+    description:
+      'chat: POST /v1/chat/completions with messages; completions: POST /v1/completions (vLLM bench serve\'s default backend, or servers without chat) with the same messages rendered as one prompt by a fixed plain-text template ("<|role|>\\n<content>\\n" per message, then "<|assistant|>\\n"), keeping the prefix structure; prompt sizes are calibrated for that template.',
+    options: ['chat', 'completions'],
+    default: 'chat',
   }),
   'start-turn': Flags.string({ description: 'random: lanes start mid-trajectory after a warm-up request; first: from turn 0.', options: ['random', 'first'], default: 'random' }),
   seed: Flags.integer({ description: 'Seed for trajectory choice, start turns and markers (same seed = same work at every level).', default: 1 }),
@@ -120,6 +127,7 @@ export async function prepareSession(kind: 'sweep' | 'replay', f: Parsed, json: 
     history: f.history === 'generated' ? 'generated' : 'recorded',
     midStart: f['start-turn'] !== 'first',
     content: f.content === 'recorded' ? 'recorded' : 'synthetic',
+    api: f.api === 'completions' ? 'completions' : 'chat',
     retries: Number(f.retries ?? 0),
   };
   const validity: ValidityThresholds = {
@@ -139,6 +147,7 @@ export async function prepareSession(kind: 'sweep' | 'replay', f: Parsed, json: 
     apiKeyEnv: f['api-key-env'] as string | undefined,
     power: (f.power as string[] | undefined)?.length ? (f.power as string[]) : undefined,
     allowUnforcedOutput: f['allow-unforced-output'] === true,
+    api: level.api,
     startEmbeddedSim: async () => {
       const port = Number(f['sim-port']);
       try {
@@ -184,13 +193,16 @@ export async function prepareSession(kind: 'sweep' | 'replay', f: Parsed, json: 
   const tm = target.tokenModel;
   const settingsText = [
     `target ${target.url} model ${target.model}${target.simulated ? ` (SIMULATED server, profile ${target.simProfile}: illustrative, not a real model)` : ''}`,
+    level.api === 'completions'
+      ? `api completions: POST /v1/completions, each call's messages rendered as one prompt with the template ${COMPLETIONS_TEMPLATE} (same prefix structure as chat; prompt sizes calibrated for this template)`
+      : 'api chat: POST /v1/chat/completions with messages (the server\'s chat template)',
     `trajectories ${trajectories.length} from ${files.join(', ')}; history ${level.history}; output length ${target.forceOutputLength ? 'forced (ignore_eos probe passed)' : 'NOT forced (not comparable)'}`,
     `warm-up ${level.warmupS} s after warm-up requests, window ${level.windowS} s, drain cap ${level.drainCapS} s; tool-time scale ${level.toolTimeScale}, idle gap cap ${level.maxIdleGapMs} ms; start turn ${level.midStart ? 'random (warmed by one request)' : 'first'}; seed ${level.seed}`,
     level.content === 'recorded'
       ? `prompts: RECORDED message text for ${contentSteps.withContent} of ${contentSteps.llmSteps} llm steps (the rest fall back to synthetic text of the recorded size); a cache-bust marker per lane tree is still inserted right after the system message, so lanes do not share a prefix beyond the system prompt (independent agents would not); history of recorded steps is the recorded one; vLLM-style figures over calls sent in the window`
       : `prompts: synthetic text, shared system prompt, then a cache-bust marker per lane tree (lane i replays the same trees at every level), append-only growth; vLLM-style figures over calls sent in the window`,
     `SLO tiers ${tiers.map((t) => `${t.sloTokPerS} tok/s & TTFT <= ${t.ttftCeilingMs} ms`).join(', ')}`,
-    `synthetic prompt sizes calibrated by ${tm.source === 'tokenize' ? 'the endpoint\'s /tokenize' : tm.source === 'usage-probe' ? 'usage.prompt_tokens of max_tokens=1 probe requests (no /tokenize)' : 'nothing (ASSUMED)'}: ${tm.tokensPerWord.toFixed(3)} tokens/word, template ${tm.perMessage}/message + ${tm.perRequest}/request, marker ${tm.markerTokens}; check error ${tm.maxRelError === null ? 'unknown' : `${(tm.maxRelError * 100).toFixed(2)}%`} (target ${PROMPT_ERROR_TARGET_PCT}%); achieved error per call is in each level's report`,
+    `synthetic prompt sizes calibrated${level.api === 'completions' ? ' for the completions template' : ''} by ${tm.source === 'tokenize' ? `the endpoint's /tokenize${level.api === 'completions' ? ' (prompt)' : ''}` : tm.source === 'usage-probe' ? 'usage.prompt_tokens of max_tokens=1 probe requests (no /tokenize)' : 'nothing (ASSUMED)'}: ${tm.tokensPerWord.toFixed(3)} tokens/word, template ${tm.perMessage}/message + ${tm.perRequest}/request, marker ${tm.markerTokens}; check error ${tm.maxRelError === null ? 'unknown' : `${(tm.maxRelError * 100).toFixed(2)}%`} (target ${PROMPT_ERROR_TARGET_PCT}%); achieved error per call is in each level's report`,
     ...target.notes,
   ].join('\n');
   const options: SessionOptions = { target, trajectories, tiers, slo, validity, level, store, runId, sink, signal: controller.signal };

@@ -10,6 +10,7 @@ import { requestMetrics, type RequestResult } from '../endpoint/index.js';
 import type { CallRecord } from './lane.js';
 import { contentReport, promptTokenError, type ContentReport, type PromptTokenError } from './content.js';
 import type { ContentMode } from './content.js';
+import type { ApiMode } from './completions-prompt.js';
 import type { LevelRun, SaturationStats } from './level.js';
 import { evaluateTiers, type BindingConstraint, type SloCall, type SloThresholds, type SloTier } from './slo.js';
 import { tpotCeilingMs, vllmMetrics, type VllmMetrics } from './vllm-metrics.js';
@@ -81,6 +82,8 @@ export interface LevelReport {
   treesCompleted: number;
   cache: { promptTokens: number; cachedTokens: number | null; expectedCachedTokens: number };
   contentMode: ContentMode;
+  /** The route the lanes posted to (absent in reports stored before --api existed = chat). */
+  api?: ApiMode;
   /** Recorded vs synthetic calls (under --content recorded, how many steps fell back to synthetic text). */
   content: ContentReport;
   /** Per call |usage.prompt_tokens - recorded input_tokens| / input_tokens, in percent, over completed non-warm-up calls. */
@@ -246,6 +249,7 @@ export function evaluateLevel(run: LevelRun, tiers: readonly SloTier[], slo: Slo
       expectedCachedTokens: completed.reduce((s, r) => s + r.expectedCachedTokens, 0),
     },
     contentMode: run.contentMode,
+    api: run.api,
     content: contentReport(run.records, run.contentMode),
     promptTokenError: promptTokenError(run.records, run.tokenModel),
     tokensPerPiece: ratio,

@@ -4,6 +4,7 @@ export * from './sweep-search.js';
 export * from './vllm-metrics.js';
 export * from './prompt.js';
 export * from './content.js';
+export * from './completions-prompt.js';
 export * from './lane.js';
 export * from './level.js';
 export * from './evaluate.js';

@@ -10,6 +10,8 @@
  *   and the output length is forced; `generated` appends what the server produced;
  * - content `recorded`: a step that kept its messages sends them (marker inserted after the system
  *   message, content.ts); steps without content fall back to synthetic text of the recorded size.
+ * - api `completions`: the same messages go to /v1/completions rendered as one prompt string
+ *   (completions-prompt.ts), whose prefix structure is the chat one's.
  * Everything external (clock, sleeps, sending) is injected, so lanes run on a ManualClock in tests.
  */
 import { Rng, type Clock } from '../core/index.js';
@@ -17,6 +19,7 @@ import type { ChatMessage, CompletionRequest, RequestResult } from '../endpoint/
 import { findAgent, rootAgent, walkAgent, type Trajectory } from '../trajectory/index.js';
 import { AgentPrompt, cacheBustMarker, type TokenModel } from './prompt.js';
 import { recordedMessages, recordedOutput, withMarker, type ContentMode } from './content.js';
+import { promptFields, type ApiMode } from './completions-prompt.js';
 
 export type HistoryMode = 'recorded' | 'generated';
 
@@ -70,6 +73,8 @@ export interface LaneConfig {
   history: HistoryMode;
   /** Send recorded messages where a step kept them (default synthetic). */
   content?: ContentMode;
+  /** chat (default): /v1/chat/completions with messages; completions: /v1/completions with the rendered prompt. */
+  api?: ApiMode;
   /** Force the output length (max_tokens = min_tokens = recorded, ignore_eos). */
   forceOutputLength: boolean;
   /** Pause after a failed call, so a dead endpoint does not spin the lane. */
@@ -196,7 +201,7 @@ export class Lane {
           llmTurn: w.llmTurn,
           warmup: false,
           tSchedNs: sched,
-          request: { api: 'chat', messages, maxTokens, forceOutputLength: cfg.forceOutputLength, keepOutputText: cfg.history === 'generated' },
+          request: { ...promptFields(cfg.api ?? 'chat', messages), maxTokens, forceOutputLength: cfg.forceOutputLength, keepOutputText: cfg.history === 'generated' },
           promptTokensTarget: s.input_tokens,
           expectedCachedTokens: w.prefixTokens,
           outputTokensTarget: maxTokens,
@@ -258,7 +263,7 @@ export class Lane {
         llmTurn,
         warmup: true,
         tSchedNs: this.env.clock.nowNs(),
-        request: { api: 'chat', messages, maxTokens: 1 },
+        request: { ...promptFields(this.cfg.api ?? 'chat', messages), maxTokens: 1 },
         promptTokensTarget: target,
         expectedCachedTokens: 0,
         outputTokensTarget: 1,

@@ -12,6 +12,7 @@ import type { Clock } from '../core/index.js';
 import type { CompletionRequest, RequestResult } from '../endpoint/index.js';
 import { Lane, type CallRecord, type LaneConfig } from './lane.js';
 import type { ContentMode } from './content.js';
+import type { ApiMode } from './completions-prompt.js';
 import type { TokenModel } from './prompt.js';
 
 export interface LevelConfig {
@@ -103,6 +104,8 @@ export interface LevelRun {
   treesCompleted: number;
   /** What the lanes sent (from the lane config), for the report. */
   contentMode: ContentMode;
+  /** Which route the lanes posted to (chat, or completions with the rendered template). */
+  api: ApiMode;
   tokenModel: TokenModel;
 }
 
@@ -214,6 +217,7 @@ export async function runLevel(cfg: LevelConfig, env: LevelEnv): Promise<LevelRu
       saturation,
       treesCompleted: lanes.reduce((s, l) => s + l.treesCompleted, 0),
       contentMode: cfg.lane.content ?? 'synthetic',
+      api: cfg.lane.api ?? 'chat',
       tokenModel: cfg.lane.tokenModel,
     };
   } finally {

@@ -17,6 +17,7 @@ import type { SloThresholds, SloTier } from './slo.js';
 import { runSweep, summarizeSweep, type SweepLevel, type SweepResult } from './sweep.js';
 import type { SearchOptions } from './sweep-search.js';
 import type { Target } from './setup.js';
+import type { ApiMode } from './completions-prompt.js';
 
 export interface LevelSettings {
   warmupS: number;
@@ -30,6 +31,8 @@ export interface LevelSettings {
   midStart: boolean;
   /** synthetic (default): filler text of the recorded sizes; recorded: the steps' recorded messages where kept. */
   content?: ContentMode;
+  /** chat (default) or completions: which OpenAI route the lanes post to (completions: messages rendered by completions-prompt.ts). */
+  api?: ApiMode;
   /** Retries of a call after 429/5xx, waiting the server's Retry-After (0 = none: the fault is counted and the lane goes on). */
   retries?: number;
 }
@@ -85,6 +88,7 @@ export async function runRealLevel(o: SessionOptions, concurrency: number, tiers
         midStart: s.midStart,
         history: s.history,
         content: s.content ?? 'synthetic',
+        api: s.api ?? 'chat',
         forceOutputLength: o.target.forceOutputLength,
         errorPauseMs: 250,
       },

@@ -7,6 +7,7 @@ import { AgentdynoError, errorMessage } from '../core/index.js';
 import { EndpointClient, type ChatMessage, type StreamingProbe } from '../endpoint/index.js';
 import { openPowerChannel, type PowerChannel } from '../power/index.js';
 import { ASSUMED_TOKEN_MODEL, calibrateTokenModel, type TokenModel } from './prompt.js';
+import { apiPath, promptFields, renderCompletionPrompt, type ApiMode } from './completions-prompt.js';
 
 export interface EmbeddedSim {
   url: string;
@@ -24,6 +25,8 @@ export interface TargetOptions {
   power?: string[];
   /** Run even when the endpoint does not honour ignore_eos/min_tokens (results not comparable). */
   allowUnforcedOutput?: boolean;
+  /** Route the lanes will use (default chat); the probe and the calibration use the same one. */
+  api?: ApiMode;
 }
 
 export interface Target {
@@ -68,22 +71,33 @@ export async function openTarget(opts: TargetOptions): Promise<Target> {
     }
     const client = new EndpointClient({ baseUrl: url, model, apiKeyEnv: opts.apiKeyEnv, timeoutMs: 120_000 });
     cleanup.push(() => client.close(true));
-    const probe = await client.probeStreaming({ maxTokens: 16 });
+    const api = opts.api ?? 'chat';
+    const where = `${client.target.origin}${client.target.root}${apiPath(api)}`;
+    const probe = await client.probeStreaming({ api, maxTokens: 16 });
     if (!probe.ok) {
-      throw new AgentdynoError(`a test chat completion failed (${probe.errorClass}: ${probe.errorMessage ?? 'no message'})`, {
-        where: `${url}/v1/chat/completions`,
-        hint: 'The target must be an OpenAI-compatible server with streaming /v1/chat/completions; check --target, --model and --api-key-env.',
+      if (api === 'completions' && /^HTTP (404|405|501)\b/.test(probe.errorMessage ?? '')) {
+        throw new AgentdynoError(`the server has no /v1/completions route (${probe.errorMessage?.slice(0, 160)}), so --api completions cannot run against it`, {
+          where,
+          hint: 'Use --api chat (the default; /v1/chat/completions), or point --target at a server that exposes the legacy completions API (vLLM, SGLang and TRT-LLM serve both).',
+        });
+      }
+      throw new AgentdynoError(`a test ${api === 'chat' ? 'chat completion' : 'completion (/v1/completions)'} failed (${probe.errorClass}: ${probe.errorMessage ?? 'no message'})`, {
+        where,
+        hint:
+          api === 'chat'
+            ? 'The target must be an OpenAI-compatible server with streaming /v1/chat/completions; check --target, --model and --api-key-env.'
+            : 'With --api completions the target must serve streaming /v1/completions; check --target, --model and --api-key-env, or use --api chat.',
       });
     }
     if (!probe.streamed) {
       throw new AgentdynoError('the endpoint answered the streaming test request in one piece, not as a token stream', {
-        where: `${url}/v1/chat/completions`,
+        where,
         hint: 'agentdyno times every token: point --target at a server that streams (stream: true, SSE).',
       });
     }
     if (!probe.usagePresent) {
       throw new AgentdynoError('the endpoint streams no usage block (stream_options.include_usage), so token counts would have to be guessed', {
-        where: `${url}/v1/chat/completions`,
+        where,
         hint: 'Enable usage in streaming responses on the server (vLLM and SGLang send it when asked).',
       });
     }
@@ -92,7 +106,7 @@ export async function openTarget(opts: TargetOptions): Promise<Target> {
     if (!probe.honoursForcedLength) {
       if (!opts.allowUnforcedOutput) {
         throw new AgentdynoError(`the endpoint does not honour ignore_eos/min_tokens (asked for ${probe.requestedTokens} tokens, got ${probe.completionTokens})`, {
-          where: `${url}/v1/chat/completions`,
+          where,
           hint: 'Recorded output lengths cannot be forced, so runs would not be comparable. Pass --allow-unforced-output to run anyway (results are labelled not comparable).',
         });
       }
@@ -100,10 +114,13 @@ export async function openTarget(opts: TargetOptions): Promise<Target> {
       notes.push('endpoint ignores ignore_eos/min_tokens: output lengths not forced, results NOT comparable');
     }
     // Token calibration: /tokenize when offered, else prompt_tokens of max_tokens=1 probes.
-    let tokenModel = await calibrateTokenModel(async (messages: ChatMessage[]) => (await client.tokenize(messages).catch(() => null))?.count ?? null, 'tokenize');
+    // Completions: the rendered template string goes to /tokenize as `prompt` (tokenized like a
+    // /v1/completions prompt, special tokens included), so the model covers the template's overheads.
+    const tokenizeInput = (messages: ChatMessage[]) => (api === 'completions' ? renderCompletionPrompt(messages) : messages);
+    let tokenModel = await calibrateTokenModel(async (messages: ChatMessage[]) => (await client.tokenize(tokenizeInput(messages)).catch(() => null))?.count ?? null, 'tokenize');
     if (!tokenModel) {
       tokenModel = await calibrateTokenModel(async (messages) => {
-        const r = await client.send({ api: 'chat', messages, maxTokens: 1 });
+        const r = await client.send({ ...promptFields(api, messages), maxTokens: 1 });
         return r.usage?.promptTokens ?? null;
       }, 'usage-probe');
     }
