@@ -1,3 +1,4 @@
+import { monotonicClock } from '../core/index.js';
 import { evaluateHarbor, type HarborVerdict } from './harbor.js';
 import { parseMeasureLine, summarizeMeasurement, type MeasureStats } from './measure.js';
 import { runStep, tail, type ExecResult, type FailureClass, type Limits, type Phase, type SandboxMode } from './sandbox.js';
@@ -56,7 +57,7 @@ export function taskLimits(task: Task, over: Partial<Limits> = {}): Partial<Limi
 export async function evaluate(task: Task, ws: Workspace, opts: EvalOptions): Promise<Evaluation> {
   // Harbor tasks: tests/test.sh is build + check + measure in one (harbor.ts).
   if (task.kind === 'harbor') return evaluateHarbor(task, ws, opts);
-  const t0 = Date.now();
+  const t0 = monotonicClock.nowMs(); // durations from the monotonic clock, not wall time
   const steps: StepSummary[] = [];
   const limits = taskLimits(task, opts.limits);
   const run = async (phase: Phase, cmd: string) => {
@@ -70,7 +71,7 @@ export async function evaluate(task: Task, ws: Workspace, opts: EvalOptions): Pr
     measurement,
     harnessModified,
     sandbox: opts.sandbox,
-    wallMs: Date.now() - t0,
+    wallMs: Math.round(monotonicClock.nowMs() - t0),
   });
 
   if (task.build) {

@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { AgentdynoError, median } from '../core/index.js';
+import { AgentdynoError, median, monotonicClock } from '../core/index.js';
 import { summarizeStep, taskLimits, type EvalOptions, type Evaluation, type StepSummary } from './executor.js';
 import { summarizeMeasurement } from './measure.js';
 import { prepareWorkspaceOwner, runStep, tail, type ExecResult, type FailureClass, type Limits, type Phase, type SandboxMode } from './sandbox.js';
@@ -227,7 +227,7 @@ const medianOrNull = (xs: (number | null)[]): number | null => {
 
 /** evaluate() for Harbor tasks: `repeats` runs of tests/test.sh; median of `metric` with the bootstrap CI. */
 export async function evaluateHarbor(task: Task, ws: Workspace, opts: EvalOptions): Promise<Evaluation> {
-  const t0 = Date.now();
+  const t0 = monotonicClock.nowMs(); // durations from the monotonic clock, not wall time
   const info = task.harbor!;
   assertHarborRunnable(task, opts.sandbox);
   const limits = taskLimits(task, opts.limits);
@@ -241,7 +241,7 @@ export async function evaluateHarbor(task: Task, ws: Workspace, opts: EvalOption
     measurement: status === 'ok' && values.length ? summarizeMeasurement(values, opts.seed) : null,
     harnessModified: status === 'harness_modified' ? [`build files (the verifier reported ${reason})`] : [],
     sandbox: opts.sandbox,
-    wallMs: Date.now() - t0,
+    wallMs: Math.round(monotonicClock.nowMs() - t0),
     verifier: { runs, reward: medianOrNull(runs.map((r) => r.reward)), speedup: medianOrNull(runs.map((r) => r.speedup)), reason },
   });
   for (let i = 0; i < repeats; i++) {

@@ -64,6 +64,8 @@ export interface TrajectorySetStats {
   prefixReuseRatio: number;
   fanOut: { trajectoriesWithSpawns: number; spawns: number; spawnedAgents: number; joinAll: number; joinNone: number; maxWidth: number; maxDepth: number };
   languages: Record<string, number>;
+  /** Where the set came from: trajectories per source kind, and per field marked estimated in `source.estimated`. */
+  provenance: { sourceKinds: Record<string, number>; estimated: Record<string, number> };
   /** How the LLM time behind toolTimeShare was estimated. */
   llmTimeEstimate: string;
   perTrajectory: TrajectoryStatsRow[];
@@ -174,6 +176,12 @@ export function trajectoryStats(list: readonly Trajectory[], options: Trajectory
   const inputSum = cs.reduce((s, c) => s + c.inputSum, 0);
   const languages: Record<string, number> = {};
   for (const r of rows) languages[r.language ?? '(none)'] = (languages[r.language ?? '(none)'] ?? 0) + 1;
+  const sourceKinds: Record<string, number> = {};
+  const estimated: Record<string, number> = {};
+  for (const t of list) {
+    sourceKinds[t.source.kind] = (sourceKinds[t.source.kind] ?? 0) + 1;
+    for (const f of t.source.estimated ?? []) estimated[f] = (estimated[f] ?? 0) + 1;
+  }
   return {
     trajectories: list.length,
     agents: rows.reduce((s, r) => s + r.agents, 0),
@@ -198,6 +206,7 @@ export function trajectoryStats(list: readonly Trajectory[], options: Trajectory
       maxDepth: maxOf([0, ...rows.map((r) => r.depth)]),
     },
     languages,
+    provenance: { sourceKinds, estimated },
     llmTimeEstimate:
       `estimated, not measured: per call (input_tokens - prefix tokens) / ${opts.assumedPrefillTokPerS} tok/s prefill + ` +
       `output_tokens / ${opts.assumedDecodeTokPerS} tok/s decode, no queueing; prefix = cached_tokens, else input - new_input_tokens, else implied by append-only growth`,

@@ -40,9 +40,22 @@ describe('budget policies (in-process model)', () => {
 
   it('a server that ignores max_tokens is detected and blamed on the server', async () => {
     const w = generateWorkload(new Rng(3), { maxWidth: 8, maxDepth: 1 });
-    const t = await runPolicyTrial(w, { policy: 'affine', budgetTokens: Math.round(w.demandTokens * 0.3), model: fakeModel('ignore_max_tokens'), clock });
-    if (t.trueSpentTokens > t.budgetTokens) expect(classifyViolation(t)).toBe('server_ignored_max_tokens');
+    // A server that always generates 20 tokens past the max_tokens it was sent. (The softer
+    // fakeModel('ignore_max_tokens') never pushed affine over budget here, so an assertion guarded
+    // by "if overrun" never ran.)
+    const base = fakeModel();
+    const overrun: ModelFn = (call) => base({ ...call, wantOutputTokens: call.maxTokens + 20, maxTokens: call.maxTokens + 20 });
+    const t = await runPolicyTrial(w, { policy: 'affine', budgetTokens: Math.round(w.demandTokens * 0.3), model: overrun, clock });
     expect(t.conserved).toBe(true);
+    const flagged = t.calls.filter((c) => c.faults.includes('output_over_max_tokens'));
+    expect(flagged.length).toBeGreaterThan(0);
+    expect(flagged.every((c) => c.trueCompletion > c.maxTokensSent)).toBe(true);
+    // An overrun with a flagged call is the server's fault; the same overrun without one is not.
+    const over = { ...t, trueSpentTokens: t.budgetTokens + 1 };
+    expect(classifyViolation(over)).toBe('server_ignored_max_tokens');
+    const clean = { ...over, calls: over.calls.map((c) => ({ ...c, faults: c.faults.filter((f) => f !== 'output_over_max_tokens') })) };
+    expect(classifyViolation(clean)).not.toBe('server_ignored_max_tokens');
+    expect(classifyViolation({ ...t, trueSpentTokens: t.budgetTokens })).toBeNull(); // at budget is no violation
   });
 
   it('bench: affine and adaptive 0 violations across faults; naive overruns; adaptive provisions less than affine', async () => {

@@ -131,6 +131,7 @@ describe('aggregation', () => {
     const ep = episode([iter(1), iter(2)], [meas(1)]);
     const plain = scoreEpisode(ep);
     const judged = scoreEpisode(ep, { judge: () => ({ informativeness: 0 }) });
+    expect(plain.efc).toBeGreaterThan(0); // else a judge that zeroed EFC would go unnoticed
     expect(judged.efc).toBe(plain.efc);
     expect(judged.events[0].judge).toEqual({ informativeness: 0 });
   });

@@ -9,6 +9,11 @@ describe('measurement statistics', () => {
     expect(s.ciLow).toBeLessThanOrEqual(s.median);
     expect(s.ciHigh).toBeGreaterThanOrEqual(s.median);
     expect(s.mean).toBeCloseTo(10.4857, 3);
+    expect(s.median).toBe(10.2);
+    // A real interval: not collapsed onto the median, and inside the data's range.
+    expect(s.ciHigh - s.ciLow).toBeGreaterThan(0);
+    expect(s.ciLow).toBeGreaterThanOrEqual(9.5);
+    expect(s.ciHigh).toBeLessThanOrEqual(12);
   });
 
   it('counts an improvement only when the CIs do not overlap', () => {

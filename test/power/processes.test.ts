@@ -1,4 +1,4 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -8,6 +8,18 @@ import { listRaplZones, probeRapl, selectZones } from '../../src/power/sources/r
 import { probeNvidiaSmi } from '../../src/power/sources/nvidiaSmi.js';
 import { recordPower } from '../../src/power/record.js';
 import { openStore } from '../../src/store/index.js';
+
+// Root reads a mode-000 file anyway (tests often run as root in containers), so the EACCES case
+// is also injected at the fs layer for the one path the test names; everything else reads normally.
+const deny = vi.hoisted(() => ({ path: '' }));
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const orig = await importOriginal<typeof import('node:fs/promises')>();
+  const readFile = ((p: unknown, ...rest: unknown[]) =>
+    deny.path && String(p) === deny.path
+      ? Promise.reject(Object.assign(new Error(`EACCES: permission denied, open '${String(p)}'`), { code: 'EACCES' }))
+      : (orig.readFile as (...a: unknown[]) => Promise<unknown>)(p, ...rest)) as typeof orig.readFile;
+  return { ...orig, readFile, default: { ...orig, readFile } };
+});
 
 const FIX = path.join(import.meta.dirname, '../fixtures/power');
 let tmp: string;
@@ -171,11 +183,17 @@ describe('rapl source on a fake powercap tree', () => {
 
   it('probe explains an unreadable energy_uj', async () => {
     const root = tree();
-    chmodSync(path.join(root, 'intel-rapl:1', 'energy_uj'), 0o000);
-    const r = await probeRapl(root);
-    if (process.getuid?.() === 0) return; // root reads anyway
-    expect(r.available).toBe(false);
-    expect(r.problems.join(' ')).toMatch(/permission denied.*CVE-2020-8694/);
+    const file = path.join(root, 'intel-rapl:1', 'energy_uj');
+    chmodSync(file, 0o000);
+    deny.path = file;
+    try {
+      const r = await probeRapl(root);
+      expect(r.available).toBe(false);
+      expect(r.problems).toHaveLength(1); // only the unreadable zone
+      expect(r.problems[0]).toMatch(/intel-rapl:1\/energy_uj: permission denied.*CVE-2020-8694/);
+    } finally {
+      deny.path = '';
+    }
   });
 });
 

@@ -163,4 +163,19 @@ describe('Recorder (pure)', () => {
     rec.add({ startMs: 2, endMs: 3, requestMessages: [{ role: 'user', content: 'b' }], usage: u, finishReason: 'stop' });
     expect(rec.trajectories()).toHaveLength(2);
   });
+
+  it('labels tokens as estimated when the upstream sent no usage, and only then', () => {
+    const withUsage = new Recorder();
+    withUsage.add({ startMs: 0, endMs: 1, requestMessages: [{ role: 'user', content: 'a b c' }], usage: { prompt_tokens: 10, completion_tokens: 1 }, finishReason: 'stop' });
+    const [measured] = withUsage.trajectories();
+    expect(measured.source.estimated ?? []).not.toContain('tokens');
+    expect((measured.agents[0].steps[0] as LlmStep).input_tokens).toBe(10);
+    const noUsage = new Recorder();
+    noUsage.add({ startMs: 0, endMs: 1, requestMessages: [{ role: 'user', content: 'a b c' }], finishReason: 'stop' });
+    const [est] = noUsage.trajectories();
+    expect(noUsage.estimated).toBe(true);
+    expect(est.source.estimated).toContain('tokens');
+    expect(validateTrajectory(est)).toEqual([]);
+    expect((est.agents[0].steps[0] as LlmStep).input_tokens).toBeGreaterThan(0);
+  });
 });

@@ -132,6 +132,10 @@ describe('sim faults', () => {
     await withServer({ ignoreMaxTokens: 2 }, async (url) => {
       const d = dataLines((await stream(url, 10)).body).slice(0, -1).map((x) => JSON.parse(x));
       expect(d.at(-1).usage.completion_tokens).toBe(20);
+      // The tokens are really streamed, not just reported in usage.
+      const streamed = d.filter((c) => c.choices.length && typeof c.choices[0].delta.content === 'string')
+        .reduce((a, c) => a + c.choices[0].delta.content.trim().split(/\s+/).filter(Boolean).length, 0);
+      expect(streamed).toBe(20);
     });
   });
 

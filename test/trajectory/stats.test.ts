@@ -87,4 +87,11 @@ describe('trajectoryStats', () => {
     expect(s.llmTimeEstimate).toContain('estimated, not measured');
     expect(s.llmTimeEstimate).toContain('50 tok/s decode');
   });
+
+  it('counts where the set came from and what in it is estimated', () => {
+    // The fixture's two trajectories say kind synthetic and mark nothing estimated; relabel one.
+    const imported = { ...b, source: { kind: 'import' as const, estimated: ['tokens', 'timings'] } };
+    expect(trajectoryStats([a, imported]).provenance).toEqual({ sourceKinds: { synthetic: 1, import: 1 }, estimated: { tokens: 1, timings: 1 } });
+    expect(trajectoryStats([a, b]).provenance).toEqual({ sourceKinds: { synthetic: 2 }, estimated: {} });
+  });
 });

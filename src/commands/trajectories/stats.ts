@@ -11,12 +11,20 @@ function table(rows: string[][], alignRight = true): string {
   return rows.map((r) => r.map(cellText).join('  ').trimEnd()).join('\n');
 }
 
+/** "synthetic 32; estimated: tokens 32, timings 32" — so nobody mistakes estimated counts for recorded ones. */
+function provenanceText(s: TrajectorySetStats): string {
+  const kinds = Object.entries(s.provenance.sourceKinds).map(([k, n]) => `${k} ${n}`).join(', ');
+  const est = Object.entries(s.provenance.estimated).map(([k, n]) => `${k} ${n}`).join(', ');
+  return `${kinds}; ${est ? `ESTIMATED (not recorded): ${est}` : 'nothing marked estimated'}`;
+}
+
 export function renderStats(s: TrajectorySetStats, perTrajectory: boolean): string {
   const langs = Object.entries(s.languages).sort((a, b) => b[1] - a[1]).map(([l, n]) => `${l} ${n}`).join(', ');
   const lines = [
     table([
       ['measure', 'value'],
       ['trajectories', int(s.trajectories)],
+      ['source (kind: count)', provenanceText(s)],
       ['agents', int(s.agents)],
       ['LLM calls', int(s.llmCalls)],
       ['LLM turns / trajectory (min / median / max)', `${int(s.llmTurns.min)} / ${int(s.llmTurns.median)} / ${int(s.llmTurns.max)}`],
