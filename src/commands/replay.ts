@@ -1,53 +1,71 @@
 import { Flags } from '@oclif/core';
 import { AgentdynoCommand } from '../core/index.js';
-import { formatLevel, prepareSession, replayFlags, requestRows, runRealLevel, type ContentMode, type LevelReport, type PromptTokenError } from '../replay/index.js';
+import { formatLevel, prepareSession, replayFlags, requestRows, runRealLevel, waitForStart, type ContentMode, type LevelReport, type PromptTokenError } from '../replay/index.js';
+import { itlHistogramOfRun, parseShard, parseStartAt, type ShardConfig } from '../scale/index.js';
 import { startSimServerInWorker } from '../sim/index.js';
 import type { WindowPower } from '../power/index.js';
 
 export default class Replay extends AgentdynoCommand {
   static override description =
-    'Replay agent trajectories at one concurrency level (N agent lanes) and print TTFT/TPOT/ITL/E2EL percentiles and goodput in vLLM\'s terms beside the per-agent SLO verdicts, error counts and the client\'s own saturation check.';
+    'Replay agent trajectories at one concurrency level (N agent lanes) and print TTFT/TPOT/ITL/E2EL percentiles and goodput in vLLM\'s terms beside the per-agent SLO verdicts, error counts and the client\'s own saturation check.\n\n' +
+    'Scale-out: past what one client machine can drive, run K copies with --shard I/K (each runs the global lanes i % K == I, with the seeds a single N-lane run would use) and the same --start-at, each writing its own --db, then combine them with `agentdyno results merge`. Only one level can be sharded: the adaptive `sweep` search cannot, because shards cannot see each other\'s verdicts.';
   static override examples = [
     '<%= config.bin %> replay --concurrency 8',
     '<%= config.bin %> replay --concurrency 16 --target http://127.0.0.1:8000 --window 120 --json',
     '<%= config.bin %> replay --concurrency 4 --history generated --tool-time-scale 0.5',
     '<%= config.bin %> replay --concurrency 8 --content recorded --trajectories imported/ --json',
     '<%= config.bin %> replay --concurrency 8 --api completions --target http://127.0.0.1:8000',
+    '<%= config.bin %> replay --concurrency 512 --shard auto/8 --start-at 2026-05-01T12:00:00Z --target http://vllm:8000 --db /out/shard.db',
   ];
   static override flags = {
     ...replayFlags,
-    concurrency: Flags.integer({ char: 'c', description: 'Number of agent lanes.', required: true }),
+    concurrency: Flags.integer({ char: 'c', description: 'Number of agent lanes (with --shard: the total over all shards).', required: true }),
+    shard: Flags.string({ description: 'Run shard I of K of the level (I/K; auto/K reads JOB_COMPLETION_INDEX, as in a Kubernetes Indexed Job): the global lanes i with i % K == I. Merge the shards with `results merge`.' }),
+    'start-at': Flags.string({ description: 'Wall-clock time (ISO 8601 with zone, e.g. 2026-05-01T12:00:00Z) to start the load at after set-up; give every shard the same one. Refused if more than 5 s past or 24 h ahead.' }),
   };
 
-  async run(): Promise<{ runId: string; settings: string; contentMode: ContentMode; promptTokenError: PromptTokenError; level: LevelReport; power: WindowPower[] }> {
+  async run(): Promise<{ runId: string; settings: string; contentMode: ContentMode; promptTokenError: PromptTokenError; level: LevelReport; power: WindowPower[]; shard?: ShardConfig }> {
     const { flags } = await this.parse(Replay);
     if (flags.concurrency < 1) this.error('--concurrency must be >= 1', { exit: 2 });
     const json = this.jsonEnabled();
+    const shard = flags.shard === undefined ? null : parseShard(flags.shard, flags.concurrency);
+    const startAtMs = flags['start-at'] === undefined ? null : parseStartAt(flags['start-at'], Date.now());
+    const shardConfig: ShardConfig | null = shard && { index: shard.index, count: shard.count, startAt: startAtMs === null ? null : new Date(startAtMs).toISOString(), concurrencyTotal: flags.concurrency, lanes: shard.lanes };
     const s = await prepareSession('replay', flags as never, json, async (profile, port) => {
       const srv = await startSimServerInWorker({ profile, port, seed: flags.seed });
       return { url: srv.url, profileName: srv.profile.name, close: () => srv.close() };
-    }, { concurrency: flags.concurrency });
+    }, { concurrency: flags.concurrency, ...(shardConfig ? { shard: shardConfig } : {}), ...(startAtMs !== null ? { startAt: new Date(startAtMs).toISOString() } : {}) });
     let report: LevelReport;
     let power: WindowPower[] = [];
+    let itlHdr: string | null = null;
     try {
+      if (startAtMs !== null) await waitForStart(startAtMs, { signal: s.controller.signal, sink: s.sink });
       s.sink.emit({ type: 'level-start', concurrency: flags.concurrency, index: 0, phase: 'warmup' });
-      const { run, report: r } = await runRealLevel(s.options, flags.concurrency);
+      const { run, report: r } = await runRealLevel(s.options, flags.concurrency, undefined, shard?.lanes);
       report = r;
       power = await Promise.all(s.target.power.map((ch) => ch.window(BigInt(r.windowStartNs), BigInt(r.windowEndNs))));
-      s.store.insertRequests(s.runId, requestRows(run));
+      // A shard's rows carry the level's N (not its own lane count) and the global lane indices.
+      s.store.insertRequests(s.runId, requestRows(run).map((row) => ({ ...row, level: flags.concurrency })));
+      if (shard) itlHdr = itlHistogramOfRun(run);
       s.sink.emit({ type: 'level-end', concurrency: flags.concurrency, valid: r.valid, reasons: r.reasons, tiers: r.tiers.map((t) => ({ sloTokPerS: t.sloTokPerS, passRate: t.passRate, maxPassing: null, minFailing: null })) });
     } catch (e) {
       await s.dispose('failed', { error: (e as Error).message });
       throw e;
     }
     const status = report.interrupted ? 'interrupted' : 'completed';
-    await s.dispose(status, { level: report, power });
+    await s.dispose(status, { level: report, power, ...(shardConfig ? { scaleOut: { shard: shardConfig, itlHdr } } : {}) });
     if (!json) {
       this.log(`agentdyno replay ${s.runId}\n${s.settingsText}\n`);
+      if (shardConfig) {
+        this.log(
+          `shard ${shardConfig.index}/${shardConfig.count} of a ${flags.concurrency}-lane level: ${shardConfig.lanes.length} lanes (global indices ${shardConfig.lanes.slice(0, 8).join(', ')}${shardConfig.lanes.length > 8 ? ', ...' : ''})` +
+            `${shardConfig.startAt ? `, started at ${shardConfig.startAt}` : ''}; the figures below are this shard's alone: combine all ${shardConfig.count} with \`agentdyno results merge --from SHARD.db ...\`\n`,
+        );
+      }
       this.log(formatLevel(report, s.options.tiers));
       for (const w of power) this.log(`power: mean ${w.meanW === null ? '-' : w.meanW.toFixed(1)} W over the window; boundary ${w.boundary}; source ${w.source}; class ${w.comparabilityClass}${w.simulated ? '; SIMULATED' : ''}`);
     }
     if (status === 'interrupted') process.exitCode = 130;
-    return { runId: s.runId, settings: s.settingsText, contentMode: report.contentMode, promptTokenError: report.promptTokenError, level: report, power };
+    return { runId: s.runId, settings: s.settingsText, contentMode: report.contentMode, promptTokenError: report.promptTokenError, level: report, power, ...(shardConfig ? { shard: shardConfig } : {}) };
   }
 }

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Flags } from '@oclif/core';
-import { AgentdynoError, newRunId } from '../core/index.js';
+import { AgentdynoError, clockAnchor, newRunId } from '../core/index.js';
 import { openStore, markFailedOnCrash, markInterruptedOnExit, type Store } from '../store/index.js';
 import { loadTrajectories, type Trajectory } from '../trajectory/index.js';
 import { createProgressSink, type ProgressSink } from '../ui/index.js';
@@ -172,7 +172,7 @@ export async function prepareSession(kind: 'sweep' | 'replay', f: Parsed, json: 
   }
   const runId = newRunId(kind);
   const config = { kind, tiers, slo, level, validity, trajectories: files, trajectoryCount: trajectories.length, tokenModel: target.tokenModel, quick, ...extraConfig };
-  store.createRun({ id: runId, kind, config, target: { url: target.url, model: target.model, simulated: target.simulated, simProfile: target.simProfile, maxModelLen: target.maxModelLen, notes: target.notes } });
+  store.createRun({ id: runId, kind, config, target: { url: target.url, model: target.model, simulated: target.simulated, simProfile: target.simProfile, maxModelLen: target.maxModelLen, notes: target.notes }, clockAnchor: clockAnchor() });
   const sink = createProgressSink({ json });
   const controller = new AbortController();
   // First Ctrl-C: end the current level, keep every finished one, mark the run interrupted.

@@ -94,6 +94,17 @@ function hashStr(s: string): number {
   return h >>> 0;
 }
 
+/**
+ * Scale-out (DESIGN 7): the global lane indices shard `index` of `count` runs in an N-lane level
+ * (i % count === index). Lanes keep their global index, so seeds, trajectory choice and cache-bust
+ * markers are the ones a single N-lane run would use for them.
+ */
+export function shardLanes(concurrency: number, index: number, count: number): number[] {
+  const lanes: number[] = [];
+  for (let i = index; i < concurrency; i += count) lanes.push(i);
+  return lanes;
+}
+
 /** Lane i always draws the same trajectories and start turn for a given seed, whatever the level. */
 export function laneRng(seed: number, lane: number): Rng {
   return new Rng((Math.imul(seed ^ 0x27d4eb2d, 0x165667b1) + Math.imul(lane + 1, 0x9e3779b1)) >>> 0);

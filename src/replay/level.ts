@@ -16,7 +16,10 @@ import type { ApiMode } from './completions-prompt.js';
 import type { TokenModel } from './prompt.js';
 
 export interface LevelConfig {
+  /** N: the level's lane count (a sharded run: the total over all shards). */
   concurrency: number;
+  /** Global lane indices this process runs (a shard, see shardLanes); default all of 0..N-1. */
+  lanes?: readonly number[];
   warmupS: number;
   windowS: number;
   drainCapS: number;
@@ -90,7 +93,11 @@ export interface LevelLive {
 }
 
 export interface LevelRun {
+  /** Lanes this process ran (N, or a shard's share of it): what the window checks are judged against. */
   concurrency: number;
+  /** Sharded runs: the global lane indices run here and the level's total N. */
+  lanes?: number[];
+  concurrencyTotal?: number;
   records: CallRecord[];
   startNs: bigint;
   windowStartNs: bigint;
@@ -133,7 +140,8 @@ export async function runLevel(cfg: LevelConfig, env: LevelEnv): Promise<LevelRu
   const inWindow = (t: bigint) => windowStartNs !== null && t >= windowStartNs && (windowEndNs === null || t < windowEndNs);
 
   const lanes: Lane[] = [];
-  for (let i = 0; i < cfg.concurrency; i++) {
+  const laneIds = cfg.lanes ? [...cfg.lanes] : Array.from({ length: cfg.concurrency }, (_, i) => i);
+  for (const i of laneIds) {
     lanes.push(
       new Lane(
         { ...cfg.lane, lane: i },
@@ -205,7 +213,8 @@ export async function runLevel(cfg: LevelConfig, env: LevelEnv): Promise<LevelRu
     cutRequests.abort();
     await Promise.all(running);
     return {
-      concurrency: cfg.concurrency,
+      concurrency: laneIds.length,
+      ...(cfg.lanes ? { lanes: laneIds, concurrencyTotal: cfg.concurrency } : {}),
       records,
       startNs,
       windowStartNs,

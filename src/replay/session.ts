@@ -3,7 +3,7 @@
  * the target's EndpointClient, the saturation monitor on, every level stored as soon as it is done
  * (requests + sweep points in one transaction each, partial result on the run), progress events out.
  */
-import { monotonicClock, type Clock } from '../core/index.js';
+import { AgentdynoError, monotonicClock, type Clock } from '../core/index.js';
 import { withRetry } from '../endpoint/index.js';
 import type { Store } from '../store/index.js';
 import type { WindowPower } from '../power/index.js';
@@ -65,8 +65,33 @@ export const realSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
     signal?.addEventListener('abort', done, { once: true });
   });
 
-/** Run one level for real and evaluate it. */
-export async function runRealLevel(o: SessionOptions, concurrency: number, tiersNow?: () => TierStatus[]): Promise<{ run: LevelRun; report: LevelReport }> {
+/** A shard may start this late after --start-at (set-up outlasted the lead time) before it refuses. */
+export const START_AT_LATE_TOLERANCE_MS = 5000;
+
+/**
+ * Scale-out start gate (DESIGN 7): wait until the wall-clock time `startAtMs`, so K shards on K
+ * machines (clocks NTP-synced; each run records its clock anchor) put their load on together.
+ * Starting more than START_AT_LATE_TOLERANCE_MS late is refused: the load would not be simultaneous.
+ */
+export async function waitForStart(
+  startAtMs: number,
+  opts: { signal?: AbortSignal; sink?: ProgressSink | null; nowMs?: () => number; sleep?: (ms: number, signal?: AbortSignal) => Promise<void> } = {},
+): Promise<void> {
+  const now = opts.nowMs ?? Date.now;
+  const waitMs = startAtMs - now();
+  if (waitMs < -START_AT_LATE_TOLERANCE_MS) {
+    throw new AgentdynoError(`the synchronized start time ${new Date(startAtMs).toISOString()} passed ${(-waitMs / 1000).toFixed(1)} s before this shard was ready to start (set-up took longer than the lead time)`, {
+      where: '--start-at',
+      hint: 'Give every shard the same --start-at further ahead (set-up, including token calibration, must finish before it), and rerun all shards.',
+    });
+  }
+  if (waitMs <= 0) return;
+  opts.sink?.emit({ type: 'message', level: 'info', text: `waiting ${(waitMs / 1000).toFixed(1)} s for the synchronized start at ${new Date(startAtMs).toISOString()}` });
+  await (opts.sleep ?? realSleep)(waitMs, opts.signal);
+}
+
+/** Run one level for real and evaluate it. `lanes`: the global lane indices of a shard (default all). */
+export async function runRealLevel(o: SessionOptions, concurrency: number, tiersNow?: () => TierStatus[], lanes?: readonly number[]): Promise<{ run: LevelRun; report: LevelReport }> {
   const clock = o.clock ?? monotonicClock;
   const s = o.level;
   const phaseOf = { warmup: 'warmup', window: 'window', drain: 'drain' } as const;
@@ -75,6 +100,7 @@ export async function runRealLevel(o: SessionOptions, concurrency: number, tiers
   const run = await runLevel(
     {
       concurrency,
+      ...(lanes ? { lanes } : {}),
       warmupS: s.warmupS,
       windowS: s.windowS,
       drainCapS: s.drainCapS,
