@@ -9,7 +9,7 @@
  *   across shards, never from averaging percentiles.
  */
 import { AgentdynoError, type ClockAnchor } from '../core/index.js';
-import { bindingOf, shardLanes, tpotCeilingMs, type BindingConstraint, type SloThresholds, type SloTier } from '../replay/index.js';
+import { bindingOf, shardLanes, tpotCeilingMs, type BindingConstraint, type SloThresholds, type SloTier, type TierVerdict } from '../replay/index.js';
 import { HDR_PRECISION_TEXT, decodeHistogram, hdrStat, histogramOfMs, mergeHistograms, type HdrStat } from './hdr.js';
 import type { ShardConfig } from './shard.js';
 
@@ -65,15 +65,8 @@ export interface ShardRun {
   requests: ShardRequest[];
 }
 
-export interface MergedTier extends SloTier {
-  agentsActive: number;
-  agentsMeeting: number;
-  passRate: number | null;
-  pass: boolean;
-  callsJudged: number;
-  callsMeeting: number;
-  callFailures: { ttft: number; decode: number; error: number };
-  bindingConstraint: BindingConstraint;
+/** A tier's verdict over all shards: the single-run verdict's counts (summed), without per-agent rows. */
+export interface MergedTier extends Omit<TierVerdict, 'thresholds' | 'agents'> {
   /** Per shard (index order): agents meeting / active. */
   byShard: { index: number; agentsMeeting: number; agentsActive: number }[];
 }

@@ -5,11 +5,9 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
-import { setMaxListeners } from 'node:events';
 import {
   AgentPrompt,
   DEFAULT_VALIDITY,
-  Lane,
   cacheBustMarker,
   calibrateTokenModel,
   openTarget,
@@ -17,7 +15,6 @@ import {
   renderCompletionPrompt,
   runRealLevel,
   withMarker,
-  type CallRecord,
   type LaneConfig,
   type SessionOptions,
   type TokenModel,
@@ -25,7 +22,7 @@ import {
 import type { ChatMessage } from '../../src/endpoint/index.js';
 import { hashCompletionPrompt, loadProfile, startSimServer, startSimServerInWorker } from '../../src/sim/index.js';
 import { loadTrajectories, type LlmStep, type Trajectory } from '../../src/trajectory/index.js';
-import { fakeSend, VirtualTime } from './helpers.js';
+import { runLaneCalls } from './helpers.js';
 
 const FIX = resolve(__dirname, '../fixtures/replay');
 // What calibration learns for the template on the sim (one token per word; "<|role|>" is one word).
@@ -100,23 +97,8 @@ const tree: Trajectory = {
 };
 
 async function runLane(over: Partial<LaneConfig>, calls: number) {
-  const vt = new VirtualTime();
-  const { send, sent } = fakeSend(vt);
-  const records: CallRecord[] = [];
-  const stop = new AbortController();
-  setMaxListeners(0, stop.signal);
   const cfg: LaneConfig = { lane: 0, seed: 1, trajectories: [tree], tokenModel: SIM_COMPLETIONS, toolTimeScale: 1, maxIdleGapMs: null, midStart: false, history: 'recorded', forceOutputLength: true, errorPauseMs: 0, api: 'completions', ...over };
-  const lane = new Lane(cfg, {
-    clock: vt.clock,
-    sleep: vt.sleep,
-    signal: stop.signal,
-    send: (call) => send({ ...call.request, signal: stop.signal }),
-    onRecord: (r) => {
-      records.push(r);
-      if (records.length >= calls) stop.abort();
-    },
-  });
-  await vt.run(lane.run());
+  const { records, sent } = await runLaneCalls(cfg, calls);
   return { records, sent };
 }
 

@@ -5,12 +5,11 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
-import { setMaxListeners } from 'node:events';
-import { DEFAULT_VALIDITY, Lane, openTarget, runRealLevel, withMarker, type CallRecord, type LaneConfig, type SessionOptions, type TokenModel } from '../../src/replay/index.js';
+import { DEFAULT_VALIDITY, openTarget, runRealLevel, withMarker, type LaneConfig, type SessionOptions, type TokenModel } from '../../src/replay/index.js';
 import type { CompletionRequest } from '../../src/endpoint/index.js';
 import { loadProfile, startSimServer } from '../../src/sim/index.js';
 import { loadTrajectories, type LlmStep } from '../../src/trajectory/index.js';
-import { fakeSend, VirtualTime } from './helpers.js';
+import { runLaneCalls } from './helpers.js';
 
 const FIX = resolve(__dirname, '../fixtures/replay');
 const trajectories = loadTrajectories([resolve(FIX, 'content.jsonl')]).map((l) => l.trajectory);
@@ -22,23 +21,8 @@ afterAll(async () => {
 });
 
 async function runLane(over: Partial<LaneConfig>, calls: number) {
-  const vt = new VirtualTime();
-  const { send, sent } = fakeSend(vt);
-  const records: CallRecord[] = [];
-  const stop = new AbortController();
-  setMaxListeners(0, stop.signal);
   const cfg: LaneConfig = { lane: 0, seed: 1, trajectories, tokenModel: MODEL, toolTimeScale: 1, maxIdleGapMs: null, midStart: false, history: 'recorded', forceOutputLength: true, errorPauseMs: 0, content: 'recorded', ...over };
-  const lane = new Lane(cfg, {
-    clock: vt.clock,
-    sleep: vt.sleep,
-    signal: stop.signal,
-    send: (call) => send({ ...call.request, signal: stop.signal }),
-    onRecord: (r) => {
-      records.push(r);
-      if (records.length >= calls) stop.abort();
-    },
-  });
-  await vt.run(lane.run());
+  const { records, sent } = await runLaneCalls(cfg, calls);
   return { records, sent: sent.map((s) => s.req) as CompletionRequest[] };
 }
 

@@ -1,5 +1,7 @@
 import { ManualClock } from '../../src/core/index.js';
+import { setMaxListeners } from 'node:events';
 import type { CompletionRequest, RequestResult } from '../../src/endpoint/index.js';
+import { Lane, type CallRecord, type LaneConfig } from '../../src/replay/index.js';
 
 /** A discrete-event scheduler over a ManualClock: sleeps resolve in time order, instantly. */
 export class VirtualTime {
@@ -98,4 +100,25 @@ export function fakeSend(vt: VirtualTime, opts: { ttftMs?: number; itlMs?: numbe
     return { ...base, usage: { promptTokens: words, completionTokens: n, cachedTokens: 0 }, finishReason: 'length', ...(outputText ? { outputText } : {}) };
   };
   return { send, sent };
+}
+
+/** Run one lane in virtual time against fakeSend until it has recorded `calls` calls. */
+export async function runLaneCalls(cfg: LaneConfig, calls: number) {
+  const vt = new VirtualTime();
+  const { send, sent } = fakeSend(vt);
+  const records: CallRecord[] = [];
+  const stop = new AbortController();
+  setMaxListeners(0, stop.signal);
+  const lane = new Lane(cfg, {
+    clock: vt.clock,
+    sleep: vt.sleep,
+    signal: stop.signal,
+    send: (call) => send({ ...call.request, signal: stop.signal }),
+    onRecord: (r) => {
+      records.push(r);
+      if (records.length >= calls) stop.abort();
+    },
+  });
+  await vt.run(lane.run());
+  return { records, sent };
 }

@@ -7,7 +7,7 @@
  * calls sent in it, calls still running at the cut judged on what had arrived.
  * Everything here is SIMULATED: the numbers are the profile's model, not a measurement.
  */
-import { evaluateTiers, DEFAULT_SLO_THRESHOLDS, type BindingConstraint, type SloCall, type SloThresholds, type SloTier } from '../../replay/index.js';
+import { evaluateTiers, DEFAULT_SLO_THRESHOLDS, type BindingConstraint, type SloCall, type TierLevelResult, type SloThresholds, type SloTier } from '../../replay/index.js';
 import type { Trajectory } from '../../trajectory/index.js';
 import { SimEngine, SimEngineError, type SimStep } from '../engine/engine.js';
 import type { SimProfile } from '../profile.js';
@@ -48,18 +48,8 @@ export interface PlanLevelOptions {
   kvBlockTokens?: number;
 }
 
-export interface PlanTierResult {
-  sloTokPerS: number;
-  ttftCeilingMs: number;
-  passRate: number | null;
-  pass: boolean;
-  agentsActive: number;
-  agentsMeeting: number;
-  callsJudged: number;
-  callsMeeting: number;
-  callFailures: { ttft: number; decode: number; error: number };
-  bindingConstraint: BindingConstraint;
-}
+/** A tier's verdict at one planned level: the same shape a real level reports. */
+export type PlanTierResult = TierLevelResult;
 
 /** A simulated call as a store `requests` row (times in virtual ns from the level start). */
 export interface PlanRequestRow {
