@@ -43,6 +43,15 @@ export function formatMerged(m: MergedLevel): string {
       { align: ['right', 'left', 'left', 'left', 'right', 'right', 'left', 'right', 'right'] },
     ),
   );
+  if (!m.power.length) out.push('power: none measured (pass --power SPEC to one shard, or to each: the same channel is not summed)');
+  for (const ch of m.power) {
+    const w = ch.window;
+    out.push(`power (shard ${ch.shard}${ch.alsoReportedBy.length ? `; also reported by shard ${ch.alsoReportedBy.join(', ')}, not summed` : ''}): mean ${w.meanW === null ? '-' : fmtNum(w.meanW)} W over its window; boundary ${w.boundary}; source ${w.source}; class ${w.comparabilityClass}${w.simulated ? '; SIMULATED' : ''}`);
+    for (const t of ch.tiers) {
+      const a = t.agentsPerMW;
+      out.push(`  ${t.sloTokPerS} tok/s: ${a.value === null ? `agents/MW n/a (${a.reason})` : `${fmtNum(Math.round(a.value))} agents/MW at N=${a.agents} (${a.label.toUpperCase()}; this level, not a searched N_max)`}`);
+    }
+  }
   for (const n of m.notes) out.push(`note: ${n}`);
   return out.join('\n');
 }

@@ -4,3 +4,4 @@ export * from './hdr.js';
 export * from './merge.js';
 export * from './format.js';
 export * from './load.js';
+export { mergedPower, type MergedPowerChannel } from './power.js';

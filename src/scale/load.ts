@@ -6,9 +6,10 @@ import { AgentdynoError, newRunId } from '../core/index.js';
 import { openStore, resolveDbPath, type RunRecord, type Store } from '../store/index.js';
 import type { MergedLevel, ShardLevel, ShardRun } from './merge.js';
 import type { ShardConfig } from './shard.js';
+import type { WindowPower } from '../power/index.js';
 
 function toShardRun(store: Store, run: RunRecord): ShardRun {
-  const result = (run.result ?? {}) as { level?: ShardLevel; scaleOut?: { itlHdr?: string } };
+  const result = (run.result ?? {}) as { level?: ShardLevel; scaleOut?: { itlHdr?: string }; power?: WindowPower[] };
   return {
     runId: run.id,
     db: store.path,
@@ -19,6 +20,7 @@ function toShardRun(store: Store, run: RunRecord): ShardRun {
     clockAnchor: run.clockAnchor,
     level: result.level ?? null,
     itlHdr: result.scaleOut?.itlHdr ?? null,
+    power: Array.isArray(result.power) ? result.power : [],
     requests: store.getRequests(run.id, { inWindow: true }).map((q) => ({ lane: q.lane, status: q.status, inWindow: q.inWindow, ttftMs: q.ttftMs, e2eMs: q.e2eMs, outputTokens: q.outputTokens })),
   };
 }
@@ -96,7 +98,7 @@ export function writeMergedRun(dbPath: string | undefined, merged: MergedLevel, 
         valid: merged.valid,
         reasons: merged.reasons,
         outputTokPerS: merged.outputTokPerS,
-        meanPowerW: null,
+        meanPowerW: merged.power[0]?.window.meanW ?? null,
         detail: { merged: true, shards: t.byShard, bindingConstraint: t.bindingConstraint, callFailures: t.callFailures, errors: merged.errors },
       })),
     );

@@ -8,6 +8,8 @@
  * - errors and output tok/s are summed; latency percentiles come from HDR histograms added
  *   across shards, never from averaging percentiles.
  */
+import type { WindowPower } from '../power/index.js';
+import { mergedPower, type MergedPowerChannel } from './power.js';
 import { AgentdynoError, type ClockAnchor } from '../core/index.js';
 import { bindingOf, shardLanes, tpotCeilingMs, type BindingConstraint, type SloThresholds, type SloTier, type TierVerdict } from '../replay/index.js';
 import { HDR_PRECISION_TEXT, decodeHistogram, hdrStat, histogramOfMs, mergeHistograms, type HdrStat } from './hdr.js';
@@ -62,6 +64,8 @@ export interface ShardRun {
   level: ShardLevel | null;
   /** Encoded ITL histogram the shard stored (hdr.ts itlHistogramOfRun), if any. */
   itlHdr: string | null;
+  /** Power windows the shard measured over its own window (replay --power), if any. */
+  power?: WindowPower[];
   requests: ShardRequest[];
 }
 
@@ -120,6 +124,8 @@ export interface MergedLevel {
   callsSentInWindow: number;
   outputTokPerS: number;
   vllm: MergedVllm;
+  /** Power channels measured by the shards (one per distinct channel, never summed across shards). */
+  power: MergedPowerChannel[];
   shards: MergedShard[];
   notes: string[];
 }
@@ -256,6 +262,7 @@ export function mergeShards(input: readonly ShardRun[]): MergedLevel {
     callsSentInWindow,
     outputTokPerS: shards.reduce((s, x) => s + x.outputTokPerS, 0),
     vllm: mergedVllm(runs, runs[0].config.tiers as SloTier[], notes),
+    power: mergedPower(runs.map((r, j) => ({ index: shards[j].index, power: r.power ?? [] })), n, tiers),
     shards,
     notes,
   };
