@@ -1,11 +1,13 @@
 // Client-overhead bench: how much CPU the endpoint client spends per token event, and how far its
 // per-token timestamps are from the truth, at 100 / 500 / 2,000 concurrent streams.
-//   npx tsc -p tsconfig.build.json && node bench/client-overhead/run.mjs [--quick] [--levels 100,500]
+//   npx tsc -p tsconfig.build.json && node bench/client-overhead/run.mjs [--quick] [--levels 100,500] [--pin]
+// --pin: server on CPU 0, client (and this parent) on CPU 1 (taskset), so the client's timing error
+// is not the server's CPU contention; needs >= 2 CPUs.
 // Ground truth: server.mjs (separate process) stamps each token just before writing it and puts the
 // stamp in the token text. Timing error = measured inter-token gap - true gap; arrival lag =
 // client arrival - server send. Baseline: a raw node:http client reading the same stream with no
 // parsing (client.mjs --mode raw), measured in the same run.
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,8 +23,17 @@ const measureMs = quick ? 3000 : 8000;
 const maxTokens = 32;
 const TARGET_EPS = 50_000;
 const TARGET_ERR_MS = 1;
+const pin = argv.includes('--pin');
+/** Bind every thread of `pid` to one CPU (threads it starts later inherit it). */
+function pinTo(pid, cpu) {
+  if (!pin) return;
+  execFileSync('taskset', ['-a', '-pc', String(cpu), String(pid)], { stdio: 'ignore' });
+}
+if (pin && os.cpus().length < 2) throw new Error('--pin needs at least 2 CPUs');
+pinTo(process.pid, 1);
 
 const server = fork(join(here, 'server.mjs'), [], { env: { ...process.env, INTERVAL_MS: String(INTERVAL_MS) } });
+pinTo(server.pid, 0);
 const tBefore = process.hrtime.bigint();
 const hello = await new Promise((r) => server.once('message', r));
 const tAfter = process.hrtime.bigint();
@@ -38,6 +49,7 @@ const serverCpu = () =>
 function runClient(mode, streams) {
   return new Promise((resolve, reject) => {
     const c = fork(join(here, 'client.mjs'), [JSON.stringify({ mode, streams, port: hello.port, warmupMs, measureMs, maxTokens })]);
+    pinTo(c.pid, 1);
     let out;
     c.on('message', (m) => (out = m));
     c.on('exit', (code) => (out ? resolve(out) : reject(new Error(`client ${mode} ${streams} exited ${code}`))));
@@ -45,6 +57,7 @@ function runClient(mode, streams) {
 }
 
 console.log(`client-overhead bench: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), node ${process.version}, ${os.platform()}`);
+if (pin) console.log("pinned: server on CPU 0, client and this parent on CPU 1 (taskset -a)");
 console.log(
   `clock check: process.hrtime.bigint() in server child ${sharedClock ? 'falls between' : 'does NOT fall between'} the parent's readings around its start ` +
     `-> ${sharedClock ? 'shared CLOCK_MONOTONIC basis, cross-process subtraction is valid' : 'clocks differ: lag figures are meaningless'}`,
