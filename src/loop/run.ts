@@ -31,6 +31,8 @@ export interface RunTaskOptions {
   /** Folder for score logs (default results/). */
   resultsDir?: string;
   store?: Store;
+  /** Called once the run exists in the store (a suite tracks the runs in flight). */
+  onRunStart?: (runId: string) => void;
 }
 
 export interface TaskRunSummary extends LoopResult {
@@ -61,6 +63,7 @@ export async function runTask(task: Task, o: RunTaskOptions): Promise<TaskRunSum
   const scoreLog = path.join(o.resultsDir ?? 'results', 'loops', runId, 'score.jsonl');
   const config = { task: task.id, agent: agent.name, budgets, feedback: o.feedback ?? 'rich', sandbox, seed, llm: o.agent.llm ? { target: o.agent.llm.target, model: o.agent.llm.model } : undefined };
   store.createRun({ id: runId, kind: 'loop', config, clockAnchor: clockAnchor() });
+  o.onRunStart?.(runId);
   // A single run owns its store: Ctrl-C or a crash marks it (iterations are stored as they finish).
   // Runs of a suite share one store; one left running is recovered as interrupted on the next open.
   const offSignals = o.store ? null : [
@@ -94,6 +97,14 @@ export async function runSuite(dir: string, o: RunTaskOptions & { parallel?: num
   if (dirs.length === 0) throw new AgentdynoError('no tasks here (no task.toml below this folder).', { where: path.resolve(dir) });
   const limit = pLimit(Math.max(1, o.parallel ?? 1));
   const store = o.store ?? openStore(o.db);
+  // Ctrl-C marks every run in flight interrupted at once (their finished iterations are stored).
+  const inFlight = new Set<string>();
+  const offSignals = o.store
+    ? null
+    : [
+        markInterruptedOnExit(store, () => [...inFlight], { onInterrupt: () => process.stderr.write(`\ninterrupted: ${inFlight.size} run(s) in flight marked interrupted (${[...inFlight].join(', ')}); finished runs and iterations are stored\n`) }),
+        markFailedOnCrash(store, () => [...inFlight]),
+      ];
   try {
     return await Promise.all(
       dirs.map((d) =>
@@ -101,7 +112,12 @@ export async function runSuite(dir: string, o: RunTaskOptions & { parallel?: num
           let r: SuiteTaskResult;
           try {
             const task = loadTask(d);
-            r = { id: task.id, ok: true, result: await runTask(task, { ...o, store }) };
+            let id: string | null = null;
+            try {
+              r = { id: task.id, ok: true, result: await runTask(task, { ...o, store, onRunStart: (runId) => inFlight.add((id = runId)) }) };
+            } finally {
+              if (id) inFlight.delete(id);
+            }
           } catch (e) {
             r = { id: path.relative(path.resolve(dir), d) || d, ok: false, error: errorMessage(e) };
           }
@@ -111,6 +127,7 @@ export async function runSuite(dir: string, o: RunTaskOptions & { parallel?: num
       ),
     );
   } finally {
+    for (const off of offSignals ?? []) off();
     if (!o.store) store.close();
   }
 }

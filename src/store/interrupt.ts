@@ -13,7 +13,7 @@ export interface InterruptOptions {
  * 130 (SIGINT) or 143 (SIGTERM). Returns a disposer that removes the handlers; call it once the
  * run is finished.
  */
-export function markInterruptedOnExit(store: Store, runId: string, opts: InterruptOptions = {}): () => void {
+export function markInterruptedOnExit(store: Store, runId: string | (() => readonly string[]), opts: InterruptOptions = {}): () => void {
   const exit = opts.exit ?? ((code: number) => process.exit(code));
   let fired = false;
   const handler = (signal: NodeJS.Signals) => {
@@ -26,7 +26,8 @@ export function markInterruptedOnExit(store: Store, runId: string, opts: Interru
     }
     try {
       if (store.isOpen) {
-        store.markInterrupted(runId);
+        // A suite has several runs in flight: the caller names them at the moment of the signal.
+        for (const id of typeof runId === 'string' ? [runId] : runId()) store.markInterrupted(id);
         store.close();
       }
     } finally {
@@ -48,7 +49,7 @@ export function markInterruptedOnExit(store: Store, runId: string, opts: Interru
  * levels already stored and the partial result stay), closes the database cleanly, prints the error
  * and exits 1. Returns a disposer that removes the handlers.
  */
-export function markFailedOnCrash(store: Store, runId: string, opts: { exit?: (code: number) => void; log?: (text: string) => void } = {}): () => void {
+export function markFailedOnCrash(store: Store, runId: string | (() => readonly string[]), opts: { exit?: (code: number) => void; log?: (text: string) => void } = {}): () => void {
   const exit = opts.exit ?? ((code: number) => process.exit(code));
   const log = opts.log ?? ((text: string) => process.stderr.write(`${text}\n`));
   let fired = false;
@@ -56,11 +57,12 @@ export function markFailedOnCrash(store: Store, runId: string, opts: { exit?: (c
     if (fired) return;
     fired = true;
     try {
+      const ids = typeof runId === 'string' ? [runId] : [...runId()];
       if (store.isOpen) {
-        store.markFailed(runId);
+        for (const id of ids) store.markFailed(id);
         store.close();
       }
-      log(`agentdyno crashed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\nrun ${runId} is marked failed; the levels finished before the crash are in the results database.`);
+      log(`agentdyno crashed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\nrun ${ids.join(', ') || '(none in flight)'} is marked failed; what finished before the crash is in the results database.`);
     } finally {
       exit(1);
     }
