@@ -60,6 +60,8 @@ export interface LoopResult {
   baseline: { measured: MeasureStats | null; status: string };
   iterations: number;
   stopReason: 'agent' | 'token_budget' | 'wall_budget' | 'iterations' | 'agent_errors' | 'baseline_failed';
+  /** The agent's own words when it stopped (stopReason 'agent'), e.g. "grid exhausted". */
+  agentStopReason: string | null;
   budgetUsed: { tokens: number; wallSec: number; iterations: number; fraction: number };
   budgets: LoopBudgets;
   timeToFirstImprovement: { iteration: number; wallMs: number; tokens: number } | null;
@@ -134,6 +136,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
   let bestScores: Scores | null = null;
   let firstImprovement: LoopResult['timeToFirstImprovement'] = null;
   let stopReason: LoopResult['stopReason'] = 'iterations';
+  let agentStopReason: string | null = null;
   let anyReview = false;
   const anchors: Anchors | null = bestStats
     ? { direction: task.direction, scoring: task.scoring, baselineMeasured: bestStats.median, baselineToml: task.baseline.score, referenceToml: task.reference.score }
@@ -190,6 +193,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
       let improved = false;
       if (proposal?.kind === 'stop') {
         stopReason = 'agent';
+        agentStopReason = proposal.reason ?? null;
         const rec: IterationRecord = { iteration: it, status: 'stop', proposal, measurement: null, scores: null, improved: false, tokensIn, tokensOut, agentMs, evalMs: 0, tStartNs, tEndNs: clock.nowNs(), feedbackShown, shown, evaluation: null, agentLog };
         records.push(rec);
         o.recorder?.iteration(rec, task, agent.name);
@@ -265,6 +269,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
     baseline: { measured: baseEval.measurement, status: baseEval.status },
     iterations,
     stopReason,
+    agentStopReason,
     budgetUsed: { tokens, wallSec: Math.round(wallSec * 10) / 10, iterations, fraction },
     budgets: o.budgets,
     timeToFirstImprovement: firstImprovement,

@@ -63,8 +63,10 @@ describe('loop engine (scripted agent, real sandbox)', () => {
     expect(burn.stopReason).toBe('iterations');
     expect(burn.success).toBe(false);
     expect(burn).toMatchObject({ noProgressBurn: true, stoppedEarly: false });
-    const quit = await runLoop({ task, agent: new ScriptedAgent([wrong, { stop: true }]), sandbox, budgets: { tokens: 10_000, wallSec: 120, iterations: 10 }, limits: { wallSec: 5 } });
+    const quit = await runLoop({ task, agent: new ScriptedAgent([wrong, { stop: true, reason: 'giving up' }]), sandbox, budgets: { tokens: 10_000, wallSec: 120, iterations: 10 }, limits: { wallSec: 5 } });
     expect(quit.stopReason).toBe('agent');
+    expect(quit.agentStopReason).toBe('giving up');
+    expect(burn.agentStopReason).toBeNull();
     expect(quit).toMatchObject({ noProgressBurn: false, stoppedEarly: true });
   }, 90_000);
 });

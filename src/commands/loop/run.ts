@@ -73,7 +73,7 @@ export default class LoopRun extends AgentdynoCommand {
     if (!this.jsonEnabled()) {
       this.log(`${r.task}  run ${r.runId}  sandbox ${r.sandbox}`);
       this.log(`baseline ${out.baseline?.toPrecision(4)}  best ${out.best?.toPrecision(4) ?? '-'} (iteration ${out.bestIteration ?? '-'})  normalized ${r.normalizedScore.toFixed(3)}  reward ${r.reward.toFixed(3)}  success ${r.success}`);
-      this.log(`iterations ${r.iterations}  stop ${r.stopReason}  tokens ${r.budgetUsed.tokens}  wall ${r.budgetUsed.wallSec}s  stoppedEarly ${r.stoppedEarly}  noProgressBurn ${r.noProgressBurn}`);
+      this.log(`iterations ${r.iterations}  stop ${r.stopReason}${r.agentStopReason ? ` (${r.agentStopReason})` : ''}  tokens ${r.budgetUsed.tokens}  wall ${r.budgetUsed.wallSec}s  stoppedEarly ${r.stoppedEarly}  noProgressBurn ${r.noProgressBurn}`);
       if (Object.keys(r.failureCounts).length) this.log(`failures ${JSON.stringify(r.failureCounts)}`);
     }
     return out;

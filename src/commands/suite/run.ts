@@ -16,7 +16,7 @@ export default class SuiteRun extends AgentdynoCommand {
       if (!r.ok || !r.result) this.log(`FAIL ${r.id}: ${r.error}`);
       else {
         const x = r.result;
-        this.log(`${x.success ? 'ok  ' : 'miss'} ${x.task.padEnd(24)} normalized ${x.normalizedScore.toFixed(3)}  iterations ${x.iterations}  tokens ${x.budgetUsed.tokens}  wall ${x.budgetUsed.wallSec}s  stop ${x.stopReason}${x.stoppedEarly ? '  stoppedEarly' : ''}${x.noProgressBurn ? '  noProgressBurn' : ''}  run ${x.runId}`);
+        this.log(`${x.success ? 'ok  ' : 'miss'} ${x.task.padEnd(24)} normalized ${x.normalizedScore.toFixed(3)}  iterations ${x.iterations}  tokens ${x.budgetUsed.tokens}  wall ${x.budgetUsed.wallSec}s  stop ${x.stopReason}${x.agentStopReason ? ` (${x.agentStopReason})` : ''}${x.stoppedEarly ? '  stoppedEarly' : ''}${x.noProgressBurn ? '  noProgressBurn' : ''}  run ${x.runId}`);
       }
     };
     const results = await runSuite(args.dir, { ...optionsFrom(flags), parallel: flags.parallel, onResult });
