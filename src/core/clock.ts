@@ -44,4 +44,15 @@ export function clockAnchor(clock: Clock = monotonicClock): ClockAnchor {
   return { monotonicNs: clock.nowNs().toString(), wallClockMs: Date.now() };
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Wait `ms`, or less if `signal` aborts first (it resolves either way: the caller checks the signal). */
+export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, Math.max(0, ms));
+    signal?.addEventListener('abort', done, { once: true });
+  });

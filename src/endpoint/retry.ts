@@ -1,5 +1,6 @@
 /** Retry wrapper for 429 / 5xx (and optionally connection faults), recording every attempt. */
 import type { AttemptRecord, CompletionRequest, ErrorClass, RequestResult } from './types.js';
+import { sleep as abortableSleep } from '../core/index.js';
 
 export interface RetryOptions {
   /** Retries after the first try (0 = no retry). */
@@ -19,17 +20,6 @@ export interface RetryOptions {
 
 type Send = (req: CompletionRequest) => Promise<RequestResult>;
 
-const abortableSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 
 /**
  * Wrap `send` so that retryable faults are retried. The returned result is the last attempt's,

@@ -3,7 +3,7 @@
  * the target's EndpointClient, the saturation monitor on, every level stored as soon as it is done
  * (requests + sweep points in one transaction each, partial result on the run), progress events out.
  */
-import { AgentdynoError, monotonicClock, type Clock } from '../core/index.js';
+import { AgentdynoError, monotonicClock, sleep, type Clock } from '../core/index.js';
 import { withRetry } from '../endpoint/index.js';
 import type { Store } from '../store/index.js';
 import type { WindowPower } from '../power/index.js';
@@ -53,17 +53,6 @@ export interface SessionOptions {
   idleS?: number;
 }
 
-export const realSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const t = setTimeout(done, Math.max(0, ms));
-    signal?.addEventListener('abort', done, { once: true });
-  });
 
 /** A shard may start this late after --start-at (set-up outlasted the lead time) before it refuses. */
 export const START_AT_LATE_TOLERANCE_MS = 5000;
@@ -87,7 +76,7 @@ export async function waitForStart(
   }
   if (waitMs <= 0) return;
   opts.sink?.emit({ type: 'message', level: 'info', text: `waiting ${(waitMs / 1000).toFixed(1)} s for the synchronized start at ${new Date(startAtMs).toISOString()}` });
-  await (opts.sleep ?? realSleep)(waitMs, opts.signal);
+  await (opts.sleep ?? sleep)(waitMs, opts.signal);
 }
 
 /** Run one level for real and evaluate it. `lanes`: the global lane indices of a shard (default all). */
@@ -121,7 +110,7 @@ export async function runRealLevel(o: SessionOptions, concurrency: number, tiers
     },
     {
       clock,
-      sleep: realSleep,
+      sleep,
       send,
       signal: o.signal,
       monitor: startSaturationMonitor,
@@ -182,7 +171,7 @@ async function measureIdlePower(o: SessionOptions): Promise<WindowPower[] | unde
   if (idleS <= 0 || o.target.power.length === 0 || o.signal.aborted) return undefined;
   o.sink?.emit({ type: 'message', level: 'info', text: `measuring idle power for ${idleS} s before the first level` });
   const start = process.hrtime.bigint();
-  await realSleep(idleS * 1000, o.signal);
+  await sleep(idleS * 1000, o.signal);
   const end = process.hrtime.bigint();
   return Promise.all(o.target.power.map((ch) => ch.window(start, end)));
 }

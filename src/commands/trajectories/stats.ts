@@ -1,15 +1,11 @@
 import { Args, Flags } from '@oclif/core';
 import { AgentdynoCommand } from '../../core/index.js';
+import { renderTable } from '../../ui/index.js';
 import { loadTrajectories, trajectoryStats, type TrajectorySetStats, type TrajectoryStatsRow } from '../../trajectory/index.js';
 
 const int = (x: number) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '-');
 const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : '-');
 
-function table(rows: string[][], alignRight = true): string {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  const cellText = (cell: string, c: number) => (c === 0 || !alignRight ? cell.padEnd(widths[c]) : cell.padStart(widths[c]));
-  return rows.map((r) => r.map(cellText).join('  ').trimEnd()).join('\n');
-}
 
 /** "synthetic 32; estimated: tokens 32, timings 32" — so nobody mistakes estimated counts for recorded ones. */
 function provenanceText(s: TrajectorySetStats): string {
@@ -21,8 +17,7 @@ function provenanceText(s: TrajectorySetStats): string {
 export function renderStats(s: TrajectorySetStats, perTrajectory: boolean): string {
   const langs = Object.entries(s.languages).sort((a, b) => b[1] - a[1]).map(([l, n]) => `${l} ${n}`).join(', ');
   const lines = [
-    table([
-      ['measure', 'value'],
+    renderTable(['measure', 'value'], [
       ['trajectories', int(s.trajectories)],
       ['source (kind: count)', provenanceText(s)],
       ['agents', int(s.agents)],
@@ -40,7 +35,7 @@ export function renderStats(s: TrajectorySetStats, perTrajectory: boolean): stri
       ['spawns (trajectories / steps / agents)', `${s.fanOut.trajectoriesWithSpawns} / ${s.fanOut.spawns} / ${s.fanOut.spawnedAgents}`],
       ['spawn join all / none; max width; max depth', `${s.fanOut.joinAll} / ${s.fanOut.joinNone}; ${s.fanOut.maxWidth}; ${s.fanOut.maxDepth}`],
       ['languages', langs],
-    ], false),
+    ], { rule: false, align: ['left', 'left'] }).trimEnd(),
     `LLM time in the tool share is ${s.llmTimeEstimate}.`,
   ];
   if (perTrajectory) {
@@ -48,7 +43,8 @@ export function renderStats(s: TrajectorySetStats, perTrajectory: boolean): stri
       r.id, r.language ?? '-', String(r.agents), String(r.mainTurns), String(r.llmTurns), int(r.contextStartTokens), int(r.contextMaxTokens),
       int(r.outputTokensP50), int(r.outputTokensP95), pct(r.toolTimeShare), pct(r.prefixReuseRatio), String(r.spawns),
     ]);
-    lines.push('', table([['id', 'lang', 'agents', 'main turns', 'llm turns', 'ctx start', 'ctx max', 'out p50', 'out p95', 'tool share', 'prefix reuse', 'spawns'], ...rows]));
+    const headers = ['id', 'lang', 'agents', 'main turns', 'llm turns', 'ctx start', 'ctx max', 'out p50', 'out p95', 'tool share', 'prefix reuse', 'spawns'];
+    lines.push('', renderTable(headers, rows, { rule: false, align: headers.map((_, c) => (c === 0 ? 'left' : 'right')) }).trimEnd());
   }
   return lines.join('\n');
 }
