@@ -38,7 +38,7 @@ async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> 
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
   const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new AgentdynoError('request body must be a JSON object');
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new AgentdynoError('request body must be a JSON object', { code: 'E_INPUT_INVALID' });
   return parsed as Record<string, unknown>;
 }
 
@@ -127,7 +127,7 @@ export async function startBudgetProxy(opts: { upstream: string; budget: RootSpe
     });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (e: NodeJS.ErrnoException) => reject(new AgentdynoError(`the budget proxy cannot listen: ${e.message}`, { where: `${opts.host ?? '127.0.0.1'}:${opts.port ?? 0}`, hint: 'Pick another --port (0 picks a free one).' })));
+    server.once('error', (e: NodeJS.ErrnoException) => reject(new AgentdynoError(`the budget proxy cannot listen: ${e.message}`, { code: 'E_USAGE', where: `${opts.host ?? '127.0.0.1'}:${opts.port ?? 0}`, hint: 'Pick another --port (0 picks a free one).' })));
     server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;

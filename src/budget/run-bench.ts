@@ -37,9 +37,9 @@ export interface BudgetBenchResult {
 
 export function parseList<T extends string>(raw: string, allowed: readonly T[], flag: string): T[] {
   const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
-  if (!items.length) throw new AgentdynoError(`${flag} is empty.`, { where: flag, hint: `Use a comma-separated list of: ${allowed.join(', ')}.` });
+  if (!items.length) throw new AgentdynoError(`${flag} is empty.`, { code: 'E_USAGE', where: flag, hint: `Use a comma-separated list of: ${allowed.join(', ')}.` });
   for (const it of items) {
-    if (!allowed.includes(it as T)) throw new AgentdynoError(`unknown value "${it}" in ${flag}.`, { where: flag, hint: `Use a comma-separated list of: ${allowed.join(', ')}.` });
+    if (!allowed.includes(it as T)) throw new AgentdynoError(`unknown value "${it}" in ${flag}.`, { code: 'E_USAGE', where: flag, hint: `Use a comma-separated list of: ${allowed.join(', ')}.` });
   }
   return items as T[];
 }
@@ -61,8 +61,8 @@ async function trajectoryWorkloads(paths: string[] | undefined): Promise<{ ws: W
 export async function runBudgetBench(cfg: BudgetBenchConfig): Promise<BudgetBenchResult> {
   const policies = parseList<PolicyName>(cfg.policies, POLICIES, '--policy');
   let faults = parseList<FaultName>(cfg.faults ?? FAULTS.join(','), FAULTS, '--faults');
-  if (!Number.isInteger(cfg.trials) || cfg.trials < 1) throw new AgentdynoError(`--trials must be a positive integer, got ${cfg.trials}.`, { where: '--trials' });
-  if (cfg.budgetShare !== undefined && !(cfg.budgetShare > 0 && cfg.budgetShare <= 2)) throw new AgentdynoError(`--budget-share must be in (0, 2], got ${cfg.budgetShare}.`, { where: '--budget-share' });
+  if (!Number.isInteger(cfg.trials) || cfg.trials < 1) throw new AgentdynoError(`--trials must be a positive integer, got ${cfg.trials}.`, { code: 'E_USAGE', where: '--trials' });
+  if (cfg.budgetShare !== undefined && !(cfg.budgetShare > 0 && cfg.budgetShare <= 2)) throw new AgentdynoError(`--budget-share must be in (0, 2], got ${cfg.budgetShare}.`, { code: 'E_USAGE', where: '--budget-share' });
   const t0 = monotonicClock.nowMs();
   const { ws, note } = await trajectoryWorkloads(cfg.trajectories);
   const targets = await startBenchTargets({ target: cfg.target, model: cfg.model, seed: cfg.seed, faults });

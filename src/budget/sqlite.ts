@@ -21,7 +21,7 @@ export class SqliteBackend implements LedgerBackend {
     try {
       this.db = new Database(file);
     } catch (e) {
-      throw new AgentdynoError(`cannot open the budget ledger (${(e as Error).message}).`, { where: file, hint: 'Check the path and that its folder is writable.', cause: e });
+      throw new AgentdynoError(`cannot open the budget ledger (${(e as Error).message}).`, { code: 'E_STORE', where: file, hint: 'Check the path and that its folder is writable.', cause: e });
     }
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('busy_timeout = 10000');
@@ -46,7 +46,7 @@ export class SqliteBackend implements LedgerBackend {
     let failure: unknown = null;
     const result = this.db.transaction(() => {
       const row = this.read.get() as { state_json: string } | undefined;
-      if (!row) throw new AgentdynoError('the budget ledger has no root yet.', { where: this.file, hint: 'Create it with SqliteLedger.open(file, { tokens }) first.' });
+      if (!row) throw new AgentdynoError('the budget ledger has no root yet.', { code: 'E_STORE', where: this.file, hint: 'Create it with SqliteLedger.open(file, { tokens }) first.' });
       const state = JSON.parse(row.state_json) as LedgerState;
       let out: T | undefined;
       try {

@@ -103,6 +103,7 @@ export interface RootSpec {
 export class BudgetConsumedError extends AgentdynoError {
   constructor(what: string, where: string) {
     super(`${what} was already consumed and cannot be used again.`, {
+      code: 'E_BUDGET_MISUSE',
       where,
       hint: 'A split, join, commit or release consumes its handle: use the children / remainder it produced instead.',
     });
@@ -114,14 +115,14 @@ export class BudgetConsumedError extends AgentdynoError {
 export class BudgetRefusedError extends AgentdynoError {
   readonly reason: 'exhausted' | 'turns' | 'deadline' | 'subagents' | 'concurrency' | 'depth';
   constructor(reason: BudgetRefusedError['reason'], what: string, where: string) {
-    super(what, { where, hint: 'The budget handle has no room for this call; stop, or join finished sub-agents to free tokens.' });
+    super(what, { code: 'E_BUDGET_SPENT', where, hint: 'The budget handle has no room for this call; stop, or join finished sub-agents to free tokens.' });
     this.name = 'BudgetRefusedError';
     this.reason = reason;
   }
 }
 
 export function badInput(what: string, where: string, hint?: string): AgentdynoError {
-  return new AgentdynoError(what, { where, hint: hint ?? 'Budgets, shares and usage counts must be non-negative integers.' });
+  return new AgentdynoError(what, { code: 'E_USAGE', where, hint: hint ?? 'Budgets, shares and usage counts must be non-negative integers.' });
 }
 
 export function checkCount(n: unknown, name: string, where: string): number {

@@ -25,13 +25,13 @@ export default class Record extends AgentdynoCommand {
     try {
       new URL(flags.upstream);
     } catch {
-      throw new AgentdynoError(`not a URL: ${flags.upstream}`, { where: '--upstream', hint: 'Give the endpoint as http://host:port/v1.' });
+      throw new AgentdynoError(`not a URL: ${flags.upstream}`, { code: 'E_USAGE', where: '--upstream', hint: 'Give the endpoint as http://host:port/v1.' });
     }
     let proxy;
     try {
       proxy = await startRecordingProxy({ upstream: flags.upstream, port: flags.port, host: flags.host, out: flags.out, keepContent: flags['keep-content'], flushMs: flags['flush-s'] * 1000 });
     } catch (e) {
-      throw new AgentdynoError(`cannot listen on ${flags.host}:${flags.port}: ${(e as Error).message}`, { where: '--port', hint: 'Pick a free port.' });
+      throw new AgentdynoError(`cannot listen on ${flags.host}:${flags.port}: ${(e as Error).message}`, { code: 'E_USAGE', where: '--port', hint: 'Pick a free port.' });
     }
     if (!this.jsonEnabled()) this.log(`recording: point the agent at ${proxy.url}/v1 (upstream ${flags.upstream}); Ctrl-C to stop and write ${flags.out}`);
     await new Promise<void>((resolve) => {

@@ -12,9 +12,9 @@ export abstract class AgentdynoCommand extends Command {
   protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
     if (err instanceof AgentdynoError) {
       if (this.jsonEnabled()) {
-        process.stdout.write(JSON.stringify({ error: { message: err.message, where: err.where ?? null } }) + '\n');
+        process.stdout.write(JSON.stringify({ error: { code: err.code, message: err.message, where: err.where ?? null, hint: err.hint ?? null } }) + '\n');
       } else {
-        process.stderr.write(`Error: ${err.message}\n`);
+        process.stderr.write(`Error [${err.code}]: ${err.message}\n`);
       }
       process.exitCode = err.exitCode;
       // oclif's exit error unwinds without printing anything more.

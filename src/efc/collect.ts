@@ -63,7 +63,7 @@ export function fitPoints(c: Collected, exponents: DemandExponents = DEFAULT_EXP
 export function readCalibration(file: string | undefined): { exponents: DemandExponents; source: string } {
   const f = file ?? DEFAULT_DEMAND_FILE;
   if (!fs.existsSync(f)) {
-    if (file) throw new AgentdynoError('no demand calibration file here.', { where: f, hint: 'Create one with `agentdyno efc demand RUNS...` (it calibrates on one split and freezes the exponents).' });
+    if (file) throw new AgentdynoError('no demand calibration file here.', { code: 'E_INPUT_INVALID', where: f, hint: 'Create one with `agentdyno efc demand RUNS...` (it calibrates on one split and freezes the exponents).' });
     return { exponents: { ...DEFAULT_EXPONENTS }, source: 'default exponents (uncalibrated: run `agentdyno efc demand` to calibrate)' };
   }
   try {
@@ -72,6 +72,6 @@ export function readCalibration(file: string | undefined): { exponents: DemandEx
     if (![e?.headroom, e?.knobs, e?.noise, e?.oracle].every((x) => typeof x === 'number' && Number.isFinite(x))) throw new Error('exponents must be four finite numbers');
     return { exponents: e, source: f };
   } catch (err) {
-    throw new AgentdynoError(`cannot read the demand calibration (${errorMessage(err)}).`, { where: `${f}: exponents`, hint: 'Re-create it with `agentdyno efc demand RUNS...`.' });
+    throw new AgentdynoError(`cannot read the demand calibration (${errorMessage(err)}).`, { code: 'E_FILE_NOT_FOUND', where: `${f}: exponents`, hint: 'Re-create it with `agentdyno efc demand RUNS...`.' });
   }
 }

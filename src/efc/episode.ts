@@ -10,7 +10,7 @@ const numOr = (v: unknown, d: number) => (typeof v === 'number' && Number.isFini
 export function loadEpisode(store: Store, runId: string): Episode {
   const run = store.requireRun(runId);
   if (run.kind !== 'loop')
-    throw new AgentdynoError(`run ${runId} is a ${run.kind} run; EFC scores loop runs only.`, { where: store.path, hint: 'List loop runs with `agentdyno results list --kind loop`.' });
+    throw new AgentdynoError(`run ${runId} is a ${run.kind} run; EFC scores loop runs only.`, { code: 'E_INPUT_INVALID', where: store.path, hint: 'List loop runs with `agentdyno results list --kind loop`.' });
   const config = obj(run.config);
   const result = obj(run.result);
   const baseline = obj(obj(result.baseline).measured);

@@ -44,8 +44,7 @@ export class EndpointClient {
     if (config.apiKeyEnv) {
       const v = process.env[config.apiKeyEnv];
       if (!v) {
-        throw new AgentdynoError(`environment variable ${config.apiKeyEnv} (named by apiKeyEnv) is not set or empty`, {
-          where: 'endpoint.apiKeyEnv',
+        throw new AgentdynoError(`environment variable ${config.apiKeyEnv} (named by apiKeyEnv) is not set or empty`, { code: 'E_ENDPOINT_AUTH', where: 'endpoint.apiKeyEnv',
           hint: `Export ${config.apiKeyEnv}=<key>, or drop apiKeyEnv for an endpoint without auth.`,
         });
       }
@@ -80,11 +79,11 @@ export class EndpointClient {
       max_tokens: req.maxTokens,
     };
     if (req.api === 'chat') {
-      if (!req.messages) throw new AgentdynoError('chat request without messages', { where: `request ${req.requestId ?? ''}`.trim() });
+      if (!req.messages) throw new AgentdynoError('chat request without messages', { code: 'E_INTERNAL', where: `request ${req.requestId ?? ''}`.trim() });
       body.messages = req.messages;
       body.max_completion_tokens = req.maxTokens;
     } else {
-      if (req.prompt === undefined) throw new AgentdynoError('completions request without prompt', { where: `request ${req.requestId ?? ''}`.trim() });
+      if (req.prompt === undefined) throw new AgentdynoError('completions request without prompt', { code: 'E_INTERNAL', where: `request ${req.requestId ?? ''}`.trim() });
       body.prompt = req.prompt;
     }
     if (req.forceOutputLength) {
@@ -206,8 +205,7 @@ export class EndpointClient {
   }
 
   private setupError(what: string, path: string, cause?: unknown): AgentdynoError {
-    return new AgentdynoError(this.ctx.redact(what), {
-      where: `${this.target.origin}${path}`,
+    return new AgentdynoError(this.ctx.redact(what), { code: 'E_ENDPOINT_UNREACHABLE', where: `${this.target.origin}${path}`,
       hint: 'Check that the endpoint is up and OpenAI-compatible (--target URL, with or without /v1).',
       cause: cause === undefined ? undefined : new Error(this.ctx.redact(String((cause as Error)?.message ?? cause))),
     });

@@ -13,14 +13,12 @@ export function resolveBaseUrl(baseUrl: string): EndpointTarget {
   try {
     u = new URL(baseUrl);
   } catch {
-    throw new AgentdynoError(`endpoint base URL "${baseUrl}" is not a URL`, {
-      where: 'endpoint.baseUrl',
+    throw new AgentdynoError(`endpoint base URL "${baseUrl}" is not a URL`, { code: 'E_USAGE', where: 'endpoint.baseUrl',
       hint: 'Give a full URL such as http://127.0.0.1:8000 or http://127.0.0.1:8000/v1.',
     });
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-    throw new AgentdynoError(`endpoint base URL "${u.origin}" must use http or https`, {
-      where: 'endpoint.baseUrl',
+    throw new AgentdynoError(`endpoint base URL "${u.origin}" must use http or https`, { code: 'E_USAGE', where: 'endpoint.baseUrl',
       hint: 'Use http://HOST:PORT or https://HOST.',
     });
   }

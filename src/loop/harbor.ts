@@ -111,7 +111,7 @@ export function harborUnrunnable(task: Task, sandbox: SandboxMode, script = task
 
 export function assertHarborRunnable(task: Task, sandbox: SandboxMode): void {
   const why = harborUnrunnable(task, sandbox);
-  if (why) throw new AgentdynoError(`Harbor task ${task.id} cannot run without bubblewrap: ${why}.`, { where: task.harbor?.verifier, hint: 'Install bubblewrap (apt-get install bubblewrap) and run again.' });
+  if (why) throw new AgentdynoError(`Harbor task ${task.id} cannot run without bubblewrap: ${why}.`, { code: 'E_SANDBOX_UNAVAILABLE', where: task.harbor?.verifier, hint: 'Install bubblewrap (apt-get install bubblewrap) and run again.' });
 }
 
 /** reward.json as a Harbor verifier writes it. */
@@ -205,7 +205,7 @@ export async function runVerifier(testsDir: string, wsDir: string, sandbox: Sand
 /** Runs solution/solve.sh in the workspace (Harbor: it edits /app), under the sandbox. */
 export async function runHarborSolution(task: Task, wsDir: string, script: string, sandbox: SandboxMode): Promise<ExecResult> {
   const why = harborUnrunnable(task, sandbox, script);
-  if (why) throw new AgentdynoError(`Harbor task ${task.id}: ${why}.`, { where: script, hint: 'Install bubblewrap and run again.' });
+  if (why) throw new AgentdynoError(`Harbor task ${task.id}: ${why}.`, { code: 'E_SANDBOX_UNAVAILABLE', where: script, hint: 'Install bubblewrap and run again.' });
   const { exec } = await runHarborScript('solution', path.dirname(script), path.basename(script), wsDir, sandbox, 'solution', taskLimits(task));
   return exec;
 }

@@ -42,18 +42,18 @@ export interface TaskRunSummary extends LoopResult {
 
 export function makeAgent(spec: AgentSpec, task: Task, seed: number): Agent {
   if (spec.kind === 'scripted') {
-    if (!spec.script) throw new AgentdynoError('the scripted agent needs --script FILE (a JSON array of proposals).', { where: '--script' });
+    if (!spec.script) throw new AgentdynoError('the scripted agent needs --script FILE (a JSON array of proposals).', { code: 'E_USAGE', where: '--script' });
     return ScriptedAgent.fromFile(spec.script);
   }
   if (spec.kind === 'search') return new SearchAgent(task.params, spec.strategy ?? 'coordinate', seed);
-  if (!spec.llm?.target || !spec.llm.model) throw new AgentdynoError('the llm agent needs --target URL and --model NAME.', { where: '--target/--model', hint: 'Example: --target http://127.0.0.1:8000/v1 --model qwen3-8b' });
+  if (!spec.llm?.target || !spec.llm.model) throw new AgentdynoError('the llm agent needs --target URL and --model NAME.', { code: 'E_USAGE', where: '--target/--model', hint: 'Example: --target http://127.0.0.1:8000/v1 --model qwen3-8b' });
   return new LlmAgent({ ...spec.llm, target: spec.llm.target, model: spec.llm.model });
 }
 
 /** One loop run on one task, recorded in the store (kind `loop`) and a score log. */
 export async function runTask(task: Task, o: RunTaskOptions): Promise<TaskRunSummary> {
   const missing = missingRequirements(task.requires);
-  if (missing.length) throw new AgentdynoError(`task ${task.id} requires what this machine lacks: ${missing.join('; ')}.`, { where: task.tomlPath });
+  if (missing.length) throw new AgentdynoError(`task ${task.id} requires what this machine lacks: ${missing.join('; ')}.`, { code: 'E_TASK_UNRUNNABLE', where: task.tomlPath });
   const sandbox = chooseSandbox(o.unsafeNoSandbox ?? false);
   const seed = o.seed ?? 1;
   const budgets: LoopBudgets = { tokens: o.budgets?.tokens ?? task.tokenBudget, wallSec: o.budgets?.wallSec ?? task.wallBudgetSec, iterations: o.budgets?.iterations ?? 20 };
@@ -94,7 +94,7 @@ export interface SuiteTaskResult {
 /** Runs every task under `dir`, `parallel` at a time; `onResult` fires as each one finishes. */
 export async function runSuite(dir: string, o: RunTaskOptions & { parallel?: number; onResult?: (r: SuiteTaskResult) => void }): Promise<SuiteTaskResult[]> {
   const dirs = findTaskDirs(dir);
-  if (dirs.length === 0) throw new AgentdynoError('no tasks here (no task.toml below this folder).', { where: path.resolve(dir) });
+  if (dirs.length === 0) throw new AgentdynoError('no tasks here (no task.toml below this folder).', { code: 'E_TASK_INVALID', where: path.resolve(dir) });
   const limit = pLimit(Math.max(1, o.parallel ?? 1));
   const store = o.store ?? openStore(o.db);
   // Ctrl-C marks every run in flight interrupted at once (their finished iterations are stored).

@@ -74,8 +74,7 @@ export function findBwrap(): string | null {
 export function chooseSandbox(unsafeNoSandbox: boolean): SandboxMode {
   if (findBwrap()) return 'bwrap';
   if (unsafeNoSandbox) return 'none (unsafe)';
-  throw new AgentdynoError('bubblewrap (bwrap) is not available, so proposals cannot be run in a sandbox.', {
-    where: '/usr/bin/bwrap',
+  throw new AgentdynoError('bubblewrap (bwrap) is not available, so proposals cannot be run in a sandbox.', { code: 'E_SANDBOX_UNAVAILABLE', where: '/usr/bin/bwrap',
     hint: 'Install bubblewrap (apt-get install bubblewrap) or, only on a throwaway machine, pass --unsafe-no-sandbox.',
   });
 }

@@ -192,14 +192,14 @@ export function loadTask(dir: string, rootDir?: string): Task {
   const tomlPath = path.join(abs, 'task.toml');
   const shown = path.relative(process.cwd(), tomlPath) || tomlPath;
   if (!fs.existsSync(tomlPath)) {
-    throw new AgentdynoError('no task.toml here.', { where: shown, hint: 'A task folder holds task.toml, instruction.md, environment/, solution/, tests/ (see the task contract).' });
+    throw new AgentdynoError('no task.toml here.', { code: 'E_TASK_INVALID', where: shown, hint: 'A task folder holds task.toml, instruction.md, environment/, solution/, tests/ (see the task contract).' });
   }
   let doc: Tbl;
   try {
     doc = parseToml(fs.readFileSync(tomlPath, 'utf8')) as Tbl;
   } catch (e) {
     const line = e instanceof TomlError ? `:${e.line}` : '';
-    throw new AgentdynoError(`not valid TOML (${(e as Error).message.split('\n')[0]}).`, { where: shown + line, hint: 'Fix the syntax and run `agentdyno tasks validate` again.' });
+    throw new AgentdynoError(`not valid TOML (${(e as Error).message.split('\n')[0]}).`, { code: 'E_TASK_INVALID', where: shown + line, hint: 'Fix the syntax and run `agentdyno tasks validate` again.' });
   }
   const r = new Reader(shown);
   r.table(doc, 'metadata', true);
@@ -280,7 +280,7 @@ export function loadTask(dir: string, rootDir?: string): Task {
   }
   void rootDir;
   if (r.problems.length) {
-    throw new AgentdynoError(`task is malformed:\n  ${r.problems.join('\n  ')}`, { hint: 'Fix the keys named above (contract: task.toml in the task folder layout).' });
+    throw new AgentdynoError(`task is malformed:\n  ${r.problems.join('\n  ')}`, { code: 'E_TASK_INVALID', hint: 'Fix the keys named above (contract: task.toml in the task folder layout).' });
   }
   return task;
 }
@@ -306,5 +306,5 @@ export function findTaskDirs(root: string): string[] {
 export function resolveTaskDir(idOrPath: string, root = 'tasks'): string {
   const candidates = [idOrPath, path.join(root, idOrPath)];
   for (const c of candidates) if (fs.existsSync(path.join(c, 'task.toml'))) return path.resolve(c);
-  throw new AgentdynoError(`no task "${idOrPath}".`, { where: path.resolve(root), hint: 'Give a task id such as kernel/prefix-sum-c (see `agentdyno tasks list`) or a folder holding task.toml.' });
+  throw new AgentdynoError(`no task "${idOrPath}".`, { code: 'E_TASK_INVALID', where: path.resolve(root), hint: 'Give a task id such as kernel/prefix-sum-c (see `agentdyno tasks list`) or a folder holding task.toml.' });
 }

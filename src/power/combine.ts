@@ -75,8 +75,7 @@ export function combineWindows(ws: readonly WindowPower[]): WindowPower {
     for (let j = i + 1; j < ws.length; j++) {
       const r = overlapReason(ws[i], ws[j]);
       if (r) {
-        throw new AgentdynoError(`refusing to add power over overlapping boundaries: ${r}.`, {
-          where: '--power',
+        throw new AgentdynoError(`refusing to add power over overlapping boundaries: ${r}.`, { code: 'E_POWER_SOURCE', where: '--power',
           hint: 'Keep one --power per boundary (e.g. the node BMC alone, or GPU boards + CPU packages), or report them separately.',
         });
       }

@@ -20,7 +20,7 @@ function oneOf<T extends string>(spec: PowerSpec, key: string, allowed: readonly
   const v = spec.options[key];
   if (v === undefined) return undefined;
   if (!(allowed as readonly string[]).includes(v)) {
-    throw new AgentdynoError(`option ${key}="${v}" in --power "${spec.raw}" is not one of ${allowed.join(', ')}.`, { where: '--power', hint: `Pick one of ${allowed.join(', ')}.` });
+    throw new AgentdynoError(`option ${key}="${v}" in --power "${spec.raw}" is not one of ${allowed.join(', ')}.`, { code: 'E_POWER_SPEC', where: '--power', hint: `Pick one of ${allowed.join(', ')}.` });
   }
   return v as T;
 }
@@ -39,7 +39,7 @@ export async function openPowerChannel(specOrString: string | PowerSpec, ctx: Po
     switch (spec.source) {
       case 'sim': {
         const url = o.url ?? ctx.simMetricsUrl;
-        if (!url) throw new AgentdynoError('--power sim needs the simulator\'s /metrics URL.', { where: '--power sim', hint: 'Run against the embedded simulator (default target) or give sim:url=http://127.0.0.1:PORT/metrics.' });
+        if (!url) throw new AgentdynoError('--power sim needs the simulator\'s /metrics URL.', { code: 'E_POWER_SPEC', where: '--power sim', hint: 'Run against the embedded simulator (default target) or give sim:url=http://127.0.0.1:PORT/metrics.' });
         return await openDcgmChannel({ url, simulated: true, intervalMs: numOption(spec, 'interval_ms'), field: oneOf(spec, 'field', ['energy', 'power', 'auto'] as const) });
       }
       case 'dcgm-exporter':
@@ -50,7 +50,7 @@ export async function openPowerChannel(specOrString: string | PowerSpec, ctx: Po
           intervalMs: numOption(spec, 'interval_ms'),
         });
       case 'replay': {
-        if (!o.file) throw new AgentdynoError('--power replay needs a file: replay:FILE.', { where: '--power', hint: 'e.g. --power replay:power.csv' });
+        if (!o.file) throw new AgentdynoError('--power replay needs a file: replay:FILE.', { code: 'E_POWER_SPEC', where: '--power', hint: 'e.g. --power replay:power.csv' });
         const d = declaredBoundary(spec);
         return await openReplayChannel({
           file: o.file,
@@ -86,20 +86,19 @@ export async function openPowerChannel(specOrString: string | PowerSpec, ctx: Po
           intervalMs: numOption(spec, 'interval_ms'),
         });
       case 'command': {
-        if (!o.cmd) throw new AgentdynoError('--power command needs cmd=...', { where: '--power', hint: 'e.g. command:cmd=./pdu.sh;kind=power-instant;unit=W;boundary=node' });
+        if (!o.cmd) throw new AgentdynoError('--power command needs cmd=...', { code: 'E_POWER_SPEC', where: '--power', hint: 'e.g. command:cmd=./pdu.sh;kind=power-instant;unit=W;boundary=node' });
         const d = declaredBoundary(spec);
         return await openCommandChannel({ cmd: o.cmd, kind: oneOf(spec, 'kind', KINDS) ?? 'power-instant', unit: o.unit ?? 'W', ...d, accuracy: o.accuracy });
       }
       case 'nameplate': {
         const watts = numOption(spec, 'watts');
-        if (watts === undefined || watts <= 0) throw new AgentdynoError('--power nameplate needs watts=N (> 0).', { where: '--power', hint: 'e.g. nameplate:watts=10200;boundary=node' });
+        if (watts === undefined || watts <= 0) throw new AgentdynoError('--power nameplate needs watts=N (> 0).', { code: 'E_POWER_SPEC', where: '--power', hint: 'e.g. nameplate:watts=10200;boundary=node' });
         return openNameplateChannel({ watts, boundary: o.boundary, source: o.source });
       }
     }
   } catch (e) {
     if (e instanceof AgentdynoError) throw e;
-    throw new AgentdynoError(`cannot open power source "${spec.raw}": ${(e as Error).message}`, {
-      where: '--power',
+    throw new AgentdynoError(`cannot open power source "${spec.raw}": ${(e as Error).message}`, { code: 'E_POWER_SPEC', where: '--power',
       hint: 'Run `agentdyno power probe` to see which sources work on this machine and why others do not.',
       cause: e,
     });

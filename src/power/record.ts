@@ -18,7 +18,7 @@ export interface PowerRecordStore {
 /** "30s", "2m", "1h", "500ms", or a bare number of seconds. */
 export function parseDurationMs(s: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h)?\s*$/.exec(s);
-  if (!m) throw new AgentdynoError(`duration "${s}" is not understood.`, { where: '--duration', hint: 'Use e.g. 30s, 5m, 1h, 500ms or a number of seconds.' });
+  if (!m) throw new AgentdynoError(`duration "${s}" is not understood.`, { code: 'E_USAGE', where: '--duration', hint: 'Use e.g. 30s, 5m, 1h, 500ms or a number of seconds.' });
   const f = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'min' | 'h'];
   return Number(m[1]) * f;
 }

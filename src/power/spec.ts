@@ -51,8 +51,7 @@ export function parsePowerSpec(spec: string): PowerSpec {
   const name = (colon < 0 ? raw : raw.slice(0, colon)).trim();
   const rest = colon < 0 ? '' : raw.slice(colon + 1);
   if (!(SOURCE_KINDS as readonly string[]).includes(name)) {
-    throw new AgentdynoError(`unknown power source "${name}" in --power "${raw}".`, {
-      where: '--power',
+    throw new AgentdynoError(`unknown power source "${name}" in --power "${raw}".`, { code: 'E_POWER_SPEC', where: '--power',
       hint: `Use one of ${SOURCE_KINDS.join(', ')}, e.g. --power sim or --power replay:FILE (see \`agentdyno power probe\`).`,
     });
   }
@@ -65,8 +64,7 @@ export function parsePowerSpec(spec: string): PowerSpec {
       if (m) options[m[1]] = m[2].trim();
       else if (i === 0 && MAIN_ARG[source]) options[MAIN_ARG[source]!] = p.trim();
       else {
-        throw new AgentdynoError(`option "${p}" in --power "${raw}" is not key=value.`, {
-          where: '--power',
+        throw new AgentdynoError(`option "${p}" in --power "${raw}" is not key=value.`, { code: 'E_POWER_SPEC', where: '--power',
           hint: 'Separate options with ";" as in nvidia-smi:gpus=0,1;interval_ms=100 (quote the whole spec in the shell).',
         });
       }
@@ -74,8 +72,7 @@ export function parsePowerSpec(spec: string): PowerSpec {
   }
   for (const k of Object.keys(options)) {
     if (!ALLOWED[source].includes(k)) {
-      throw new AgentdynoError(`option "${k}" is not known to the ${source} power source (--power "${raw}").`, {
-        where: '--power',
+      throw new AgentdynoError(`option "${k}" is not known to the ${source} power source (--power "${raw}").`, { code: 'E_POWER_SPEC', where: '--power',
         hint: `${source} takes: ${ALLOWED[source].join(', ')}.`,
       });
     }
@@ -89,7 +86,7 @@ export function numOption(spec: PowerSpec, key: string, dflt?: number): number |
   if (v === undefined) return dflt;
   const n = Number(v);
   if (!Number.isFinite(n)) {
-    throw new AgentdynoError(`option ${key}="${v}" in --power "${spec.raw}" is not a number.`, { where: '--power', hint: `Give ${key} as a number.` });
+    throw new AgentdynoError(`option ${key}="${v}" in --power "${spec.raw}" is not a number.`, { code: 'E_POWER_SPEC', where: '--power', hint: `Give ${key} as a number.` });
   }
   return n;
 }

@@ -89,7 +89,7 @@ export function num(flags: Record<string, unknown>, name: string, fallback: numb
   if (raw === undefined || raw === null) return fallback;
   const v = Number(raw);
   if (!Number.isFinite(v) || (opts.min !== undefined && v < opts.min) || (opts.max !== undefined && v > opts.max)) {
-    throw new AgentdynoError(`--${name} must be a number${opts.min !== undefined ? ` >= ${opts.min}` : ''}${opts.max !== undefined ? ` <= ${opts.max}` : ''} (got "${String(raw)}")`, { where: `--${name}` });
+    throw new AgentdynoError(`--${name} must be a number${opts.min !== undefined ? ` >= ${opts.min}` : ''}${opts.max !== undefined ? ` <= ${opts.max}` : ''} (got "${String(raw)}")`, { code: 'E_USAGE', where: `--${name}` });
   }
   return v;
 }
@@ -113,7 +113,7 @@ export async function prepareSession(kind: 'sweep' | 'replay', f: Parsed, json: 
   try {
     tiers = parseSloTiers(String(f.slo), Number(f['ttft-ceiling-ms']));
   } catch (e) {
-    throw new AgentdynoError((e as Error).message, { where: '--slo', hint: 'Write tiers as 20,60 or 20:10000,60:5000 (floor tok/s:TTFT ceiling ms).' });
+    throw new AgentdynoError((e as Error).message, { code: 'E_USAGE', where: '--slo', hint: 'Write tiers as 20,60 or 20:10000,60:5000 (floor tok/s:TTFT ceiling ms).' });
   }
   const slo: SloThresholds = { callPassFraction: num(f, 'call-pass-fraction', 0.9, { min: 0, max: 1 }), agentPassFraction: num(f, 'agent-pass-fraction', 0.95, { min: 0, max: 1 }) };
   const level: LevelSettings = {
@@ -138,7 +138,7 @@ export async function prepareSession(kind: 'sweep' | 'replay', f: Parsed, json: 
   };
   const files = (f.trajectories as string[] | undefined)?.length ? (f.trajectories as string[]) : [bundledTrajectories()];
   const loaded = loadTrajectories(files);
-  if (!loaded.length) throw new AgentdynoError('no trajectories found', { where: files.join(', '), hint: 'Give a .jsonl/.json file or a folder holding some.' });
+  if (!loaded.length) throw new AgentdynoError('no trajectories found', { code: 'E_USAGE', where: files.join(', '), hint: 'Give a .jsonl/.json file or a folder holding some.' });
   const trajectories = loaded.map((l) => l.trajectory);
   const contentSteps = countContentSteps(trajectories);
   const target = await openTarget({
@@ -153,9 +153,8 @@ export async function prepareSession(kind: 'sweep' | 'replay', f: Parsed, json: 
       try {
         return await startSim(String(f['sim-profile']), port);
       } catch (e) {
-        if (e instanceof AgentdynoError && /in use/.test(e.message)) {
-          throw new AgentdynoError(`port ${port} is already in use, so the embedded simulator cannot listen there.`, {
-            where: `127.0.0.1:${port}`,
+        if (e instanceof AgentdynoError && e.code === 'E_PORT_IN_USE') {
+          throw new AgentdynoError(`port ${port} is already in use, so the embedded simulator cannot listen there.`, { code: 'E_PORT_IN_USE', where: `127.0.0.1:${port}`,
             hint: 'Pick another with --sim-port (0 = a free one), stop whatever holds the port, or point --target at a running server.',
           });
         }

@@ -69,8 +69,7 @@ export async function waitForStart(
   const now = opts.nowMs ?? Date.now;
   const waitMs = startAtMs - now();
   if (waitMs < -START_AT_LATE_TOLERANCE_MS) {
-    throw new AgentdynoError(`the synchronized start time ${new Date(startAtMs).toISOString()} passed ${(-waitMs / 1000).toFixed(1)} s before this shard was ready to start (set-up took longer than the lead time)`, {
-      where: '--start-at',
+    throw new AgentdynoError(`the synchronized start time ${new Date(startAtMs).toISOString()} passed ${(-waitMs / 1000).toFixed(1)} s before this shard was ready to start (set-up took longer than the lead time)`, { code: 'E_USAGE', where: '--start-at',
       hint: 'Give every shard the same --start-at further ahead (set-up, including token calibration, must finish before it), and rerun all shards.',
     });
   }

@@ -63,11 +63,11 @@ export async function openTarget(opts: TargetOptions): Promise<Target> {
     } finally {
       await probeClient.close(true);
     }
-    if (!models.length) throw new AgentdynoError('GET /v1/models lists no model', { where: url, hint: 'Pass --model NAME explicitly, or check the server.' });
+    if (!models.length) throw new AgentdynoError('GET /v1/models lists no model', { code: 'E_ENDPOINT_PROTOCOL', where: url, hint: 'Pass --model NAME explicitly, or check the server.' });
     const model = opts.model ?? models[0].id;
     const info = models.find((m) => m.id === model);
     if (opts.model && !info) {
-      throw new AgentdynoError(`model "${opts.model}" is not served (served: ${models.map((m) => m.id).join(', ')})`, { where: `${url}/v1/models`, hint: 'Pass one of the served names with --model.' });
+      throw new AgentdynoError(`model "${opts.model}" is not served (served: ${models.map((m) => m.id).join(', ')})`, { code: 'E_USAGE', where: `${url}/v1/models`, hint: 'Pass one of the served names with --model.' });
     }
     const client = new EndpointClient({ baseUrl: url, model, apiKeyEnv: opts.apiKeyEnv, timeoutMs: 120_000 });
     cleanup.push(() => client.close(true));
@@ -76,13 +76,11 @@ export async function openTarget(opts: TargetOptions): Promise<Target> {
     const probe = await client.probeStreaming({ api, maxTokens: 16 });
     if (!probe.ok) {
       if (api === 'completions' && /^HTTP (404|405|501)\b/.test(probe.errorMessage ?? '')) {
-        throw new AgentdynoError(`the server has no /v1/completions route (${probe.errorMessage?.slice(0, 160)}), so --api completions cannot run against it`, {
-          where,
+        throw new AgentdynoError(`the server has no /v1/completions route (${probe.errorMessage?.slice(0, 160)}), so --api completions cannot run against it`, { code: 'E_ENDPOINT_UNSUPPORTED', where,
           hint: 'Use --api chat (the default; /v1/chat/completions), or point --target at a server that exposes the legacy completions API (vLLM, SGLang and TRT-LLM serve both).',
         });
       }
-      throw new AgentdynoError(`a test ${api === 'chat' ? 'chat completion' : 'completion (/v1/completions)'} failed (${probe.errorClass}: ${probe.errorMessage ?? 'no message'})`, {
-        where,
+      throw new AgentdynoError(`a test ${api === 'chat' ? 'chat completion' : 'completion (/v1/completions)'} failed (${probe.errorClass}: ${probe.errorMessage ?? 'no message'})`, { code: 'E_ENDPOINT_UNSUPPORTED', where,
         hint:
           api === 'chat'
             ? 'The target must be an OpenAI-compatible server with streaming /v1/chat/completions; check --target, --model and --api-key-env.'
@@ -90,14 +88,12 @@ export async function openTarget(opts: TargetOptions): Promise<Target> {
       });
     }
     if (!probe.streamed) {
-      throw new AgentdynoError('the endpoint answered the streaming test request in one piece, not as a token stream', {
-        where,
+      throw new AgentdynoError('the endpoint answered the streaming test request in one piece, not as a token stream', { code: 'E_ENDPOINT_UNSUPPORTED', where,
         hint: 'agentdyno times every token: point --target at a server that streams (stream: true, SSE).',
       });
     }
     if (!probe.usagePresent) {
-      throw new AgentdynoError('the endpoint streams no usage block (stream_options.include_usage), so token counts would have to be guessed', {
-        where,
+      throw new AgentdynoError('the endpoint streams no usage block (stream_options.include_usage), so token counts would have to be guessed', { code: 'E_ENDPOINT_UNSUPPORTED', where,
         hint: 'Enable usage in streaming responses on the server (vLLM and SGLang send it when asked).',
       });
     }
@@ -105,8 +101,7 @@ export async function openTarget(opts: TargetOptions): Promise<Target> {
     let forceOutputLength = true;
     if (!probe.honoursForcedLength) {
       if (!opts.allowUnforcedOutput) {
-        throw new AgentdynoError(`the endpoint does not honour ignore_eos/min_tokens (asked for ${probe.requestedTokens} tokens, got ${probe.completionTokens})`, {
-          where,
+        throw new AgentdynoError(`the endpoint does not honour ignore_eos/min_tokens (asked for ${probe.requestedTokens} tokens, got ${probe.completionTokens})`, { code: 'E_ENDPOINT_UNSUPPORTED', where,
           hint: 'Recorded output lengths cannot be forced, so runs would not be comparable. Pass --allow-unforced-output to run anyway (results are labelled not comparable).',
         });
       }
@@ -153,6 +148,6 @@ export async function openTarget(opts: TargetOptions): Promise<Target> {
   } catch (e) {
     await close();
     if (e instanceof AgentdynoError) throw e;
-    throw new AgentdynoError(`could not prepare the target: ${errorMessage(e)}`, { where: opts.target ?? 'embedded simulator', hint: 'Check --target and that the server is up.' });
+    throw new AgentdynoError(`could not prepare the target: ${errorMessage(e)}`, { code: 'E_ENDPOINT_UNREACHABLE', where: opts.target ?? 'embedded simulator', hint: 'Check --target and that the server is up.' });
   }
 }

@@ -45,18 +45,17 @@ export function loadShardRuns(ids: readonly string[], from: readonly string[]): 
           const r = s.getRun(id);
           if (r) return toShardRun(s, r);
         }
-        throw new AgentdynoError(`no run with id "${id}" in ${files.length > 1 ? 'any of the databases' : 'the database'}`, { where: files.join(', '), hint: 'List runs with `agentdyno results list --db FILE`, or pass the shard databases with --from.' });
+        throw new AgentdynoError(`no run with id "${id}" in ${files.length > 1 ? 'any of the databases' : 'the database'}`, { code: 'E_RUN_NOT_FOUND', where: files.join(', '), hint: 'List runs with `agentdyno results list --db FILE`, or pass the shard databases with --from.' });
       });
     }
-    if (!from.length) throw new AgentdynoError('name the shard runs (RUN_ID...) or their databases (--from FILE, repeatable)', { where: 'results merge', hint: 'e.g. agentdyno results merge --from shard0.db --from shard1.db --db merged.db' });
+    if (!from.length) throw new AgentdynoError('name the shard runs (RUN_ID...) or their databases (--from FILE, repeatable)', { code: 'E_SHARD_MISMATCH', where: 'results merge', hint: 'e.g. agentdyno results merge --from shard0.db --from shard1.db --db merged.db' });
     const found: { store: Store; run: RunRecord }[] = [];
     for (const s of stores) for (const r of s.listRuns({ kind: 'replay', status: 'completed' })) if (isShard(r)) found.push({ store: s, run: r });
-    if (!found.length) throw new AgentdynoError('no completed shard runs (replay --shard I/K) in the given databases', { where: files.join(', '), hint: 'Run `agentdyno replay --concurrency N --shard I/K --db FILE` on every shard first.' });
+    if (!found.length) throw new AgentdynoError('no completed shard runs (replay --shard I/K) in the given databases', { code: 'E_SHARD_MISMATCH', where: files.join(', '), hint: 'Run `agentdyno replay --concurrency N --shard I/K --db FILE` on every shard first.' });
     const groups = new Map<string, string[]>();
     for (const f of found) groups.set(experimentKey(f.run), [...(groups.get(experimentKey(f.run)) ?? []), f.run.id]);
     if (groups.size > 1) {
-      throw new AgentdynoError(`the databases hold shard runs of ${groups.size} different experiments (${[...groups.entries()].map(([k, v]) => `${k}: ${v.join(', ')}`).join('; ')})`, {
-        where: files.join(', '),
+      throw new AgentdynoError(`the databases hold shard runs of ${groups.size} different experiments (${[...groups.entries()].map(([k, v]) => `${k}: ${v.join(', ')}`).join('; ')})`, { code: 'E_SHARD_MISMATCH', where: files.join(', '),
         hint: 'Name the runs to merge: agentdyno results merge RUN_ID... --from FILE...',
       });
     }

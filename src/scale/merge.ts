@@ -131,7 +131,7 @@ export interface MergedLevel {
 }
 
 const refuse = (what: string, runs: readonly ShardRun[], hint: string) =>
-  new AgentdynoError(`cannot merge: ${what}`, { where: runs.map((r) => `${r.runId} (${r.db})`).join(', '), hint });
+  new AgentdynoError(`cannot merge: ${what}`, { code: 'E_SHARD_MISMATCH', where: runs.map((r) => `${r.runId} (${r.db})`).join(', '), hint });
 
 const stable = (v: unknown): string =>
   JSON.stringify(v, (_k, x) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b))) : x)) ?? 'undefined';
@@ -155,7 +155,7 @@ function fingerprint(r: ShardRun): Record<string, unknown> {
 }
 
 function checkOneExperiment(runs: readonly ShardRun[]): { n: number; k: number; startAt: string | null } {
-  if (!runs.length) throw new AgentdynoError('cannot merge: no shard runs given', { hint: 'Name the shard runs (RUN_ID...) or their databases (--from shard0.db --from shard1.db).' });
+  if (!runs.length) throw new AgentdynoError('cannot merge: no shard runs given', { code: 'E_SHARD_MISMATCH', hint: 'Name the shard runs (RUN_ID...) or their databases (--from shard0.db --from shard1.db).' });
   for (const r of runs) {
     if (r.kind !== 'replay' || !r.config.shard) throw refuse(`run ${r.runId} is a ${r.kind} run without a shard, not a shard of a replay`, [r], 'Merge runs made with `agentdyno replay --concurrency N --shard I/K`.');
     if (r.status !== 'completed') throw refuse(`shard run ${r.runId} is ${r.status}, not completed`, [r], 'Rerun every shard (same --start-at, a new time) so that all complete.');

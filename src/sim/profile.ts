@@ -56,8 +56,7 @@ export function loadProfile(nameOrPath: string = 'small'): SimProfile {
   if (hit) return hit;
   if (!existsSync(file)) {
     const names = existsSync(profilesDir()) ? readdirSync(profilesDir()).filter((f) => /\.ya?ml$/.test(f)).map((f) => basename(f, extname(f))) : [];
-    throw new AgentdynoError(`simulator profile "${nameOrPath}" not found`, {
-      where: file,
+    throw new AgentdynoError(`simulator profile "${nameOrPath}" not found`, { code: 'E_PROFILE_INVALID', where: file,
       hint: `Use one of: ${names.join(', ') || '(none found)'}, or a path to a YAML profile (see \`agentdyno sim profiles\`).`,
     });
   }
@@ -65,7 +64,7 @@ export function loadProfile(nameOrPath: string = 'small'): SimProfile {
   try {
     raw = parseYaml(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new AgentdynoError(`simulator profile is not valid YAML: ${(e as Error).message}`, { where: file, hint: 'Fix the YAML syntax.', cause: e });
+    throw new AgentdynoError(`simulator profile is not valid YAML: ${(e as Error).message}`, { code: 'E_PROFILE_INVALID', where: file, hint: 'Fix the YAML syntax.', cause: e });
   }
   const p = validateProfile(raw, file);
   cache.set(file, p);
@@ -75,7 +74,7 @@ export function loadProfile(nameOrPath: string = 'small'): SimProfile {
 /** Validate a parsed profile object; errors name the file and key. */
 export function validateProfile(raw: unknown, file = '(inline profile)'): SimProfile {
   const fail = (key: string, what: string): never => {
-    throw new AgentdynoError(`simulator profile key "${key}" ${what}`, { where: file, hint: 'See src/sim/profiles/small.yaml for a complete example.' });
+    throw new AgentdynoError(`simulator profile key "${key}" ${what}`, { code: 'E_PROFILE_INVALID', where: file, hint: 'See src/sim/profiles/small.yaml for a complete example.' });
   };
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) fail('(root)', 'must be a mapping');
   const r = raw as Record<string, unknown>;

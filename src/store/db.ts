@@ -18,8 +18,7 @@ export function openDatabase(file: string, opts: { readonly?: boolean } = {}): D
   try {
     db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
   } catch (e) {
-    throw new AgentdynoError(`cannot open the results database (${(e as Error).message}).`, {
-      where: file,
+    throw new AgentdynoError(`cannot open the results database (${(e as Error).message}).`, { code: 'E_STORE', where: file,
       hint: 'Check the path given with --db or AGENTDYNO_DB and that its folder is writable.',
       cause: e,
     });

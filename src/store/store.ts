@@ -49,8 +49,7 @@ export interface OpenStoreOptions {
 export function openStore(path?: string, opts: OpenStoreOptions = {}): Store {
   const file = resolveDbPath(path);
   if (opts.mustExist && file !== ':memory:' && !fs.existsSync(file)) {
-    throw new AgentdynoError('no results database here yet.', {
-      where: file,
+    throw new AgentdynoError('no results database here yet.', { code: 'E_STORE', where: file,
       hint: 'Run a sweep (or another measuring command) first, or point --db / AGENTDYNO_DB at an existing database.',
     });
   }
@@ -324,8 +323,7 @@ export class Store {
   }
 
   private unknownRun(id: string): AgentdynoError {
-    return new AgentdynoError(`no run with id "${id}" in the results database.`, {
-      where: this.path,
+    return new AgentdynoError(`no run with id "${id}" in the results database.`, { code: 'E_RUN_NOT_FOUND', where: this.path,
       hint: 'List the stored runs with `agentdyno results list` (add --db PATH if the run was written elsewhere).',
     });
   }

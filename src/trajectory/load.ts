@@ -31,7 +31,7 @@ export function expandTrajectoryPaths(paths: string[]): string[] {
     try {
       st = statSync(p);
     } catch {
-      throw new AgentdynoError('no such file or directory', { where: p, hint: 'Pass trajectory files (.jsonl or .json) or directories that hold them.' });
+      throw new AgentdynoError('no such file or directory', { code: 'E_FILE_NOT_FOUND', where: p, hint: 'Pass trajectory files (.jsonl or .json) or directories that hold them.' });
     }
     if (st.isDirectory()) {
       const inside = readdirSync(p)
@@ -40,7 +40,7 @@ export function expandTrajectoryPaths(paths: string[]): string[] {
         .map((n) => join(p, n))
         .filter((f) => statSync(f).isFile());
       if (inside.length === 0) {
-        throw new AgentdynoError('directory holds no *.jsonl or *.json files', { where: p, hint: 'Point at a directory of trajectory files, or at the files themselves.' });
+        throw new AgentdynoError('directory holds no *.jsonl or *.json files', { code: 'E_TRAJECTORY_INVALID', where: p, hint: 'Point at a directory of trajectory files, or at the files themselves.' });
       }
       files.push(...inside);
     } else {
@@ -174,6 +174,5 @@ export function problemsError(problems: FileProblem[], fileCount: number): Agent
   // The hint goes in the message on its own line: the list already spans many lines.
   return new AgentdynoError(
     `${problems.length} problem${problems.length === 1 ? '' : 's'} in ${badFiles} of ${fileCount} trajectory file${fileCount === 1 ? '' : 's'}; nothing was loaded:\n${listed.join('\n')}${more}\n` +
-      'Fix the listed fields (the format is agentdyno.trajectory.v1, schema in schemas/trajectory.v1.json) and run `agentdyno trajectories validate` again.',
-  );
+      'Fix the listed fields (the format is agentdyno.trajectory.v1, schema in schemas/trajectory.v1.json) and run `agentdyno trajectories validate` again.', { code: 'E_TRAJECTORY_INVALID' });
 }

@@ -245,8 +245,8 @@ function attempt(r: Rng, harnessIdx: number, withHashes: boolean, ids: Ids): Age
 }
 
 export function synthesize(opts: SynthOptions): Trajectory[] {
-  if (!Number.isInteger(opts.seed) || opts.seed < 0) throw new AgentdynoError(`seed must be a non-negative integer, got ${opts.seed}`, { where: '--seed' });
-  if (!Number.isInteger(opts.count) || opts.count < 1) throw new AgentdynoError(`count must be a positive integer, got ${opts.count}`, { where: '--count' });
+  if (!Number.isInteger(opts.seed) || opts.seed < 0) throw new AgentdynoError(`seed must be a non-negative integer, got ${opts.seed}`, { code: 'E_USAGE', where: '--seed' });
+  if (!Number.isInteger(opts.count) || opts.count < 1) throw new AgentdynoError(`count must be a positive integer, got ${opts.count}`, { code: 'E_USAGE', where: '--count' });
   const master = new Rng(opts.seed);
   const langRng = master.fork();
   const languages: string[] = [];
@@ -261,7 +261,7 @@ export function synthesize(opts: SynthOptions): Trajectory[] {
     const success = r.next() < P.successP;
     let agents: AgentTrace[] | null = null;
     for (let k = 0; k < P.maxAttempts && !agents; k++) agents = attempt(r, harnessIdx, withHashes, ids);
-    if (!agents) throw new AgentdynoError(`could not synthesize trajectory ${i} within the context bounds`, { hint: 'Try another --seed.' });
+    if (!agents) throw new AgentdynoError(`could not synthesize trajectory ${i} within the context bounds`, { code: 'E_USAGE', hint: 'Try another --seed.' });
     out.push({
       format: TRAJECTORY_FORMAT,
       id: `synth-s${opts.seed}-${String(i + 1).padStart(4, '0')}`,

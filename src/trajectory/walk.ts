@@ -26,13 +26,13 @@ export interface WalkedStep {
 
 export function rootAgent(t: Trajectory): AgentTrace {
   const root = t.agents.find((a) => a.parent === null);
-  if (!root) throw new AgentdynoError(`trajectory ${JSON.stringify(t.id)} has no root agent`, { where: '$.agents', hint: 'Validate it with `agentdyno trajectories validate`.' });
+  if (!root) throw new AgentdynoError(`trajectory ${JSON.stringify(t.id)} has no root agent`, { code: 'E_TRAJECTORY_INVALID', where: '$.agents', hint: 'Validate it with `agentdyno trajectories validate`.' });
   return root;
 }
 
 export function findAgent(t: Trajectory, agentId: string): AgentTrace {
   const a = t.agents.find((x) => x.id === agentId);
-  if (!a) throw new AgentdynoError(`trajectory ${JSON.stringify(t.id)} has no agent ${JSON.stringify(agentId)}`, { where: '$.agents' });
+  if (!a) throw new AgentdynoError(`trajectory ${JSON.stringify(t.id)} has no agent ${JSON.stringify(agentId)}`, { code: 'E_TRAJECTORY_INVALID', where: '$.agents' });
   return a;
 }
 
@@ -123,7 +123,7 @@ export function dutyCycle(t: Trajectory, opts: DutyCycleOptions = {}): DutyCycle
   };
   const byId = new Map(t.agents.map((x) => [x.id, x]));
   const run = (agentId: string, startMs: number, depth: number): { endMs: number; drainMs: number } => {
-    if (depth > t.agents.length) throw new AgentdynoError(`spawn cycle in trajectory ${JSON.stringify(t.id)}`, { where: '$.agents' });
+    if (depth > t.agents.length) throw new AgentdynoError(`spawn cycle in trajectory ${JSON.stringify(t.id)}`, { code: 'E_TRAJECTORY_INVALID', where: '$.agents' });
     let now = startMs;
     let drain = startMs;
     for (const w of walkAgent(t, agentId)) {

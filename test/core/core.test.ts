@@ -83,13 +83,13 @@ describe('ManualClock', () => {
 
 describe('AgentdynoError', () => {
   it('says what, where and what to do in one paragraph, exit code 2 by default', () => {
-    const e = new AgentdynoError('bad value', { where: 'a.yaml:3', hint: 'Use a number.' });
+    const e = new AgentdynoError('bad value', { code: 'E_INPUT_INVALID', where: 'a.yaml:3', hint: 'Use a number.' });
     expect(e.message).toBe('a.yaml:3: bad value. Use a number.');
     expect(e.exitCode).toBe(2);
     expect(isAgentdynoError(e)).toBe(true);
     expect(isAgentdynoError(new Error('x'))).toBe(false);
-    expect(new AgentdynoError('done?', { hint: 'x' }).message).toBe('done? x');
-    expect(new AgentdynoError('plain', { exitCode: 3 }).exitCode).toBe(3);
+    expect(new AgentdynoError('done?', { code: 'E_USAGE', hint: 'x' }).message).toBe('done? x');
+    expect(new AgentdynoError('plain', { code: 'E_ENDPOINT_PROTOCOL' }).exitCode).toBe(3);
     expect(errorMessage('s')).toBe('s');
   });
   it('run ids sort by time', () => {

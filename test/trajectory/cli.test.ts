@@ -15,13 +15,14 @@ describe.concurrent.skipIf(!built)('agentdyno trajectories (CLI)', () => {
     expect(r.stdout.trim()).toBe('ok: 5 trajectories in 3 files');
   });
 
-  it('validate: problems exit 1 with FILE:LINE: path: message', async () => {
+  it('validate: problems exit 2 (E_TRAJECTORY_INVALID) with FILE:LINE: path: message', async () => {
     const r = await run('trajectories', 'validate', 'test/fixtures/trajectory/bad');
-    expect(r.exitCode).toBe(1);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('Error [E_TRAJECTORY_INVALID]');
     expect(r.stderr).toContain('21 problems in 2 of 2 files');
     expect(r.stderr).toContain('test/fixtures/trajectory/bad/kinds.jsonl:2: $.agents[0].steps[0].output_tokens: expected a non-negative integer, got -5');
     const j = await run('trajectories', 'validate', 'test/fixtures/trajectory/bad/empty-agents.jsonl', '--json');
-    expect(j.exitCode).toBe(1);
+    expect(j.exitCode).toBe(2);
     expect(JSON.parse(j.stdout)).toMatchObject({ ok: false, trajectories: 0, files: 1, problems: [{ line: 1, path: '$.agents', message: 'expected at least 1 item' }] });
   });
 

@@ -19,11 +19,11 @@ export default class BudgetProxy extends AgentdynoCommand {
 
   async run(): Promise<{ url: string; upstream: string; tokens: number }> {
     const { flags } = await this.parse(BudgetProxy);
-    if (flags.tokens < 0) throw new AgentdynoError(`--tokens must be a non-negative integer, got ${flags.tokens}.`, { where: '--tokens' });
+    if (flags.tokens < 0) throw new AgentdynoError(`--tokens must be a non-negative integer, got ${flags.tokens}.`, { code: 'E_USAGE', where: '--tokens' });
     let apiKey: string | undefined;
     if (flags['api-key-env']) {
       apiKey = process.env[flags['api-key-env']];
-      if (!apiKey) throw new AgentdynoError(`environment variable ${flags['api-key-env']} is not set.`, { where: '--api-key-env', hint: 'Export it, or drop --api-key-env for an upstream without auth.' });
+      if (!apiKey) throw new AgentdynoError(`environment variable ${flags['api-key-env']} is not set.`, { code: 'E_ENDPOINT_AUTH', where: '--api-key-env', hint: 'Export it, or drop --api-key-env for an upstream without auth.' });
     }
     const p = await startBudgetProxy({ upstream: flags.upstream, budget: { tokens: flags.tokens }, port: flags.port, host: flags.host, apiKey });
     const info = { url: p.url, upstream: flags.upstream, tokens: flags.tokens };

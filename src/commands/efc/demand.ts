@@ -22,7 +22,7 @@ export default class EfcDemand extends AgentdynoCommand {
     const store = openStore(flags.db, { mustExist: true });
     try {
       const c = collectRuns(store, argv as string[], flags.root);
-      if (c.scores.length < 4) throw new AgentdynoError(`only ${c.scores.length} finished loop run(s); need at least 4 to split.`, { where: store.path });
+      if (c.scores.length < 4) throw new AgentdynoError(`only ${c.scores.length} finished loop run(s); need at least 4 to split.`, { code: 'E_USAGE', where: store.path });
       const calib = c.scores.filter((s) => splitOf(s.runId) === 'calibration');
       const cal = calibrateDemand(calib.map((s) => ({ runId: s.runId, success: s.success === true, efc: s.efc, features: c.features.get(s.task)! })));
       fs.mkdirSync(path.dirname(flags.out), { recursive: true });

@@ -25,7 +25,7 @@ export default class EfcFit extends AgentdynoCommand {
     const store = openStore(flags.db, { mustExist: true });
     try {
       const collected = collectRuns(store, argv as string[], flags.root);
-      if (collected.scores.length < 4) throw new AgentdynoError(`only ${collected.scores.length} finished loop run(s) to fit; need at least 4.`, { where: store.path, hint: 'Run `agentdyno efc experiment --quick` or several `agentdyno loop run` first.' });
+      if (collected.scores.length < 4) throw new AgentdynoError(`only ${collected.scores.length} finished loop run(s) to fit; need at least 4.`, { code: 'E_USAGE', where: store.path, hint: 'Run `agentdyno efc experiment --quick` or several `agentdyno loop run` first.' });
       const cal = readCalibration(flags.demand);
       const points = fitPoints(collected, cal.exponents);
       const r = fitSuccess(points, { reps: flags.reps, seed: flags.seed, raw: flags.raw as Coordinate });

@@ -23,7 +23,7 @@ export default class ResultsCompare extends AgentdynoCommand {
       try {
         r = compareRuns({ id: ra.id, result: ra.result }, { id: rb.id, result: rb.result });
       } catch (e) {
-        throw new AgentdynoError((e as Error).message, { where: flags.db ?? 'results store', hint: 'Compare two finished sweep runs (see `agentdyno results list`).' });
+        throw new AgentdynoError((e as Error).message, { code: 'E_USAGE', where: flags.db ?? 'results store', hint: 'Compare two finished sweep runs (see `agentdyno results list`).' });
       }
       if (!this.jsonEnabled()) {
         const fmt = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : Math.round(v).toLocaleString('en-US'));

@@ -53,18 +53,18 @@ export default class SimFit extends AgentdynoCommand {
     if (loads.length < MIN_LEVELS || usable < MIN_ROWS) {
       throw new AgentdynoError(
         `too little to fit: ${loads.length} level(s) with completed calls (need ${MIN_LEVELS}) and ${usable} completed non-warm-up request rows (need ${MIN_ROWS}); the step-time terms can only be told apart across several load levels.`,
-        { where, hint: 'Fit a sweep that ran at least 3 levels (e.g. `agentdyno sweep --target URL --max-levels 6`), not a single replay.' },
+        { code: 'E_INPUT_INVALID', where, hint: 'Fit a sweep that ran at least 3 levels (e.g. `agentdyno sweep --target URL --max-levels 6`), not a single replay.' },
       );
     }
     let fit: StepTimeFit;
     try {
       fit = fitStepTime(rows, base.scheduler);
     } catch (e) {
-      if (e instanceof RangeError) throw new AgentdynoError(e.message, { where, hint: 'Fit a sweep with more completed calls per level.' });
+      if (e instanceof RangeError) throw new AgentdynoError(e.message, { code: 'E_INPUT_INVALID', where, hint: 'Fit a sweep with more completed calls per level.' });
       throw e;
     }
     if (fit.coefficients.a + fit.coefficients.b <= 0)
-      throw new AgentdynoError('the fit gave a step time of 0 at batch 1 (a = b = 0), which no profile may have', { where, hint: 'The run\'s timings do not follow the step-time model; fit a longer sweep.' });
+      throw new AgentdynoError('the fit gave a step time of 0 at batch 1 (a = b = 0), which no profile may have', { code: 'E_INPUT_INVALID', where, hint: 'The run\'s timings do not follow the step-time model; fit a longer sweep.' });
     const date = new Date();
     const doc = fittedProfileYaml(base, fit, args.runId, date);
     validateProfile(doc, '(fitted profile)'); // the YAML we write must load back
@@ -80,7 +80,7 @@ export default class SimFit extends AgentdynoCommand {
       if (!existsSync(dirname(out))) mkdirSync(dirname(out), { recursive: true });
       writeFileSync(out, `${header}\n${stringify(doc, { lineWidth: 0 })}`);
     } catch (e) {
-      throw new AgentdynoError(`cannot write the fitted profile: ${(e as Error).message}`, { where: out, hint: 'Pick another path with --out.' });
+      throw new AgentdynoError(`cannot write the fitted profile: ${(e as Error).message}`, { code: 'E_INPUT_INVALID', where: out, hint: 'Pick another path with --out.' });
     }
     const result: SimFitResult = { runId: args.runId, label: 'FITTED from a stored sweep; illustrative', baseProfile: base.name, out, fit, baseCoefficients: base.stepTimeMs };
     if (!this.jsonEnabled()) this.log(formatFit(result));

@@ -57,10 +57,10 @@ export default class SimPlan extends AgentdynoCommand {
     try {
       tiers = parseSloTiers(flags.slo, flags['ttft-ceiling-ms']);
     } catch (e) {
-      throw new AgentdynoError((e as Error).message, { where: '--slo', hint: 'Write tiers as 20,60 or 20:10000,60:5000 (floor tok/s:TTFT ceiling ms).' });
+      throw new AgentdynoError((e as Error).message, { code: 'E_USAGE', where: '--slo', hint: 'Write tiers as 20,60 or 20:10000,60:5000 (floor tok/s:TTFT ceiling ms).' });
     }
     const replicas = Math.max(1, flags.replicas);
-    if (flags.replicas < 1) throw new AgentdynoError(`--replicas must be >= 1 (got ${flags.replicas})`, { where: '--replicas' });
+    if (flags.replicas < 1) throw new AgentdynoError(`--replicas must be >= 1 (got ${flags.replicas})`, { code: 'E_USAGE', where: '--replicas' });
     const search: SearchOptions = {
       startConcurrency: Math.max(1, flags.start ?? 4 * replicas),
       growth: num(f, 'growth', 2, { min: 1.1 }),
@@ -69,14 +69,14 @@ export default class SimPlan extends AgentdynoCommand {
       replicates: Math.max(0, flags.replicates),
       maxLevels: Math.max(1, flags['max-levels']),
     };
-    if (search.startConcurrency > search.maxConcurrency) throw new AgentdynoError(`--start ${search.startConcurrency} is above --max ${search.maxConcurrency}`, { where: '--start / --max', hint: 'Lower --start or raise --max.' });
+    if (search.startConcurrency > search.maxConcurrency) throw new AgentdynoError(`--start ${search.startConcurrency} is above --max ${search.maxConcurrency}`, { code: 'E_USAGE', where: '--start / --max', hint: 'Lower --start or raise --max.' });
     const profile = loadProfile(flags.profile);
     const kvFlag = flags['kv-block-tokens'];
     const files = flags.trajectories?.length ? flags.trajectories : [bundledTrajectories()];
     const trajectories = loadTrajectories(files).map((l) => l.trajectory);
-    if (!trajectories.length) throw new AgentdynoError('no trajectories found', { where: files.join(', '), hint: 'Give a .jsonl/.json file or a folder holding some.' });
+    if (!trajectories.length) throw new AgentdynoError('no trajectories found', { code: 'E_USAGE', where: files.join(', '), hint: 'Give a .jsonl/.json file or a folder holding some.' });
     const kvBlockTokens = kvFlag === 'auto' ? autoKvBlockTokens(profile, trajectories) : kvFlag === 'exact' ? profile.kvCache.blockSize : num(f, 'kv-block-tokens', 0, { min: 1 });
-    if (flags['sample-replicas'] !== undefined && flags['sample-replicas'] < 1) throw new AgentdynoError(`--sample-replicas must be >= 1 (got ${flags['sample-replicas']})`, { where: '--sample-replicas' });
+    if (flags['sample-replicas'] !== undefined && flags['sample-replicas'] < 1) throw new AgentdynoError(`--sample-replicas must be >= 1 (got ${flags['sample-replicas']})`, { code: 'E_USAGE', where: '--sample-replicas' });
     const json = this.jsonEnabled();
     // Progress goes to stderr in both modes: stdout stays the report (or one JSON object).
     const progress = (line: string) => process.stderr.write(line + '\n');

@@ -23,7 +23,7 @@ export default class TrajectoriesSynth extends AgentdynoCommand {
       try {
         writeFileSync(flags.out, text);
       } catch (e) {
-        throw new AgentdynoError(`cannot write: ${(e as Error).message}`, { where: flags.out, hint: 'Check that the directory exists and is writable.' });
+        throw new AgentdynoError(`cannot write: ${(e as Error).message}`, { code: 'E_USAGE', where: flags.out, hint: 'Check that the directory exists and is writable.' });
       }
       if (!this.jsonEnabled()) this.log(`wrote ${flags.count} synthetic trajectories (seed ${flags.seed}, ${text.length} bytes) to ${flags.out}`);
     } else if (!this.jsonEnabled()) {

@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { AgentdynoCommand, AgentdynoError } from '../../core/index.js';
+import { AgentdynoCommand, AgentdynoError, exitCodeFor } from '../../core/index.js';
 import { checkTrajectoryFiles, formatFileProblem, type FileProblem } from '../../trajectory/index.js';
 
 export default class TrajectoriesValidate extends AgentdynoCommand {
@@ -24,7 +24,7 @@ export default class TrajectoriesValidate extends AgentdynoCommand {
       return result;
     }
     if (this.jsonEnabled()) {
-      process.exitCode = 1;
+      process.exitCode = exitCodeFor('E_TRAJECTORY_INVALID');
       return result;
     }
     const max = flags['max-problems'];
@@ -34,7 +34,7 @@ export default class TrajectoriesValidate extends AgentdynoCommand {
     throw new AgentdynoError(
       `${r.problems.length} problem${r.problems.length === 1 ? '' : 's'} in ${badFiles} of ${r.files.length} file${r.files.length === 1 ? '' : 's'}:\n${listed}${more}\n` +
         'A file with any problem is rejected as a whole by replay; fix the fields named above (schema: schemas/trajectory.v1.json).',
-      { exitCode: 1 },
+      { code: 'E_TRAJECTORY_INVALID' },
     );
   }
 }

@@ -175,15 +175,15 @@ export class LlmAgent implements Agent {
         bodyTimeout: this.o.timeoutMs ?? 300_000,
       });
     } catch (e) {
-      throw new AgentdynoError(`cannot reach the model endpoint (${errorMessage(e)}).`, { where: url, hint: 'Check --target (the base URL ending in /v1) and that the server is up.' });
+      throw new AgentdynoError(`cannot reach the model endpoint (${errorMessage(e)}).`, { code: 'E_AGENT', where: url, hint: 'Check --target (the base URL ending in /v1) and that the server is up.' });
     }
     const text = await res.body.text();
-    if (res.statusCode >= 400) throw new AgentdynoError(`the model endpoint answered HTTP ${res.statusCode}: ${text.slice(0, 300)}`, { where: url });
+    if (res.statusCode >= 400) throw new AgentdynoError(`the model endpoint answered HTTP ${res.statusCode}: ${text.slice(0, 300)}`, { code: 'E_AGENT', where: url });
     let json: { choices?: { message?: { content?: string | null; tool_calls?: ToolCall[] } }[]; usage?: { prompt_tokens?: number; completion_tokens?: number } };
     try {
       json = JSON.parse(text);
     } catch {
-      throw new AgentdynoError(`the model endpoint sent non-JSON: ${text.slice(0, 200)}`, { where: url });
+      throw new AgentdynoError(`the model endpoint sent non-JSON: ${text.slice(0, 200)}`, { code: 'E_AGENT', where: url });
     }
     const message = json.choices?.[0]?.message ?? { content: '' };
     // Usage from the server when given; else counted with the GPT tokenizer (an estimate).

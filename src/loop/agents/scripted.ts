@@ -30,12 +30,12 @@ export class ScriptedAgent implements Agent {
     try {
       raw = JSON.parse(fs.readFileSync(file, 'utf8'));
     } catch (e) {
-      throw new AgentdynoError(`cannot read the proposal script (${(e as Error).message}).`, { where: file, hint: 'Give --script a JSON array of steps like [{"files": {"kernel.c": "..."}}, {"stop": true}].' });
+      throw new AgentdynoError(`cannot read the proposal script (${(e as Error).message}).`, { code: 'E_FILE_NOT_FOUND', where: file, hint: 'Give --script a JSON array of steps like [{"files": {"kernel.c": "..."}}, {"stop": true}].' });
     }
-    if (!Array.isArray(raw)) throw new AgentdynoError('expected a JSON array of steps.', { where: file, hint: 'Example: [{"params": {"order": "ikj"}}, {"stop": true}].' });
+    if (!Array.isArray(raw)) throw new AgentdynoError('expected a JSON array of steps.', { code: 'E_AGENT', where: file, hint: 'Example: [{"params": {"order": "ikj"}}, {"stop": true}].' });
     raw.forEach((s, i) => {
       if (typeof s !== 'object' || s === null || (!('files' in s) && !('params' in s) && !('stop' in s)))
-        throw new AgentdynoError('each step needs "files", "params" or "stop".', { where: `${file}: [${i}]` });
+        throw new AgentdynoError('each step needs "files", "params" or "stop".', { code: 'E_AGENT', where: `${file}: [${i}]` });
     });
     return new ScriptedAgent(raw as ScriptStep[]);
   }

@@ -114,8 +114,8 @@ export async function startSimServer(opts: SimServerOptions = {}): Promise<SimSe
       server.off('listening', onListening);
       reject(
         e.code === 'EADDRINUSE'
-          ? new AgentdynoError(`port ${opts.port} is already in use, so the simulator cannot listen there`, { where: `${host}:${opts.port}`, hint: 'Stop whatever holds the port or pick another with --port (0 picks a free one).', cause: e })
-          : new AgentdynoError(`the simulator cannot listen: ${e.message}`, { where: `${host}:${opts.port ?? 0}`, hint: 'Check --host and --port.', cause: e }),
+          ? new AgentdynoError(`port ${opts.port} is already in use, so the simulator cannot listen there`, { code: 'E_PORT_IN_USE', where: `${host}:${opts.port}`, hint: 'Stop whatever holds the port or pick another with --port (0 picks a free one).', cause: e })
+          : new AgentdynoError(`the simulator cannot listen: ${e.message}`, { code: 'E_LISTEN', where: `${host}:${opts.port ?? 0}`, hint: 'Check --host and --port.', cause: e }),
       );
     };
     const onListening = () => {

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { AgentdynoError } from '../../core/index.js';
+import { AgentdynoError, type ErrorCode } from '../../core/index.js';
 import type { SimProfile } from '../profile.js';
 import { startSimServer } from './http.js';
 import { validateServerOptions, type SimServer, type SimServerOptions } from './options.js';
@@ -28,9 +28,9 @@ export async function startSimServerInWorker(opts: SimServerOptions = {}): Promi
   }
   const worker = new Worker(script, { workerData: opts });
   const ready = await new Promise<{ url: string; port: number; profile: SimProfile }>((resolveReady, reject) => {
-    const onMsg = (m: { type: string; url: string; port: number; profile: SimProfile; message: string; where?: string; hint?: string; agentdyno?: boolean }) => {
+    const onMsg = (m: { type: string; url: string; port: number; profile: SimProfile; message: string; code?: ErrorCode; where?: string; hint?: string; agentdyno?: boolean }) => {
       if (m.type === 'ready') resolveReady(m);
-      else if (m.type === 'error') reject(m.agentdyno ? new AgentdynoError(m.message, { where: m.where, hint: m.hint }) : new Error(m.message));
+      else if (m.type === 'error') reject(m.agentdyno ? new AgentdynoError(m.message, { code: m.code ?? 'E_LISTEN', where: m.where, hint: m.hint }) : new Error(m.message));
     };
     worker.once('message', onMsg);
     worker.once('error', reject);

@@ -14,7 +14,8 @@ try {
   const err = e as Error;
   port.postMessage({
     type: 'error',
-    message: err instanceof AgentdynoError ? err.message.replace(err.where ? `${err.where}: ` : '', '').replace(err.hint ? ` ${err.hint}` : '', '') : err.message,
+    message: err instanceof AgentdynoError ? err.what : err.message,
+    code: err instanceof AgentdynoError ? err.code : undefined,
     where: err instanceof AgentdynoError ? err.where : undefined,
     hint: err instanceof AgentdynoError ? err.hint : undefined,
     agentdyno: err instanceof AgentdynoError,

@@ -35,7 +35,7 @@ export const IMPORT_FORMATS = IMPORTERS.map((i) => i.format);
 
 export function getImporter(format: string): Importer {
   const imp = IMPORTERS.find((i) => i.format === format);
-  if (!imp) throw new AgentdynoError(`unknown import format ${JSON.stringify(format)}`, { hint: `Use one of: ${IMPORT_FORMATS.join(', ')}.` });
+  if (!imp) throw new AgentdynoError(`unknown import format ${JSON.stringify(format)}`, { code: 'E_IMPORT_FORMAT', hint: `Use one of: ${IMPORT_FORMATS.join(', ')}.` });
   return imp;
 }
 
@@ -52,7 +52,7 @@ const MAX_LISTED = 20;
 /** Import files of one format. Without `skipBad`, any problem throws an AgentdynoError listing them all. */
 export function importFiles(format: string, files: string[], opts: { skipBad?: boolean } = {}): ImportResult {
   const imp = getImporter(format);
-  if (!files.length) throw new AgentdynoError('no input files', { hint: 'Name one or more files to import.' });
+  if (!files.length) throw new AgentdynoError('no input files', { code: 'E_IMPORT_FORMAT', hint: 'Name one or more files to import.' });
   const all = new Set(files.map((f) => resolve(f)));
   const problems: ImportProblem[] = [];
   const trajectories: Trajectory[] = [];
@@ -87,11 +87,10 @@ export function importFiles(format: string, files: string[], opts: { skipBad?: b
   if (problems.length && !opts.skipBad) {
     const listed = problems.slice(0, MAX_LISTED).map(formatImportProblem).join('\n');
     const more = problems.length > MAX_LISTED ? `\n… and ${problems.length - MAX_LISTED} more` : '';
-    throw new AgentdynoError(`${problems.length} problem${problems.length === 1 ? '' : 's'} importing ${format}; nothing written:\n${listed}${more}\n`, {
-      hint: `Fix the input, check it really is ${format} (${imp.description}), or pass --skip-bad to import the rest and list what was skipped (unit: one ${imp.entry}).`,
+    throw new AgentdynoError(`${problems.length} problem${problems.length === 1 ? '' : 's'} importing ${format}; nothing written:\n${listed}${more}\n`, { code: 'E_IMPORT_FORMAT', hint: `Fix the input, check it really is ${format} (${imp.description}), or pass --skip-bad to import the rest and list what was skipped (unit: one ${imp.entry}).`,
     });
   }
-  if (!trajectories.length) throw new AgentdynoError(`no trajectories in ${files.join(', ')}`, { hint: `Is this ${imp.description}?` });
+  if (!trajectories.length) throw new AgentdynoError(`no trajectories in ${files.join(', ')}`, { code: 'E_IMPORT_FORMAT', hint: `Is this ${imp.description}?` });
   return { format, files: files.length, trajectories, skipped: problems };
 }
 
