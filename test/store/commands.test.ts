@@ -76,7 +76,8 @@ describe('results commands', () => {
     const bad = await run(ResultsShow, ['nope', '--db', t.file]);
     expect(bad.err).toContain('"nope"');
     expect(bad.err).toContain('results list');
-    expect(bad.exitCode).toBe(2);
+    expect(bad.err).toContain('[E_RUN_NOT_FOUND]');
+    expect(bad.exitCode).toBe(6);
   });
 
   it('export writes csv to a file with ns intact', async () => {
