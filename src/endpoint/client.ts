@@ -174,16 +174,19 @@ export class EndpointClient {
       signal: opts.signal,
     });
     const completionTokens = r.usage?.completionTokens ?? null;
+    // Output events, not reads: a fast server's short answer may land in few reads and still stream.
+    let events = 0;
+    for (const p of r.tokenChunkPieces) events += p;
     return {
       ok: r.ok,
       errorClass: r.errorClass,
       errorMessage: r.errorMessage,
-      streamed: r.tokenChunkTimesNs.length > 1,
+      streamed: events > 1,
       usagePresent: r.usage !== null,
       honoursForcedLength: completionTokens === maxTokens,
       requestedTokens: maxTokens,
       completionTokens,
-      outputChunks: r.tokenChunkTimesNs.length,
+      outputChunks: events,
     };
   }
 

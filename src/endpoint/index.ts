@@ -6,3 +6,4 @@ export { withRetry, type RetryOptions } from './retry.js';
 export { requestMetrics, itlSamplesMs, type RequestMetrics } from './metrics.js';
 export { resolveBaseUrl, type EndpointTarget } from './url.js';
 export { SseDecoder } from './sse.js';
+export { startTimingCanary, canaryStats, type TimingCanary, type TimingCanaryOptions, type CanaryStats } from './canary.js';

@@ -1,12 +1,14 @@
 /**
  * One streaming request as an undici dispatch handler. Hot path: `onResponseData` stamps
  * process.hrtime.bigint() before any decoding, then feeds the SSE decoder; every event completed by
- * that body chunk is attributed to the chunk's arrival time. Endpoint faults never throw: the
- * handler always resolves one RequestResult.
+ * that body chunk is attributed to the arrival time of the socket read that carried it (undici
+ * splits one read into one call per HTTP chunk: those calls are merged into one entry, see
+ * read-turn.ts). Endpoint faults never throw: the handler always resolves one RequestResult.
  */
 import type { Dispatcher } from 'undici';
 import { classifyError, classifyHttpStatus, mentionsContextOverflow, parseRetryAfter } from './classify.js';
 import { SseDecoder } from './sse.js';
+import { currentReadTurn } from './read-turn.js';
 import type { ErrorClass, RequestResult, Usage } from './types.js';
 
 type Controller = Dispatcher.DispatchController;
@@ -26,6 +28,7 @@ export class StreamRequest implements Dispatcher.DispatchHandler {
   private tLastTokenNs: bigint | null = null;
   private readonly times: bigint[] = [];
   private readonly pieces: number[] = [];
+  private coalescedReads = 0;
   private status: number | null = null;
   private retryAfterMs: number | null = null;
   private errorClass: ErrorClass | null = null;
@@ -40,9 +43,11 @@ export class StreamRequest implements Dispatcher.DispatchHandler {
   private nonSseContentType: string | null = null;
   private controller: Controller | null = null;
   private settled = false;
-  // State of the body chunk being decoded.
+  // State of the body chunk being decoded, and of the socket read it belongs to.
   private chunkT = 0n;
   private chunkPieces = 0;
+  private readTurn = -1;
+  private readPieces = 0;
 
   constructor(
     private readonly ctx: StreamContext,
@@ -94,14 +99,24 @@ export class StreamRequest implements Dispatcher.DispatchHandler {
       }
       return;
     }
-    this.chunkT = t;
+    const turn = currentReadTurn();
+    if (turn !== this.readTurn) {
+      this.readTurn = turn;
+      this.chunkT = t; // the read's arrival: the first call of the read stamps it
+      this.readPieces = 0;
+    }
     this.chunkPieces = 0;
     decoder.push(chunk);
     if (this.chunkPieces > 0) {
-      this.times.push(t);
-      this.pieces.push(this.chunkPieces);
-      if (this.tFirstTokenNs === null) this.tFirstTokenNs = t;
-      this.tLastTokenNs = t;
+      const before = this.readPieces;
+      this.readPieces = before + this.chunkPieces;
+      if (before === 0) {
+        this.times.push(this.chunkT);
+        this.pieces.push(this.readPieces);
+      } else this.pieces[this.pieces.length - 1] = this.readPieces;
+      if (before <= 1 && this.readPieces > 1) this.coalescedReads++;
+      if (this.tFirstTokenNs === null) this.tFirstTokenNs = this.chunkT;
+      this.tLastTokenNs = this.chunkT;
     }
     if (this.errorClass !== null && !controller.aborted) controller.abort(new Error(this.errorMessage ?? 'stream fault'));
   }
@@ -238,6 +253,7 @@ export class StreamRequest implements Dispatcher.DispatchHandler {
       tEndNs: process.hrtime.bigint(),
       tokenChunkTimesNs: this.times,
       tokenChunkPieces: this.pieces,
+      coalescedReads: this.coalescedReads,
       usage: this.usage,
       finishReason: this.finishReason,
     };

@@ -127,14 +127,20 @@ export interface RequestResult {
   /** Last chunk carrying output. */
   tLastTokenNs: bigint | null;
   tEndNs: bigint;
-  /** Arrival time of every chunk that carried output, and how many output pieces it carried. */
+  /** Arrival time of every socket read that carried output, and how many output pieces it carried. */
   tokenChunkTimesNs: bigint[];
   /**
-   * Parallel to tokenChunkTimesNs: output-carrying SSE events that arrived in that body chunk
-   * (usually 1; >1 when events were coalesced on the wire). A single event may still carry several
+   * Parallel to tokenChunkTimesNs: output-carrying SSE events that arrived in that socket read
+   * (usually 1; >1 when events were coalesced on the wire or by a late read). A single event may still carry several
    * tokens (spec decode, --stream-interval); usage.completionTokens is the authoritative count.
    */
   tokenChunkPieces: number[];
+  /**
+   * Reads (socket data callbacks) that delivered more than one output-carrying event of this call:
+   * 0 when every piece came in its own read. Above 0 the client stamped several pieces with one
+   * arrival time, so their gaps (ITL, decode rate of a short call) are not resolved.
+   */
+  coalescedReads: number;
   /** Response status line + headers arrived. */
   tHeadersNs: bigint | null;
   /** First chunk carrying non-reasoning output (content or tool call): AIPerf's TTFO. */
