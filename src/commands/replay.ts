@@ -24,7 +24,7 @@ export default class Replay extends AgentdynoCommand {
     'start-at': Flags.string({ description: 'Wall-clock time (ISO 8601 with zone, e.g. 2026-05-01T12:00:00Z) to start the load at after set-up; give every shard the same one. Refused if more than 5 s past or 24 h ahead.' }),
   };
 
-  async run(): Promise<{ runId: string; settings: string; contentMode: ContentMode; promptTokenError: PromptTokenError; level: LevelReport; power: WindowPower[]; shard?: ShardConfig }> {
+  async run(): Promise<{ runId: string; settings: string; simulated: boolean; simProfile: string | null; contentMode: ContentMode; promptTokenError: PromptTokenError; level: LevelReport; power: WindowPower[]; shard?: ShardConfig }> {
     const { flags } = await this.parse(Replay);
     if (flags.concurrency < 1) this.error('--concurrency must be >= 1', { exit: 2 });
     const json = this.jsonEnabled();
@@ -45,7 +45,7 @@ export default class Replay extends AgentdynoCommand {
       report = r;
       power = await Promise.all(s.target.power.map((ch) => ch.window(BigInt(r.windowStartNs), BigInt(r.windowEndNs))));
       // A shard's rows carry the level's N (not its own lane count) and the global lane indices.
-      s.store.insertRequests(s.runId, requestRows(run).map((row) => ({ ...row, level: flags.concurrency })));
+      s.store.insertRequests(s.runId, requestRows(run).map((row) => ({ ...row, level: flags.concurrency, simulated: s.target.simulated })));
       if (shard) itlHdr = itlHistogramOfRun(run);
       s.sink.emit({ type: 'level-end', concurrency: flags.concurrency, valid: r.valid, reasons: r.reasons, tiers: r.tiers.map((t) => ({ sloTokPerS: t.sloTokPerS, passRate: t.passRate, maxPassing: null, minFailing: null })) });
     } catch (e) {
@@ -66,6 +66,6 @@ export default class Replay extends AgentdynoCommand {
       for (const w of power) this.log(`power: mean ${w.meanW === null ? '-' : w.meanW.toFixed(1)} W over the window; boundary ${w.boundary}; source ${w.source}; class ${w.comparabilityClass}${w.simulated ? '; SIMULATED' : ''}`);
     }
     if (status === 'interrupted') process.exitCode = 130;
-    return { runId: s.runId, settings: s.settingsText, contentMode: report.contentMode, promptTokenError: report.promptTokenError, level: report, power, ...(shardConfig ? { shard: shardConfig } : {}) };
+    return { runId: s.runId, settings: s.settingsText, simulated: s.target.simulated, simProfile: s.target.simProfile, contentMode: report.contentMode, promptTokenError: report.promptTokenError, level: report, power, ...(shardConfig ? { shard: shardConfig } : {}) };
   }
 }

@@ -51,7 +51,7 @@ export default class Sweep extends AgentdynoCommand {
       throw e;
     }
     await s.dispose(result.status, result);
-    const out = { runId: s.runId, settings: s.settingsText, ...result };
+    const out = { runId: s.runId, settings: s.settingsText, simulated: s.target.simulated, simProfile: s.target.simProfile, ...result };
     if (!json) {
       this.log(formatSweep(result, [`agentdyno sweep ${s.runId}`, s.settingsText, `search: start ${search.startConcurrency}, x${search.growth}, resolution ${search.resolution}, replicates ${search.replicates} (--replicates N re-runs each boundary level), cap ${search.maxConcurrency}, at most ${search.maxLevels} levels`]));
       this.log(`all levels: ${describePromptError(result.promptTokenError, result.content)}`);

@@ -13,9 +13,14 @@ import type {
   EndpointConfig,
   ModelInfo,
   RequestResult,
+  ServerDescription,
   StreamingProbe,
   TokenizeResult,
 } from './types.js';
+
+/** What agentdyno's simulator announces (src/sim/server/identity.ts; endpoint does not import sim). */
+export const SIM_HEADER = 'x-agentdyno-sim';
+export const SIM_OWNED_BY = 'agentdyno-sim';
 
 /** 10 minutes: long prompts at saturation can legitimately wait minutes for a first byte. */
 export const DEFAULT_TIMEOUT_MS = 600_000;
@@ -128,7 +133,15 @@ export class EndpointClient {
 
   /** GET /v1/models -> ids and max_model_len where reported. */
   async listModels(signal?: AbortSignal): Promise<ModelInfo[]> {
-    const { status, body } = await this.plainRequest('GET', `${this.target.root}/v1/models`, undefined, signal);
+    return (await this.describeServer(signal)).models;
+  }
+
+  /**
+   * GET /v1/models, and whether the server is agentdyno's simulator: its x-agentdyno-sim header,
+   * or an entry owned_by "agentdyno-sim" (a proxy may drop headers, not the body).
+   */
+  async describeServer(signal?: AbortSignal): Promise<ServerDescription> {
+    const { status, body, headers } = await this.plainRequest('GET', `${this.target.root}/v1/models`, undefined, signal);
     if (status !== 200) throw this.setupError(`GET /v1/models answered HTTP ${status}: ${body.slice(0, 200)}`, '/v1/models');
     let data: unknown;
     try {
@@ -137,9 +150,25 @@ export class EndpointClient {
       throw this.setupError('GET /v1/models did not return JSON', '/v1/models');
     }
     if (!Array.isArray(data)) throw this.setupError('GET /v1/models has no data[] array', '/v1/models');
-    return data
-      .filter((m) => m && typeof m.id === 'string')
-      .map((m) => (typeof m.max_model_len === 'number' ? { id: m.id, maxModelLen: m.max_model_len } : { id: m.id }));
+    const entries = data.filter((m) => m && typeof m.id === 'string');
+    const models: ModelInfo[] = entries.map((m) => ({
+      id: m.id,
+      ...(typeof m.max_model_len === 'number' ? { maxModelLen: m.max_model_len } : {}),
+      ...(typeof m.owned_by === 'string' ? { ownedBy: m.owned_by } : {}),
+    }));
+    const header = headers[SIM_HEADER];
+    const headerVersion = Array.isArray(header) ? header[0] : header;
+    const simEntry = entries.find((m) => m.owned_by === SIM_OWNED_BY);
+    const info = simEntry?.agentdyno_sim as { version?: unknown; profile?: unknown } | undefined;
+    const simulator =
+      headerVersion !== undefined || simEntry
+        ? {
+            version: headerVersion ?? (typeof info?.version === 'string' ? info.version : null),
+            profile: typeof info?.profile === 'string' ? info.profile : null,
+            via: headerVersion !== undefined ? `${SIM_HEADER} header` : `owned_by ${SIM_OWNED_BY}`,
+          }
+        : null;
+    return { models, simulator };
   }
 
   /** vLLM/SGLang POST /tokenize. Returns null when the endpoint has no such route. */
@@ -197,11 +226,11 @@ export class EndpointClient {
     else await this.pool.close();
   }
 
-  private async plainRequest(method: 'GET' | 'POST', path: string, body: string | undefined, signal?: AbortSignal): Promise<{ status: number; body: string }> {
+  private async plainRequest(method: 'GET' | 'POST', path: string, body: string | undefined, signal?: AbortSignal): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
     const headers = { ...this.#headers, accept: 'application/json' };
     try {
       const res = await this.pool.request({ path, method, headers, body, signal, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs });
-      return { status: res.statusCode, body: this.ctx.redact(await res.body.text()) };
+      return { status: res.statusCode, body: this.ctx.redact(await res.body.text()), headers: res.headers };
     } catch (err) {
       throw this.setupError(`${method} ${path} failed: ${(err as Error).message}`, path, err);
     }

@@ -1,6 +1,6 @@
 /** Public face of the endpoint module: OpenAI-compatible streaming client, fault classes, per-request metrics. */
 export * from './types.js';
-export { EndpointClient, DEFAULT_TIMEOUT_MS } from './client.js';
+export { EndpointClient, DEFAULT_TIMEOUT_MS, SIM_HEADER, SIM_OWNED_BY } from './client.js';
 export { classifyError, classifyHttpStatus, parseRetryAfter } from './classify.js';
 export { withRetry, type RetryOptions } from './retry.js';
 export { requestMetrics, itlSamplesMs, type RequestMetrics } from './metrics.js';

@@ -82,6 +82,24 @@ export interface ModelInfo {
   id: string;
   /** vLLM/SGLang `max_model_len` when the server reports it. */
   maxModelLen?: number;
+  /** `owned_by` as the server reports it (agentdyno's simulator says "agentdyno-sim"). */
+  ownedBy?: string;
+}
+
+/** agentdyno's simulator, recognised by what it announces (x-agentdyno-sim header, owned_by). */
+export interface SimulatorIdentity {
+  /** agentdyno version the simulator reports (null when only owned_by said so). */
+  version: string | null;
+  /** Profile name from the models listing, when reported. */
+  profile: string | null;
+  /** What gave it away, e.g. "x-agentdyno-sim header" or "owned_by agentdyno-sim". */
+  via: string;
+}
+
+/** GET /v1/models, plus whether the answer came from agentdyno's simulator. */
+export interface ServerDescription {
+  models: ModelInfo[];
+  simulator: SimulatorIdentity | null;
 }
 
 export interface TokenizeResult {

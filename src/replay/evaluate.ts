@@ -12,6 +12,8 @@ import { contentReport, promptTokenError, type ContentReport, type PromptTokenEr
 import type { ContentMode } from './content.js';
 import type { ApiMode } from './completions-prompt.js';
 import type { LevelRun, SaturationStats } from './level.js';
+import type { CanaryStats } from '../endpoint/index.js';
+import { canaryTierReason } from './canary-rule.js';
 import { evaluateTiers, type BindingConstraint, type SloCall, type SloThresholds, type SloTier } from './slo.js';
 import { tpotCeilingMs, vllmMetrics, type VllmMetrics } from './vllm-metrics.js';
 
@@ -48,6 +50,8 @@ export interface TierLevelResult {
   callsMeeting: number;
   callFailures: { ttft: number; decode: number; error: number };
   bindingConstraint: BindingConstraint;
+  /** Set when the client could not resolve this tier at this level (then pass is false): see canary-rule.ts. */
+  invalidReason?: string;
 }
 
 export interface LevelReport {
@@ -78,6 +82,10 @@ export interface LevelReport {
   outputTokPerS: number;
   vllm: VllmMetrics;
   saturation: SaturationStats | null;
+  /** Timing canary read lag over the window (null: it could not start; absent: not run, e.g. virtual time). */
+  canary?: CanaryStats | null;
+  /** Window calls with at least one read that delivered several of their output events (coalescedReads > 0). */
+  coalescedCalls: number;
   peakInFlight: number;
   treesCompleted: number;
   cache: { promptTokens: number; cachedTokens: number | null; expectedCachedTokens: number };
@@ -225,7 +233,7 @@ export function evaluateLevel(run: LevelRun, tiers: readonly SloTier[], slo: Slo
       sloTokPerS: v.sloTokPerS,
       ttftCeilingMs: v.ttftCeilingMs,
       passRate: v.passRate,
-      pass: v.pass,
+      ...withCanaryRule(run.canary, v.sloTokPerS, v.pass),
       agentsActive: v.agentsActive,
       agentsMeeting: v.agentsMeeting,
       callsJudged: v.callsJudged,
@@ -241,6 +249,8 @@ export function evaluateLevel(run: LevelRun, tiers: readonly SloTier[], slo: Slo
     outputTokPerS: windowS > 0 ? (piecesInWindow * ratio) / windowS : 0,
     vllm,
     saturation: sat,
+    ...(run.canary !== undefined ? { canary: run.canary } : {}),
+    coalescedCalls: windowCalls.filter((r) => r.result.coalescedReads > 0).length,
     peakInFlight: run.peakInFlight,
     treesCompleted: run.treesCompleted,
     cache: {
@@ -254,6 +264,11 @@ export function evaluateLevel(run: LevelRun, tiers: readonly SloTier[], slo: Slo
     promptTokenError: promptTokenError(run.records, run.tokenModel),
     tokensPerPiece: ratio,
   };
+}
+
+function withCanaryRule(canary: CanaryStats | null | undefined, floorTokPerS: number, pass: boolean): { pass: boolean; invalidReason?: string } {
+  const reason = canaryTierReason(canary, floorTokPerS);
+  return reason ? { pass: false, invalidReason: reason } : { pass };
 }
 
 /** Rows for the store's `requests` table (DESIGN 3.3). */
@@ -284,6 +299,7 @@ export function requestRows(run: LevelRun) {
       status: r.ok ? 'ok' : isCut(r) ? 'cut' : 'error',
       errorClass: r.errorClass,
       inWindow: !rec.warmup && rec.tSchedNs >= run.windowStartNs && rec.tSchedNs < run.windowEndNs,
+      coalescedReads: r.coalescedReads,
     };
   });
 }

@@ -44,13 +44,16 @@ export function formatLevel(r: LevelReport, tiers: readonly SloTier[]): string {
         `${fmtNum(t.ttftCeilingMs)} ms`,
         `${t.agentsMeeting}/${t.agentsActive}`,
         fmtPct(t.passRate),
-        t.pass ? 'PASS' : 'FAIL',
+        t.invalidReason ? 'INVALID' : t.pass ? 'PASS' : 'FAIL',
         `${t.callFailures.ttft} / ${t.callFailures.decode} / ${t.callFailures.error}`,
         t.bindingConstraint,
       ]),
       { align: ['left', 'right', 'right', 'right', 'left', 'right', 'left'] },
     ),
   );
+  for (const t of r.tiers) if (t.invalidReason) out.push(`  ${t.sloTokPerS} tok/s tier invalid at this level: ${t.invalidReason}`);
+  const lag = formatCanary(r);
+  if (lag) out.push(lag);
   out.push(`errors (window calls): ${fmtErrors(r.errors)}; all calls incl. warm-up: ${fmtErrors(r.errorsAllCalls)}`);
   if (Object.keys(r.retriedFaults ?? {}).length) out.push(`retried tries (window calls, judged on their last try, TTFT from the first): ${fmtErrors(r.retriedFaults)}`);
   out.push(formatVllmBlock(r, tiers));
@@ -67,6 +70,16 @@ export function formatLevel(r: LevelReport, tiers: readonly SloTier[]): string {
   }
   return out.join('\n');
 }
+
+/** The client's own timing: canary read lag over the window, and calls whose reads coalesced tokens. */
+export function formatCanary(r: LevelReport): string | null {
+  if (r.canary === undefined) return null;
+  const c = r.canary;
+  const lag = c === null || c.samples === 0 ? 'not measured (the canary could not start)' : `p50 ${ms2(c.p50Ms)} / p99 ${ms2(c.p99Ms)} / max ${ms2(c.maxMs)} ms over ${c.samples} canary events`;
+  return `client timing: read lag ${lag}; ${r.coalescedCalls ?? 0} of ${r.callsInWindow} window calls had tokens coalesced into one read`;
+}
+
+const ms2 = (v: number) => fmtNum(v, 2);
 
 /** Simulated-ness first (it says why: simulated power, simulated load, or both), then any other flags. */
 const powerFlags = (p: { simulated: boolean; flags: string[] }): string => {
@@ -91,21 +104,23 @@ export function formatSweep(r: SweepResult, header: string[]): string {
   const tiers = r.tiers;
   out.push(
     renderTable(
-      ['concurrency', 'valid', ...tiers.map((t) => `pass@${t.sloTokPerS}`), 'out tok/s', 'TTFT p50/p99 ms', 'TPOT p50 ms', 'errors', 'power W'],
+      ['concurrency', 'valid', ...tiers.map((t) => `pass@${t.sloTokPerS}`), 'out tok/s', 'TTFT p50/p99 ms', 'TPOT p50 ms', 'read lag p99/max ms', 'errors', 'power W'],
       r.levels.map((l) => [
         `${l.concurrency}${l.replicate ? ` (rep ${l.replicate})` : ''}`,
         l.report.valid ? 'yes' : 'NO',
-        ...l.report.tiers.map((t) => `${fmtPct(t.passRate)} ${t.pass ? 'PASS' : 'FAIL'}`),
+        ...l.report.tiers.map((t) => `${fmtPct(t.passRate)} ${t.invalidReason ? 'INVALID' : t.pass ? 'PASS' : 'FAIL'}`),
         fmtNum(l.report.outputTokPerS),
         `${ms(l.report.vllm.ttftMs.median)} / ${ms(l.report.vllm.ttftMs.p99)}`,
         ms(l.report.vllm.tpotMs.median),
+        l.report.canary ? `${ms2(l.report.canary.p99Ms)} / ${ms2(l.report.canary.maxMs)}` : '-',
         fmtErrors(l.report.errors),
         l.power[0]?.meanW == null ? '-' : fmtNum(l.power[0].meanW),
       ]),
-      { align: ['right', 'left', ...tiers.map(() => 'right' as const), 'right', 'right', 'right', 'left', 'right'] },
+      { align: ['right', 'left', ...tiers.map(() => 'right' as const), 'right', 'right', 'right', 'right', 'left', 'right'] },
     ),
   );
   for (const l of r.levels) if (!l.report.valid) out.push(`  level ${l.concurrency} invalid: ${l.report.reasons.join('; ')}`);
+  for (const l of r.levels) for (const t of l.report.tiers) if (t.invalidReason) out.push(`  level ${l.concurrency}, ${t.sloTokPerS} tok/s tier invalid: ${t.invalidReason}`);
   out.push('');
   out.push(renderTable(['SLO tier', 'bracket [max pass, min fail]', 'N_max', 'binding', 'flags', 'agents per MW at N_max'], tiers.map(tierLine)));
   for (const t of tiers) {

@@ -9,7 +9,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { availableParallelism } from 'node:os';
 import { setMaxListeners } from 'node:events';
 import type { Clock } from '../core/index.js';
-import type { CompletionRequest, RequestResult } from '../endpoint/index.js';
+import type { CanaryStats, CompletionRequest, RequestResult, TimingCanary } from '../endpoint/index.js';
 import { Lane, type CallRecord, type LaneConfig } from './lane.js';
 import type { ContentMode } from './content.js';
 import type { ApiMode } from './completions-prompt.js';
@@ -74,6 +74,8 @@ export interface LevelEnv {
   /** Aborting it (Ctrl-C) ends the level at once; the run is marked interrupted. */
   signal?: AbortSignal;
   monitor?: () => SaturationMonitor;
+  /** Starts the timing canary (real runs): started with the warm-up, measured over the steady window. */
+  canary?: () => Promise<TimingCanary>;
   onPhase?(phase: LevelPhase, info: LevelLive): void;
   /** Called every `tickMs` with live figures (progress UI). */
   onTick?(phase: LevelPhase, info: LevelLive): void;
@@ -108,6 +110,8 @@ export interface LevelRun {
   interrupted: boolean;
   peakInFlight: number;
   saturation: SaturationStats | null;
+  /** The timing canary's read lag over the steady window (absent: no canary; null: it could not start). */
+  canary?: CanaryStats | null;
   treesCompleted: number;
   /** What the lanes sent (from the lane config), for the report. */
   contentMode: ContentMode;
@@ -187,6 +191,9 @@ export async function runLevel(cfg: LevelConfig, env: LevelEnv): Promise<LevelRu
   const running = lanes.map((l) => l.run());
   let monitor: SaturationMonitor | null = null;
   let warmupCompleted = false;
+  // Spawned now so its thread is up by the window; a canary that cannot start leaves the level unproven (null).
+  const canaryStarting = env.canary ? env.canary().catch(() => null) : null;
+  let canary: TimingCanary | null = null;
   try {
     env.onPhase?.('warmup', live());
     const capHit = Symbol('cap');
@@ -200,10 +207,13 @@ export async function runLevel(cfg: LevelConfig, env: LevelEnv): Promise<LevelRu
     phase = 'window';
     env.onPhase?.('window', live());
     monitor = env.monitor ? env.monitor() : null;
+    canary = canaryStarting ? await canaryStarting : null;
+    canary?.reset();
     if (!userStopped()) await env.sleep(cfg.windowS * 1000, stopLanes.signal);
     windowEndNs = clock.nowNs();
     const saturation = monitor ? monitor.stop() : null;
     monitor = null;
+    const canaryLag = canaryStarting ? (canary?.stop() ?? null) : undefined;
     phase = 'drain';
     env.onPhase?.('drain', live());
     const drainEnd = clock.nowNs() + BigInt(Math.round(cfg.drainCapS * 1e9));
@@ -224,6 +234,7 @@ export async function runLevel(cfg: LevelConfig, env: LevelEnv): Promise<LevelRu
       interrupted: userStopped(),
       peakInFlight,
       saturation,
+      ...(canaryLag !== undefined ? { canary: canaryLag } : {}),
       treesCompleted: lanes.reduce((s, l) => s + l.treesCompleted, 0),
       contentMode: cfg.lane.content ?? 'synthetic',
       api: cfg.lane.api ?? 'chat',
@@ -231,6 +242,8 @@ export async function runLevel(cfg: LevelConfig, env: LevelEnv): Promise<LevelRu
     };
   } finally {
     monitor?.stop();
+    canary?.stop();
+    if (!canary) void canaryStarting?.then((c) => c?.stop());
     if (ticker) clearInterval(ticker);
     stopLanes.abort();
     cutRequests.abort();

@@ -4,7 +4,7 @@
  * (requests + sweep points in one transaction each, partial result on the run), progress events out.
  */
 import { AgentdynoError, monotonicClock, sleep, type Clock } from '../core/index.js';
-import { withRetry } from '../endpoint/index.js';
+import { startTimingCanary, withRetry } from '../endpoint/index.js';
 import type { Store } from '../store/index.js';
 import type { WindowPower } from '../power/index.js';
 import type { Trajectory } from '../trajectory/index.js';
@@ -113,6 +113,7 @@ export async function runRealLevel(o: SessionOptions, concurrency: number, tiers
       send,
       signal: o.signal,
       monitor: startSaturationMonitor,
+      canary: () => startTimingCanary(),
       tickMs: 1000,
       onTick: (phase, live) =>
         o.sink?.emit({
@@ -136,7 +137,8 @@ export async function runRealLevel(o: SessionOptions, concurrency: number, tiers
 
 function storeLevel(o: SessionOptions, run: LevelRun, level: SweepLevel): void {
   if (!o.store?.isOpen) return;
-  o.store.insertRequests(o.runId, requestRows(run));
+  const simulated = o.target.simulated;
+  o.store.insertRequests(o.runId, requestRows(run).map((row) => ({ ...row, simulated })));
   o.store.insertSweepPoints(
     o.runId,
     level.report.tiers.map((t) => ({
@@ -151,6 +153,7 @@ function storeLevel(o: SessionOptions, run: LevelRun, level: SweepLevel): void {
       outputTokPerS: level.report.outputTokPerS,
       meanPowerW: level.power[0]?.meanW ?? null,
       detail: { replicate: level.replicate, index: level.index, bindingConstraint: t.bindingConstraint, callFailures: t.callFailures, errors: level.report.errors },
+      simulated,
     })),
   );
 }

@@ -4,7 +4,7 @@
  * power channels. Every failure is one AgentdynoError paragraph naming the URL and what to do.
  */
 import { AgentdynoError, errorMessage } from '../core/index.js';
-import { EndpointClient, type ChatMessage, type StreamingProbe } from '../endpoint/index.js';
+import { EndpointClient, type ChatMessage, type SimulatorIdentity, type StreamingProbe } from '../endpoint/index.js';
 import { openPowerChannel, type PowerChannel } from '../power/index.js';
 import { ASSUMED_TOKEN_MODEL, calibrateTokenModel, type TokenModel } from './prompt.js';
 import { apiPath, promptFields, renderCompletionPrompt, type ApiMode } from './completions-prompt.js';
@@ -58,11 +58,14 @@ export async function openTarget(opts: TargetOptions): Promise<Target> {
     const url = opts.target ?? sim!.url;
     const probeClient = new EndpointClient({ baseUrl: url, model: opts.model ?? '', apiKeyEnv: opts.apiKeyEnv, timeoutMs: 15_000 });
     let models;
+    let detected: SimulatorIdentity | null;
     try {
-      models = await probeClient.listModels();
+      ({ models, simulator: detected } = await probeClient.describeServer());
     } finally {
       await probeClient.close(true);
     }
+    // The simulator however reached (embedded, or a `sim serve` behind --target): figures are SIMULATED.
+    const simulated = sim !== null || detected !== null;
     if (!models.length) throw new AgentdynoError('GET /v1/models lists no model', { code: 'E_ENDPOINT_PROTOCOL', where: url, hint: 'Pass --model NAME explicitly, or check the server.' });
     const model = opts.model ?? models[0].id;
     const info = models.find((m) => m.id === model);
@@ -98,6 +101,7 @@ export async function openTarget(opts: TargetOptions): Promise<Target> {
       });
     }
     const notes: string[] = [];
+    if (detected && !sim) notes.push(`SIMULATED: the target is agentdyno's simulator (${detected.via}${detected.version ? `, version ${detected.version}` : ''}${detected.profile ? `, profile ${detected.profile}` : ''}); every figure measured against it is simulated`);
     let forceOutputLength = true;
     if (!probe.honoursForcedLength) {
       if (!opts.allowUnforcedOutput) {
@@ -123,10 +127,11 @@ export async function openTarget(opts: TargetOptions): Promise<Target> {
       tokenModel = ASSUMED_TOKEN_MODEL;
       notes.push('prompt sizes could not be calibrated (no /tokenize, no usage): assumed 1 token per word');
     }
-    const specs = opts.power ?? (sim ? ['sim'] : []);
+    const specs = opts.power ?? (simulated ? ['sim'] : []);
+    const simMetricsUrl = sim ? `${sim.url}/metrics` : detected ? `${client.target.origin}${client.target.root}/metrics` : undefined;
     const power: PowerChannel[] = [];
     for (const spec of specs) {
-      const ch = await openPowerChannel(spec, { simMetricsUrl: sim ? `${sim.url}/metrics` : undefined });
+      const ch = await openPowerChannel(spec, { simMetricsUrl });
       await ch.start();
       cleanup.push(() => ch.stop());
       power.push(ch);
@@ -135,8 +140,8 @@ export async function openTarget(opts: TargetOptions): Promise<Target> {
       url,
       model,
       maxModelLen: info?.maxModelLen ?? null,
-      simulated: sim !== null,
-      simProfile: sim?.profileName ?? null,
+      simulated,
+      simProfile: sim?.profileName ?? detected?.profile ?? null,
       client,
       probe,
       tokenModel,

@@ -1,7 +1,8 @@
 import type Database from 'better-sqlite3';
 
 /** How a field travels between a camelCase row object and a SQLite column. */
-export type ColType = 'int' | 'real' | 'text' | 'bool' | 'ns' | 'json' | 'strings';
+/** nbool: a boolean that may be unknown (NULL stays null, unlike bool, where NULL reads false). */
+export type ColType = 'int' | 'real' | 'text' | 'bool' | 'nbool' | 'ns' | 'json' | 'strings';
 export type ColSpec = readonly [field: string, column: string, type: ColType];
 
 export const REQUEST_COLS: readonly ColSpec[] = [
@@ -27,6 +28,8 @@ export const REQUEST_COLS: readonly ColSpec[] = [
   ['status', 'status', 'text'],
   ['errorClass', 'error_class', 'text'],
   ['inWindow', 'in_window', 'bool'],
+  ['coalescedReads', 'coalesced_reads', 'int'],
+  ['simulated', 'simulated', 'nbool'],
 ];
 
 export const SWEEP_POINT_COLS: readonly ColSpec[] = [
@@ -41,6 +44,7 @@ export const SWEEP_POINT_COLS: readonly ColSpec[] = [
   ['outputTokPerS', 'output_tok_per_s', 'real'],
   ['meanPowerW', 'mean_power_w', 'real'],
   ['detail', 'detail_json', 'json'],
+  ['simulated', 'simulated', 'nbool'],
 ];
 
 export const POWER_SAMPLE_COLS: readonly ColSpec[] = [
@@ -103,6 +107,7 @@ function encode(v: unknown, type: ColType): unknown {
     case 'ns':
       return toNs(v);
     case 'bool':
+    case 'nbool':
       return v ? 1 : 0;
     case 'int':
       return typeof v === 'bigint' ? v : Math.round(Number(v));
@@ -132,6 +137,7 @@ function decode(v: unknown, type: ColType): unknown {
     case 'real':
       return Number(v);
     case 'bool':
+    case 'nbool':
       return Number(v) !== 0;
     case 'json':
     case 'strings':

@@ -58,6 +58,10 @@ export interface RequestRow {
   errorClass: string | null;
   /** Whether the request counts toward the level's measurement window. */
   inWindow: boolean;
+  /** Reads that delivered more than one output event of this call (null: not recorded). */
+  coalescedReads: number | null;
+  /** The target was agentdyno's simulator (null: not recorded, rows older than migration 012). */
+  simulated: boolean | null;
 }
 /** What `insertRequests` accepts: optional columns may be left out, ns may be number/string. */
 export type RequestInput = Partial<Omit<RequestRow, 'tSchedNs' | 'tSendNs' | 'tFirstNs' | 'tLastNs'>> &
@@ -76,6 +80,8 @@ export interface SweepPointRow {
   outputTokPerS: number | null;
   meanPowerW: number | null;
   detail: unknown | null;
+  /** The target was agentdyno's simulator (null: not recorded). */
+  simulated: boolean | null;
 }
 export type SweepPointInput = Partial<SweepPointRow> & Pick<SweepPointRow, 'level' | 'tierTokPerS'>;
 

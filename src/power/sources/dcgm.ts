@@ -7,7 +7,10 @@
  */
 import { SampledChannel } from '../channel.js';
 import type { Clock } from '../../core/index.js';
-import { dcgmFromPage, parsePrometheusText, DCGM_ENERGY, DCGM_POWER } from '../parsers/prometheus.js';
+import { dcgmFromPage, parsePrometheusText, DCGM_ENERGY, DCGM_POWER, type PromPage } from '../parsers/prometheus.js';
+
+/** The simulator's info gauge (power does not import sim: the name is repeated here). */
+const SIM_INFO_METRIC = 'agentdyno_sim_info';
 import type { PowerSourceInfo } from '../types.js';
 import { httpGetText } from './http.js';
 
@@ -42,9 +45,18 @@ export function staleFlags(changes: readonly number[], startMs: number, endMs: n
   return flags;
 }
 
+/**
+ * The simulator's page announces itself (agentdyno_sim_info, src/sim/server/identity.ts); older
+ * simulators only by their DCGM labels. Power from it is simulated whatever the spec called it.
+ */
+export function pageIsSimulator(page: PromPage): boolean {
+  return page.samples.some((x) => x.name === SIM_INFO_METRIC || ((x.name === DCGM_ENERGY || x.name === DCGM_POWER) && x.labels.Hostname === 'agentdyno-sim'));
+}
+
 export async function openDcgmChannel(opts: DcgmOptions): Promise<SampledChannel> {
-  const simulated = opts.simulated ?? false;
   const page = parsePrometheusText(await httpGetText(opts.url));
+  const detected = !opts.simulated && pageIsSimulator(page);
+  const simulated = opts.simulated === true || detected;
   const first = dcgmFromPage(page, opts.gpus);
   const field = opts.field ?? 'auto';
   const useCounter = field === 'energy' || (field === 'auto' && first.energyJ !== null);
@@ -87,7 +99,13 @@ export async function openDcgmChannel(opts: DcgmOptions): Promise<SampledChannel
       if (useCounter && repeated && !simulated) return undefined;
       return v;
     },
-    extraFlags: (s, e) => (simulated ? ['simulated: modelled power of the built-in simulator, not a measurement'] : staleFlags(changes, s, e, intervalMs)),
+    extraFlags: (s, e) =>
+      simulated
+        ? [
+            'simulated: modelled power of the built-in simulator, not a measurement',
+            ...(detected ? [`simulated: ${opts.url} is agentdyno's simulator (it says so on the page), so it is read as class simulated, not as dcgm-exporter`] : []),
+          ]
+        : staleFlags(changes, s, e, intervalMs),
   });
   return ch;
 }

@@ -12,6 +12,7 @@ import { handleCompletion, HttpError, sendError } from './completion.js';
 import { RealtimeDriver } from './driver.js';
 import { renderMetrics } from './metrics.js';
 import { validateServerOptions, type SimServer, type SimServerOptions } from './options.js';
+import { SIM_HEADER, SIM_OWNED_BY, simVersion } from './identity.js';
 
 const MAX_BODY_BYTES = 256 * 1024 * 1024;
 /** /tokenize returns the token list only up to this many tokens (long prompts: count only). */
@@ -66,7 +67,10 @@ export async function startSimServer(opts: SimServerOptions = {}): Promise<SimSe
   const ctx = { profile, driver, opts, rng };
   const host = opts.host ?? '127.0.0.1';
 
+  const version = simVersion();
   const server = createServer((req, res) => {
+    // Every answer (streams, errors, /metrics) says it came from the simulator.
+    res.setHeader(SIM_HEADER, version);
     void route(req, res).catch((e: unknown) => {
       if (e instanceof HttpError) return sendError(res, e);
       sendError(res, new HttpError(500, `simulator error: ${(e as Error)?.message ?? String(e)}`, 'internal_server_error'));
@@ -86,7 +90,7 @@ export async function startSimServer(opts: SimServerOptions = {}): Promise<SimSe
     if (method === 'GET' && path === '/v1/models') {
       return json(res, 200, {
         object: 'list',
-        data: [{ id: profile.servedModelName, object: 'model', created: Math.floor(Date.now() / 1000), owned_by: 'agentdyno-sim', root: profile.servedModelName, parent: null, max_model_len: profile.maxModelLen, illustrative: true }],
+        data: [{ id: profile.servedModelName, object: 'model', created: Math.floor(Date.now() / 1000), owned_by: SIM_OWNED_BY, root: profile.servedModelName, parent: null, max_model_len: profile.maxModelLen, illustrative: true, agentdyno_sim: { version, profile: profile.name } }],
       });
     }
     if (method === 'POST' && path === '/tokenize' && !opts.disableTokenize) {
@@ -103,7 +107,7 @@ export async function startSimServer(opts: SimServerOptions = {}): Promise<SimSe
     }
     if (method === 'GET' && path === '/metrics') {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-      return void res.end(renderMetrics(engine, monotonicClock.nowMs(), profile.servedModelName, driver.lagMsTotal));
+      return void res.end(renderMetrics(engine, monotonicClock.nowMs(), profile.servedModelName, driver.lagMsTotal, version));
     }
     if (method === 'GET' && (path === '/health' || path === '/ping' || path === '/v1/health')) return json(res, 200, { status: 'ok' });
     throw new HttpError(404, `no route ${method} ${path} on the agentdyno simulator`, 'not_found_error');

@@ -1,7 +1,8 @@
 /** Prometheus text for /metrics: vLLM-style engine metrics and DCGM-style power, all simulated. */
 import type { SimEngine } from '../engine/engine.js';
+import { SIM_INFO_METRIC } from './identity.js';
 
-export function renderMetrics(engine: SimEngine, nowMs: number, modelName: string, driverLagMs = 0): string {
+export function renderMetrics(engine: SimEngine, nowMs: number, modelName: string, driverLagMs = 0, version = 'unknown'): string {
   const s = engine.stats();
   const lbl = `{model_name="${modelName}",engine="0"}`;
   const gpu = `{gpu="0",UUID="GPU-sim-0",modelName="agentdyno-sim ${engine.profile.name}",Hostname="agentdyno-sim"}`;
@@ -9,6 +10,8 @@ export function renderMetrics(engine: SimEngine, nowMs: number, modelName: strin
   const metric = (name: string, type: 'gauge' | 'counter', help: string, labels: string, value: number) => {
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name}${labels} ${Number.isInteger(value) ? value : value.toFixed(6)}`);
   };
+  // First, so a scraper that reads this page as dcgm-exporter still learns it is the simulator.
+  metric(SIM_INFO_METRIC, 'gauge', 'This page is served by the agentdyno simulator: every figure on it is SIMULATED.', `{version="${version}",profile="${engine.profile.name}"}`, 1);
   metric('vllm:num_requests_running', 'gauge', 'Number of requests in model execution batches (simulated by agentdyno).', lbl, s.running);
   metric('vllm:num_requests_waiting', 'gauge', 'Number of requests waiting to be processed (simulated by agentdyno).', lbl, s.waiting);
   metric('vllm:kv_cache_usage_perc', 'gauge', 'KV-cache usage, 1 means 100 percent (simulated by agentdyno).', lbl, s.kvUsage);
