@@ -53,7 +53,7 @@ export async function timingCheck(o) {
     const serverLog = readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
     const level = out.level;
     const cmp = compareTiming(serverLog, exp.requests, { startNs: level.windowStartNs, endNs: level.windowEndNs });
-    return { streams: o.streams, canary: level.canary, coalescedCalls: level.coalescedCalls, callsInWindow: level.callsInWindow, saturation: level.saturation, valid: level.valid, tiers: level.tiers, ...cmp };
+    return { streams: o.streams, simulated: out.simulated, canary: level.canary, coalescedCalls: level.coalescedCalls, callsInWindow: level.callsInWindow, saturation: level.saturation, valid: level.valid, tiers: level.tiers, ...cmp };
   } finally {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });

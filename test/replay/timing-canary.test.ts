@@ -26,7 +26,8 @@ describe('timing canary against an independent paced server (another process)', 
     expect(r.canary.samples).toBeGreaterThan(100);
     expect(r.truth.samples).toBeGreaterThan(100);
     expect(withinFactor2(r.canary.p99Ms, r.truth.p99Ms, 1 + r.clock.uncertaintyMs), line).toBe(true);
-    // The level carries the canary on its result and counts coalesced window calls.
+    // An ordinary server is not labelled simulated; the level counts coalesced window calls.
+    expect(r.simulated).toBe(false);
     expect(typeof r.coalescedCalls).toBe('number');
   }, 240_000);
 });
