@@ -1,6 +1,7 @@
 /**
- * The canary's writer, run as an eval'd worker_thread (CommonJS source text, so it needs no build
- * step and works the same from src/ under vitest and from dist/). It listens on a loopback port and
+ * The canary's writer, run as an eval'd worker_thread (source text, so it needs no build step and
+ * works the same from src/ under vitest and from dist/; dynamic imports inside an async function,
+ * so it runs whether the worker evaluates it as CommonJS or, under --input-type=module, as ESM). It listens on a loopback port and
  * answers one HTTP request with an endless SSE stream: every event is `data: <ns>` where <ns> is
  * process.hrtime.bigint() taken immediately before the socket write. Threads of one process share
  * that clock, so the reader's arrival stamp minus <ns> is its read lag. Gaps are drawn uniformly in
@@ -8,9 +9,9 @@
  * period could lock onto the server's step rhythm and see only its quiet moments).
  */
 export const CANARY_WRITER_SOURCE = String.raw`
-'use strict';
-const net = require('node:net');
-const { parentPort, workerData } = require('node:worker_threads');
+(async () => {
+const net = await import('node:net');
+const { parentPort, workerData } = await import('node:worker_threads');
 const meanMs = workerData.intervalMs;
 const HEAD = 'HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\ntransfer-encoding: chunked\r\n\r\n';
 const socks = new Set();
@@ -44,4 +45,5 @@ parentPort.on('message', (m) => {
   for (const s of socks) s.destroy();
   server.close(() => parentPort.close());
 });
+})();
 `;

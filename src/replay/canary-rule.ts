@@ -2,8 +2,10 @@
  * TEMPORARY home (i12b, issue 12 item 5) of the rule that belongs in the SLO judge (src/slo, i12):
  * a tier is invalid at a level when the client's own read lag, measured by the timing canary over
  * the window, exceeds 10 % of the tier's inter-token period (1 / floor): a client that stamps
- * arrivals 2 ms late cannot tell 60 tok/s (16.7 ms gaps) from 50. Invalid is not a measured
- * failure; until the judge has per-tier validity, evaluate.ts reports it as pass: false with the reason.
+ * arrivals 2 ms late cannot tell 60 tok/s (16.7 ms gaps) from 50. Invalid is neither a pass nor a
+ * measured failure. Until the judge has per-tier validity, evaluate.ts keeps the verdict and sets
+ * the tier's invalidReason (printed as INVALID), and sweep.ts marks the sweep NOT VALID when a
+ * tier's N_max level is one its client could not resolve.
  */
 import type { CanaryStats } from '../endpoint/index.js';
 

@@ -50,7 +50,7 @@ export interface TierLevelResult {
   callsMeeting: number;
   callFailures: { ttft: number; decode: number; error: number };
   bindingConstraint: BindingConstraint;
-  /** Set when the client could not resolve this tier at this level (then pass is false): see canary-rule.ts. */
+  /** Set when the client could not resolve this tier at this level: the verdict is not valid (canary-rule.ts). */
   invalidReason?: string;
 }
 
@@ -266,9 +266,10 @@ export function evaluateLevel(run: LevelRun, tiers: readonly SloTier[], slo: Slo
   };
 }
 
+/** The verdict stays as judged; the reason marks it not valid (the search is unchanged until src/slo has per-tier validity). */
 function withCanaryRule(canary: CanaryStats | null | undefined, floorTokPerS: number, pass: boolean): { pass: boolean; invalidReason?: string } {
   const reason = canaryTierReason(canary, floorTokPerS);
-  return reason ? { pass: false, invalidReason: reason } : { pass };
+  return reason ? { pass, invalidReason: reason } : { pass };
 }
 
 /** Rows for the store's `requests` table (DESIGN 3.3). */

@@ -214,6 +214,7 @@ export async function runLevel(cfg: LevelConfig, env: LevelEnv): Promise<LevelRu
     const saturation = monitor ? monitor.stop() : null;
     monitor = null;
     const canaryLag = canaryStarting ? (canary?.stop() ?? null) : undefined;
+    canary = null;
     phase = 'drain';
     env.onPhase?.('drain', live());
     const drainEnd = clock.nowNs() + BigInt(Math.round(cfg.drainCapS * 1e9));
@@ -242,8 +243,9 @@ export async function runLevel(cfg: LevelConfig, env: LevelEnv): Promise<LevelRu
     };
   } finally {
     monitor?.stop();
-    canary?.stop();
-    if (!canary) void canaryStarting?.then((c) => c?.stop());
+    // Ended early (Ctrl-C, a throw) or already stopped: stop() is idempotent, so stopping the started handle is safe.
+    if (canary) canary.stop();
+    else if (windowEndNs === null) void canaryStarting?.then((c) => c?.stop());
     if (ticker) clearInterval(ticker);
     stopLanes.abort();
     cutRequests.abort();

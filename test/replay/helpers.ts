@@ -71,6 +71,7 @@ export function fakeSend(vt: VirtualTime, opts: { ttftMs?: number; itlMs?: numbe
       tEndNs: tSendNs,
       tokenChunkTimesNs: [],
       tokenChunkPieces: [],
+      coalescedReads: 0,
       tHeadersNs: tSendNs,
       tFirstContentNs: null,
       usage: null,
