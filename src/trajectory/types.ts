@@ -15,7 +15,26 @@ export interface TrajectorySource {
   url?: string;
   /** Which fields are estimated rather than recorded, e.g. ["timings"], ["tokens"]. */
   estimated?: string[];
+  /** What an importer kept, estimated and left out (importers/fidelity.ts). */
+  fidelity?: ImportFidelity;
   [k: string]: unknown;
+}
+
+/** Per-import account of recorded vs estimated figures, stored in `source.fidelity` and printed. */
+export interface ImportFidelity {
+  calls: number;
+  /** Calls whose input / output token counts came from the source as recorded. */
+  tokens: { recordedCalls: number; estimatedCalls: number; recordedInput: number; estimatedInput: number; recordedOutput: number; estimatedOutput: number };
+  /** Tool/think waits from the source (recorded, or gaps between recorded timestamps) vs set to the documented default. */
+  timings: { recorded: number; defaulted: number };
+  /** Calls with a recorded model duration (a label, never pacing). */
+  modelDurations: number;
+  subAgents: number;
+  /** Calls that kept their message content. */
+  contentCalls: number;
+  /** Calibration against a total the source records (SWE-agent tokens_sent, AgentPerf manifest). */
+  calibration?: { field: string; recorded: number; estimatedBefore: number; residual: number };
+  leftOut: { what: string; why: string }[];
 }
 
 export interface LlmStep {
@@ -35,6 +54,10 @@ export interface LlmStep {
   block_size?: number;
   ttft_ms?: number;
   duration_ms?: number;
+  /** Recorded send time of this call, ms after the trajectory's start (request-level traces; open-loop replay). */
+  offset_ms?: number;
+  /** Fields of this step that are estimated, not recorded (e.g. ["input_tokens"]). */
+  estimated?: string[];
   content?: { messages?: unknown[]; output?: string; [k: string]: unknown };
 }
 
@@ -44,6 +67,8 @@ export interface ToolStep {
   duration_ms: number;
   result_tokens?: number;
   status?: 'ok' | 'error' | (string & {});
+  /** ["duration_ms"] when the wait is a documented default or derived from a gap, not recorded. */
+  estimated?: string[];
 }
 
 export interface ThinkStep {
@@ -64,6 +89,8 @@ export interface AgentTrace {
   id: string;
   parent: string | null;
   system_prompt_tokens: number;
+  /** Model this agent called, when it differs from the trajectory's (sub-agents often use another). */
+  model?: string;
   steps: Step[];
 }
 
@@ -73,6 +100,8 @@ export interface Trajectory {
   source: TrajectorySource;
   model?: string;
   labels?: { task?: string; language?: string; success?: boolean; [k: string]: unknown };
+  /** Recorded start of this trajectory, ms after the trace's origin (open-loop `--arrivals recorded`). */
+  arrival_ms?: number;
   agents: AgentTrace[];
 }
 

@@ -155,6 +155,8 @@ export function semanticProblems(t: Trajectory): TrajectoryProblem[] {
   // "Never spawned" only means something once the tree itself is sound.
   const treeSound = roots.length === 1 && cycles.length === 0;
 
+  out.push(...impossibleCounts(t));
+
   // Spawns: every spawned agent exists, is a child of the spawner, and is spawned exactly once.
   const spawnedAt = new Map<string, string>();
   t.agents.forEach((a, i) => {
@@ -195,6 +197,25 @@ export function semanticProblems(t: Trajectory): TrajectoryProblem[] {
   t.agents.forEach((a, i) => {
     if (treeSound && a.parent !== null && index.has(a.parent) && !spawnedAt.has(a.id) && index.get(a.id) === i) {
       out.push({ path: `$.agents[${i}]`, message: `agent ${JSON.stringify(a.id)} is never spawned: add it to a spawn step of its parent ${JSON.stringify(a.parent)}` });
+    }
+  });
+  return out;
+}
+
+/**
+ * Structurally impossible counts (issue 14): a system prompt is part of the agent's first prompt, so
+ * it cannot be larger than that prompt (importers inheriting a parent's prefix got this wrong).
+ */
+function impossibleCounts(t: Trajectory): TrajectoryProblem[] {
+  const out: TrajectoryProblem[] = [];
+  t.agents.forEach((a, i) => {
+    const j = a.steps.findIndex((s) => s.type === 'llm');
+    const first = j >= 0 ? (a.steps[j] as { input_tokens: number }) : undefined;
+    if (first && a.system_prompt_tokens > first.input_tokens) {
+      out.push({
+        path: `$.agents[${i}].system_prompt_tokens`,
+        message: `${a.system_prompt_tokens} is larger than the agent's first prompt ($.agents[${i}].steps[${j}].input_tokens = ${first.input_tokens}) that contains it`,
+      });
     }
   });
   return out;

@@ -129,38 +129,51 @@ export const claudeCodeImporter: Importer = {
     }
     const agents: AgentTrace[] = [];
     let estimatedTools = false;
+    /** The sub-agent's transcript: its side file, else side-chain lines inline in the session. */
+    const subOf = (parsed: Parsed, file: string, agentId: string): { sub: Parsed; file: string } | undefined => {
+      const side = sideFile(ctx, parsed.sessionId, agentId);
+      if (side) {
+        const probs: typeof ctx.problems = [];
+        const srecs = readJsonl(side, ctx.readFile(side)!, probs);
+        if (probs.length) throw new EntryError(probs[0].line, probs[0].field, `${side}: ${probs[0].message}`);
+        const sub = parse(side, srecs);
+        return sub.calls.length ? { sub, file: side } : undefined;
+      }
+      const inline = parsed.inlineSide.get(agentId);
+      if (inline) {
+        const sub = parse(file, inline);
+        return sub.calls.length ? { sub, file } : undefined;
+      }
+      return undefined;
+    };
     const visit = (parsed: Parsed, id: string, parent: string | null, file: string, depth: number) => {
       if (!parsed.calls.length) throw new EntryError(0, '$', `${file}: no assistant lines with message.usage: not a Claude Code transcript, or an empty session`);
-      const children: { agentId: string; call: Call }[] = [];
+      const children: { agentId: string; sub: Parsed; file: string }[] = [];
       for (const c of parsed.calls) {
         const kids: string[] = [];
+        const keep: boolean[] = [];
         c.toolIds.forEach((tid, k) => {
           const aid = parsed.spawns.get(tid);
-          if (!aid || depth > 4) return;
+          if (!aid || depth > 4) return void keep.push(true);
+          const found = subOf(parsed, file, aid);
+          if (!found) {
+            // Keep the call as the tool wait it was (its recorded duration), and say so.
+            ctx.leftOut.push({ what: `sub-agent ${aid} (${basename(file)}:${c.firstLine})`, why: `no transcript: agent-${aid}.jsonl is not next to ${basename(file)} nor under ${parsed.sessionId ?? '<sessionId>'}/subagents/; replayed as a ${c.tools![k].name} tool wait of its recorded time` });
+            return void keep.push(true);
+          }
           kids.push(`agent-${aid}`);
-          children.push({ agentId: aid, call: c });
-          c.tools![k].name = ''; // the sub-agent replaces the tool step
+          children.push({ agentId: aid, ...found });
+          keep.push(false); // the sub-agent replaces the tool step
         });
-        c.tools = c.tools!.filter((t) => t.name);
+        c.tools = c.tools!.filter((_, k) => keep[k] !== false);
         if (kids.length) c.spawn = { agents: kids, join: 'all' };
         for (const t of c.tools) if (t.durationMs === undefined) estimatedTools = true;
       }
       const sys = parsed.calls[0].cachedTokens ?? 0;
-      agents.push(buildAgent(id, parent, sys, parsed.calls).agent);
-      for (const ch of children) {
-        let sub: Parsed | undefined;
-        const side = sideFile(ctx, parsed.sessionId, ch.agentId);
-        if (side) {
-          const probs: typeof ctx.problems = [];
-          const srecs = readJsonl(side, ctx.readFile(side)!, probs);
-          if (probs.length) throw new EntryError(probs[0].line, probs[0].field, `${side}: ${probs[0].message}`);
-          sub = parse(side, srecs);
-        } else if (parsed.inlineSide.has(ch.agentId)) sub = parse(file, parsed.inlineSide.get(ch.agentId)!);
-        if (!sub || !sub.calls.length) {
-          throw new EntryError(ch.call.firstLine, '$.message.content', `sub-agent ${ch.agentId} has no transcript: expected agent-${ch.agentId}.jsonl next to ${name} (or under ${parsed.sessionId ?? '<sessionId>'}/subagents/)`);
-        }
-        visit(sub, `agent-${ch.agentId}`, id, side ?? file, depth + 1);
-      }
+      const built = buildAgent(id, parent, sys, parsed.calls).agent;
+      if (parent !== null && parsed.model) built.model = parsed.model;
+      agents.push(built);
+      for (const ch of children) visit(ch.sub, `agent-${ch.agentId}`, id, ch.file, depth + 1);
     };
     // In a session file, inline side-chain lines belong to sub-agents; an agent-*.jsonl alone is its own root.
     const main = parse(ctx.file, recs.filter((r) => name.startsWith('agent-') || r.value.isSidechain !== true));

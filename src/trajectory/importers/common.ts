@@ -155,6 +155,7 @@ export function estimateChatTokens(messages: unknown[]): number {
 
 export interface ToolUse {
   name: string;
+  /** Recorded (or derived from recorded timestamps) duration; undefined = the documented default. */
   durationMs?: number;
   status?: string;
   resultTokens?: number;
@@ -181,6 +182,10 @@ export interface CallRecord {
   /** Recorded idle time before the NEXT call that is not tool time (e.g. user think time). */
   thinkAfterMs?: number;
   content?: LlmStep['content'];
+  /** Recorded send time after the trajectory's start (request-level traces). */
+  offsetMs?: number;
+  /** Step fields that are estimated, e.g. ["input_tokens"] (labelled on the step, counted in the fidelity summary). */
+  estimated?: string[];
 }
 
 export interface BuildResult {
@@ -211,6 +216,8 @@ export function buildAgent(id: string, parent: string | null, systemPromptTokens
     }
     if (c.ttftMs !== undefined) step.ttft_ms = round(c.ttftMs);
     if (c.durationMs !== undefined) step.duration_ms = round(c.durationMs);
+    if (c.offsetMs !== undefined) step.offset_ms = round(c.offsetMs);
+    if (c.estimated?.length) step.estimated = [...new Set(c.estimated)];
     if (c.content) step.content = c.content;
     steps.push(step);
     prevEnd = input + step.output_tokens;
@@ -227,9 +234,11 @@ export function buildAgent(id: string, parent: string | null, systemPromptTokens
       const share = unknown ? (gap !== undefined ? Math.max(0, gap - knownSum) / unknown : undefined) : 0;
       for (const t of tools) {
         let d = t.durationMs ?? share;
+        let isDefault = false;
         if (d === undefined) {
           d = DEFAULT_TOOL_MS;
           defaulted = true;
+          isDefault = true;
         }
         steps.push({
           type: 'tool',
@@ -237,6 +246,7 @@ export function buildAgent(id: string, parent: string | null, systemPromptTokens
           duration_ms: round(d),
           ...(t.resultTokens !== undefined ? { result_tokens: Math.max(0, Math.round(t.resultTokens)) } : {}),
           ...(t.status ? { status: t.status } : {}),
+          ...(isDefault ? { estimated: ['duration_ms'] } : {}),
         });
       }
     } else if (gap !== undefined && gap > 0 && next) {
@@ -244,7 +254,10 @@ export function buildAgent(id: string, parent: string | null, systemPromptTokens
     }
     if (c.thinkAfterMs && next) steps.push({ type: 'think', duration_ms: round(c.thinkAfterMs) });
   });
-  return { agent: { id, parent, system_prompt_tokens: Math.max(0, Math.round(systemPromptTokens)), steps }, defaultedTimings: defaulted };
+  // A system prompt cannot be larger than the first prompt that contains it (estimates can overshoot).
+  const firstInput = calls.length ? Math.max(0, Math.round(calls[0].inputTokens)) : 0;
+  const sys = Math.min(Math.max(0, Math.round(systemPromptTokens)), calls.length ? firstInput : Infinity);
+  return { agent: { id, parent, system_prompt_tokens: sys, steps }, defaultedTimings: defaulted };
 }
 
 /** Agent ids must be unique within a trajectory and non-empty. */

@@ -7,16 +7,19 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AgentdynoError } from '../../core/index.js';
-import type { Trajectory } from '../types.js';
+import type { ImportFidelity, Trajectory } from '../types.js';
 import { validateTrajectory } from '../validate.js';
 import { aaReplayImporter } from './aa-replay.js';
 import { openaiChatLogImporter, dynamoImporter } from './chat-log.js';
 import { claudeCodeImporter } from './claude-code.js';
 import { codexImporter } from './codex.js';
 import { EntryError, formatImportProblem, type ImportProblem } from './common.js';
+import { addFidelity, fidelityOf } from './fidelity.js';
+import { formatHint } from './sniff.js';
 import { mooncakeImporter } from './mooncake.js';
 import { openhandsImporter } from './openhands.js';
-import { miniSweAgentImporter, sweAgentImporter } from './swe.js';
+import { sweAgentImporter } from './swe.js';
+import { miniSweAgentImporter } from './mini-swe-agent.js';
 import type { Importer } from './types.js';
 import { wekaImporter } from './weka.js';
 
@@ -26,6 +29,8 @@ export { reconstructConversations, messageHash } from './conversations.js';
 export type { ConversationCall, ConversationOptions, AgentIdentity } from './conversations.js';
 export type { Importer, ImportContext } from './types.js';
 export { MOONCAKE_BLOCK_SIZE } from './mooncake.js';
+export { fidelityOf, addFidelity, fidelityLines } from './fidelity.js';
+export { sniffFormat, formatHint } from './sniff.js';
 
 export const IMPORTERS: readonly Importer[] = [
   sweAgentImporter, miniSweAgentImporter, openhandsImporter, claudeCodeImporter, openaiChatLogImporter,
@@ -45,17 +50,21 @@ export interface ImportResult {
   trajectories: Trajectory[];
   /** Entries left out under skipBad (empty otherwise: problems throw). */
   skipped: ImportProblem[];
+  /** The whole import's fidelity summary (each trajectory also carries its own in source.fidelity). */
+  fidelity: ImportFidelity;
 }
 
 const MAX_LISTED = 20;
 
 /** Import files of one format. Without `skipBad`, any problem throws an AgentdynoError listing them all. */
-export function importFiles(format: string, files: string[], opts: { skipBad?: boolean } = {}): ImportResult {
+export function importFiles(format: string, files: string[], opts: { skipBad?: boolean; keepContent?: boolean } = {}): ImportResult {
   const imp = getImporter(format);
   if (!files.length) throw new AgentdynoError('no input files', { code: 'E_IMPORT_FORMAT', hint: 'Name one or more files to import.' });
   const all = new Set(files.map((f) => resolve(f)));
   const problems: ImportProblem[] = [];
   const trajectories: Trajectory[] = [];
+  const hints = new Set<string>();
+  const starts = new Map<Trajectory, number>();
   for (const file of files) {
     let text: string;
     try {
@@ -65,12 +74,19 @@ export function importFiles(format: string, files: string[], opts: { skipBad?: b
       continue;
     }
     const local: ImportProblem[] = [];
+    const leftOut: { what: string; why: string }[] = [];
     try {
       const out = imp.import({
-        file, text, allFiles: all, problems: local,
+        file, text, allFiles: all, problems: local, keepContent: opts.keepContent === true, leftOut,
+        setStartMs: (t, ms) => void starts.set(t, ms),
         readFile: (p) => (existsSync(p) ? readFileSync(p, 'utf8') : undefined),
       });
       for (const t of out) {
+        const own = t.source.fidelity;
+        t.source.fidelity = fidelityOf(t, { leftOut: [...(own?.leftOut ?? []), ...leftOut], calibration: own?.calibration });
+        if (opts.keepContent && t.source.fidelity.contentCalls === 0) {
+          t.source.fidelity.leftOut.push({ what: 'message content', why: `the ${format} importer keeps none for this file (the source records none, or its shape is not converted)` });
+        }
         const bad = validateTrajectory(t);
         if (bad.length) {
           local.push(...bad.map((b) => ({ file, line: 0, field: `trajectory ${t.id}: ${b.path}`, message: `${b.message} (importer output failed validation; please report)` })));
@@ -83,15 +99,33 @@ export function importFiles(format: string, files: string[], opts: { skipBad?: b
       local.push({ file, line: e.line, field: e.field, message: opts.skipBad ? `${e.message} (whole file skipped)` : e.message });
     }
     problems.push(...local);
+    if (local.length) {
+      const h = formatHint(format, text, file);
+      if (h) hints.add(h);
+    }
   }
+  const hint = [...hints].join(' ');
   if (problems.length && !opts.skipBad) {
     const listed = problems.slice(0, MAX_LISTED).map(formatImportProblem).join('\n');
     const more = problems.length > MAX_LISTED ? `\n… and ${problems.length - MAX_LISTED} more` : '';
-    throw new AgentdynoError(`${problems.length} problem${problems.length === 1 ? '' : 's'} importing ${format}; nothing written:\n${listed}${more}\n`, { code: 'E_IMPORT_FORMAT', hint: `Fix the input, check it really is ${format} (${imp.description}), or pass --skip-bad to import the rest and list what was skipped (unit: one ${imp.entry}).`,
+    throw new AgentdynoError(`${problems.length} problem${problems.length === 1 ? '' : 's'} importing ${format}; nothing written:\n${listed}${more}\n`, {
+      code: 'E_IMPORT_FORMAT',
+      where: problems[0].line ? `${problems[0].file}:${problems[0].line}` : problems[0].file,
+      hint: hint || `Fix the input, check it really is ${format} (${imp.description}), or pass --skip-bad to import the rest and list what was skipped (unit: one ${imp.entry}).`,
     });
   }
-  if (!trajectories.length) throw new AgentdynoError(`no trajectories in ${files.join(', ')}`, { code: 'E_IMPORT_FORMAT', hint: `Is this ${imp.description}?` });
-  return { format, files: files.length, trajectories, skipped: problems };
+  if (!trajectories.length) {
+    // Under --skip-bad everything may have been skipped: say why, entry by entry.
+    const why = problems.length ? `; every entry was skipped:\n${problems.slice(0, MAX_LISTED).map(formatImportProblem).join('\n')}` : '';
+    throw new AgentdynoError(`no trajectories in ${files.join(', ')}${why}`, { code: 'E_IMPORT_FORMAT', where: files[0], hint: hint || `Is this ${imp.description}?` });
+  }
+  // Arrivals on one clock: the earliest recorded start of this import is 0.
+  const kept = trajectories.filter((t) => starts.has(t));
+  if (kept.length) {
+    const origin = Math.min(...kept.map((t) => starts.get(t)!));
+    for (const t of kept) t.arrival_ms = starts.get(t)! - origin;
+  }
+  return { format, files: files.length, trajectories, skipped: problems, fidelity: addFidelity(trajectories.map((t) => t.source.fidelity!)) };
 }
 
 /** JSON Lines text, one trajectory a line. */

@@ -66,21 +66,28 @@ export const mooncakeImporter: Importer = {
       else convs.push([r]);
     }
     const name = basename(ctx.file).replace(/\.jsonl?$/, '');
+    const chained = convs.filter((c) => c.length > 1).length;
+    if (chained) ctx.leftOut.push({ what: `model time inside ${chained} chained conversation${chained === 1 ? '' : 's'}`, why: 'only arrivals are recorded: closed-loop think waits are arrival gaps (model time included); open-loop replay uses the arrivals themselves' });
     return convs.map((c): Trajectory => {
-      // Only arrival times are recorded: the gap between requests (model time included) becomes think time.
+      // Arrival times are recorded (each call's offset_ms, the trajectory's arrival); model and tool
+      // time are not, so the gap between chained requests is a think wait that includes model time.
       const calls: CallRecord[] = c.map((r, i) => ({
         inputTokens: r.input,
         outputTokens: r.output,
         hashIds: r.hashes,
         blockSize: MOONCAKE_BLOCK_SIZE,
+        offsetMs: r.ts - c[0].ts,
         thinkAfterMs: c[i + 1] ? Math.max(0, c[i + 1].ts - r.ts) : undefined,
       }));
-      return {
+      const t: Trajectory = {
         format: TRAJECTORY_FORMAT,
         id: `${name}-${c[0].session ?? `L${c[0].line}`}`,
-        source: { kind: 'mooncake', license: 'Apache-2.0', url: 'https://github.com/kvcache-ai/Mooncake/tree/main/FAST25-release', estimated: ['timings'] },
+        source: { kind: 'mooncake', license: 'Apache-2.0', url: 'https://github.com/kvcache-ai/Mooncake/tree/main/FAST25-release', ...(c.length > 1 ? { estimated: ['think_times (arrival gaps, model time included)'] } : {}) },
         agents: [buildAgent('main', null, 0, calls).agent],
       };
+      // Mooncake timestamps are already offsets from the trace start (ms).
+      t.arrival_ms = c[0].ts;
+      return t;
     });
   },
 };

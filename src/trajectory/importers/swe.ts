@@ -1,121 +1,103 @@
 /**
- * SWE-agent `.traj` and mini-swe-agent `.traj.json` trajectories.
- * - mini-swe-agent (`trajectory_format` "mini-swe-agent-1" / "-1.1"): assistant messages carry the raw
- *   litellm response (`extra.response.usage`) and `extra.timestamp` (call end); observations carry
- *   `extra.timestamp` (tool end) and `extra.returncode`.
- * - SWE-agent: `trajectory[]` steps (`response`, `action`, `observation`, optional `query` = the
- *   messages sent, `execution_time` seconds). Only totals are recorded for tokens, so per-call
- *   tokens are estimated with gpt-tokenizer; model time is not recorded.
+ * SWE-agent `.traj` (`SWE-agent/SWE-agent:tests/test_data/trajectories/…`): `history[]` is every
+ * message the agent exchanged (`role`, `content`, `agent`, `is_demo` on the demonstration,
+ * `thought`/`action` on assistant turns), `trajectory[]` the steps (`response`, `thought`, `action`,
+ * `observation`, `state`, optional `query`, `execution_time` s), `info.model_stats` the run's totals
+ * (`tokens_sent`, `tokens_received`, `api_calls`). Per-call tokens are not recorded: each call's
+ * prompt is tokenized from the history before it (demonstration and issue included), then the
+ * estimates are scaled to the recorded totals and the calibration is reported.
  */
 import { basename } from 'node:path';
 import { TRAJECTORY_FORMAT, type Trajectory } from '../types.js';
-import { arr, buildAgent, EntryError, estimateChatTokens, estimateTokens, int, messageText, num, obj, readJsonDoc, type CallRecord } from './common.js';
+import { arr, buildAgent, EntryError, estimateChatTokens, estimateTokens, messageText, num, obj, readJsonDoc, type CallRecord } from './common.js';
+import type { ImportFidelity } from '../types.js';
 import type { Importer } from './types.js';
 
-const MINI_FORMATS = ['mini-swe-agent-1', 'mini-swe-agent-1.1'];
-
-export const miniSweAgentImporter: Importer = {
-  format: 'mini-swe-agent',
-  description: 'mini-swe-agent .traj.json (litellm usage and timestamps per call)',
-  entry: 'file',
-  import(ctx) {
-    const doc = obj(readJsonDoc(ctx.file, ctx.text), 1, '$');
-    const fmt = doc.trajectory_format;
-    if (fmt === undefined || !Array.isArray(doc.messages)) throw new EntryError(1, '$.trajectory_format', 'missing: this is not a mini-swe-agent trajectory');
-    if (!MINI_FORMATS.includes(String(fmt))) throw new EntryError(1, '$.trajectory_format', `${JSON.stringify(fmt)} is newer than this importer knows (${MINI_FORMATS.join(', ')})`);
-    const msgs = doc.messages as Record<string, unknown>[];
-    const calls: CallRecord[] = [];
-    let estimatedTokens = false;
-    let lastTs: number | undefined;
-    let sysTokens = 0;
-    msgs.forEach((m, i) => {
-      const p = `$.messages[${i}]`;
-      const extra = (m.extra ?? {}) as Record<string, unknown>;
-      const ts = extra.timestamp === undefined ? undefined : num(extra.timestamp, 1, `${p}.extra.timestamp`) * 1000;
-      if (m.role === 'system') sysTokens += estimateChatTokens([m]);
-      if (m.role === 'assistant') {
-        const usage = (extra.response as { usage?: Record<string, unknown> } | undefined)?.usage;
-        let input: number, output: number, cached: number | undefined;
-        if (usage) {
-          input = int(usage.prompt_tokens, 1, `${p}.extra.response.usage.prompt_tokens`);
-          output = int(usage.completion_tokens, 1, `${p}.extra.response.usage.completion_tokens`);
-          const det = usage.prompt_tokens_details as { cached_tokens?: unknown } | undefined;
-          cached = det?.cached_tokens !== undefined && det.cached_tokens !== null ? int(det.cached_tokens, 1, `${p}.extra.response.usage.prompt_tokens_details.cached_tokens`) : undefined;
-        } else {
-          estimatedTokens = true;
-          input = estimateChatTokens(msgs.slice(0, i));
-          output = estimateTokens(messageText(m));
-        }
-        const actions = Array.isArray(extra.actions) ? extra.actions : [];
-        calls.push({
-          inputTokens: input, outputTokens: output, cachedTokens: cached,
-          startMs: lastTs, endMs: ts,
-          durationMs: lastTs !== undefined && ts !== undefined ? Math.max(0, ts - lastTs) : undefined,
-          tools: actions.map(() => ({ name: 'bash' })),
-        });
-      } else if ((m.role === 'tool' || m.role === 'user') && calls.length && ts !== undefined) {
-        // An observation: ends the next tool of the last call that has none yet.
-        const c = calls[calls.length - 1];
-        const t = c.tools?.find((x) => x.durationMs === undefined);
-        if (t) {
-          t.durationMs = Math.max(0, ts - (lastTs ?? ts));
-          t.status = extra.returncode === 0 || extra.returncode === undefined ? 'ok' : 'error';
-        }
-      }
-      if (ts !== undefined) lastTs = ts;
-    });
-    if (!calls.length) throw new EntryError(1, '$.messages', 'no assistant messages');
-    const info = (doc.info ?? {}) as Record<string, unknown>;
-    const model = ((info.config as { model?: { model_name?: string } } | undefined)?.model?.model_name) ?? undefined;
-    const built = buildAgent('main', null, sysTokens, calls);
-    const estimated = ['system_prompt_tokens', ...(estimatedTokens ? ['tokens'] : []), ...(built.defaultedTimings ? ['timings'] : [])];
-    const t: Trajectory = {
-      format: TRAJECTORY_FORMAT,
-      id: String(doc.instance_id ?? basename(ctx.file).replace(/\.traj(\.json)?$/, '')),
-      source: { kind: 'mini-swe-agent', estimated },
-      ...(model ? { model } : {}),
-      ...(typeof doc.instance_id === 'string' ? { labels: { task: doc.instance_id } } : {}),
-      agents: [built.agent],
-    };
-    return [t];
-  },
-};
+/** Scale estimates so they sum to a recorded total; the rounding residual is what is left over. */
+function calibrate(values: number[], recorded: number): { scaled: number[]; residual: number; before: number } {
+  const before = values.reduce((a, b) => a + b, 0);
+  if (before <= 0) return { scaled: values, residual: recorded, before };
+  const k = recorded / before;
+  const scaled = values.map((v) => Math.round(v * k));
+  return { scaled, residual: recorded - scaled.reduce((a, b) => a + b, 0), before };
+}
 
 export const sweAgentImporter: Importer = {
   format: 'swe-agent',
-  description: 'SWE-agent .traj (messages only: tokens estimated; execution_time for tools)',
+  description: 'SWE-agent .traj (history per call, tokens estimated and calibrated to info.model_stats.tokens_sent)',
   entry: 'file',
   import(ctx) {
     const doc = obj(readJsonDoc(ctx.file, ctx.text), 1, '$');
-    if (!Array.isArray(doc.trajectory)) throw new EntryError(1, '$.trajectory', 'missing: this is not a SWE-agent .traj file');
-    const history = Array.isArray(doc.history) ? (doc.history as unknown[]) : [];
+    if (!Array.isArray(doc.trajectory)) throw new EntryError(1, '$.trajectory', 'missing: this is not a SWE-agent .traj file (a file with only "history" is a demonstration, not a run)');
+    const history = Array.isArray(doc.history) ? (doc.history as Record<string, unknown>[]) : [];
     const steps = arr(doc.trajectory, 1, '$.trajectory');
+    const info = (doc.info ?? {}) as Record<string, unknown>;
+    const stats = (info.model_stats ?? undefined) as Record<string, unknown> | undefined;
+    // Each assistant message of the primary agent's history is one model call; its prompt is every
+    // message before it (system, demonstration, issue, earlier turns): what SWE-agent sent.
+    const calls: { input: number; output: number; at: number; ctx: unknown[] }[] = [];
+    const primary = history.filter((m) => m.agent === undefined || m.agent === 'primary');
+    primary.forEach((m, i) => {
+      if (m.role !== 'assistant') return;
+      const before = primary.slice(0, i);
+      calls.push({ input: estimateChatTokens(before), output: estimateTokens(messageText(m)), at: i, ctx: before });
+    });
+    if (primary.length !== history.length) ctx.leftOut.push({ what: `${history.length - primary.length} history messages of other agents`, why: 'only the primary agent is replayed' });
+    // No history (older runs): the steps' own query, else the running transcript of responses and observations.
+    if (!calls.length) {
+      const running: unknown[] = [];
+      steps.forEach((s0, i) => {
+        const s = obj(s0, 1, `$.trajectory[${i}]`);
+        const query = Array.isArray(s.query) && s.query.length ? (s.query as unknown[]) : undefined;
+        const response = typeof s.response === 'string' ? s.response : messageText(s.response);
+        calls.push({ input: estimateChatTokens(query ?? running), output: estimateTokens(response), at: i, ctx: query ?? [...running] });
+        running.push({ role: 'assistant', content: response }, { role: 'user', content: typeof s.observation === 'string' ? s.observation : messageText(s.observation) });
+      });
+    }
+    if (!calls.length) throw new EntryError(1, '$.trajectory', 'no steps');
+    let inputs = calls.map((c) => c.input);
+    let outputs = calls.map((c) => c.output);
+    let calibration: { field: string; recorded: number; estimatedBefore: number; residual: number } | undefined;
+    if (stats && typeof stats.tokens_sent === 'number' && stats.tokens_sent > 0) {
+      const apiCalls = typeof stats.api_calls === 'number' ? stats.api_calls : undefined;
+      if (apiCalls !== undefined && apiCalls !== calls.length) ctx.leftOut.push({ what: `calibration check`, why: `info.model_stats.api_calls is ${apiCalls} but the history has ${calls.length} model calls` });
+      const c = calibrate(inputs, stats.tokens_sent);
+      inputs = c.scaled;
+      // The rounding residual goes on the largest call, so the sum equals the recorded total exactly.
+      const big = inputs.indexOf(Math.max(...inputs));
+      inputs[big] += c.residual;
+      calibration = { field: 'info.model_stats.tokens_sent', recorded: stats.tokens_sent, estimatedBefore: c.before, residual: stats.tokens_sent - inputs.reduce((a, b) => a + b, 0) };
+      if (typeof stats.tokens_received === 'number' && stats.tokens_received > 0) {
+        const o = calibrate(outputs, stats.tokens_received);
+        outputs = o.scaled;
+        outputs[outputs.indexOf(Math.max(...outputs))] += o.residual;
+      }
+    }
     let defaulted = false;
-    const sys = history.filter((m) => (m as { role?: string })?.role === 'system');
-    const running: unknown[] = [...sys];
-    const calls: CallRecord[] = steps.map((s0, i) => {
-      const s = obj(s0, 1, `$.trajectory[${i}]`);
-      const query = Array.isArray(s.query) && s.query.length ? (s.query as unknown[]) : undefined;
-      const input = estimateChatTokens(query ?? running);
-      const response = typeof s.response === 'string' ? s.response : messageText(s.response);
-      const obs = typeof s.observation === 'string' ? s.observation : messageText(s.observation);
-      running.push({ role: 'assistant', content: response }, { role: 'user', content: obs });
+    const records: CallRecord[] = calls.map((c, k) => {
+      const s = (steps[k] ?? {}) as Record<string, unknown>;
       const action = typeof s.action === 'string' ? s.action.trim().split(/\s+/)[0] : '';
-      const exec = s.execution_time === undefined ? undefined : num(s.execution_time, 1, `$.trajectory[${i}].execution_time`) * 1000;
-      if (exec === undefined) defaulted = true;
+      const exec = s.execution_time === undefined ? undefined : num(s.execution_time, 1, `$.trajectory[${k}].execution_time`) * 1000;
+      if (action && exec === undefined) defaulted = true;
+      const obs = typeof s.observation === 'string' ? s.observation : messageText(s.observation);
       return {
-        inputTokens: input,
-        outputTokens: estimateTokens(response),
+        inputTokens: inputs[k],
+        outputTokens: outputs[k],
+        estimated: ['input_tokens', 'output_tokens'],
         tools: action ? [{ name: action.slice(0, 64), durationMs: exec, resultTokens: estimateTokens(obs) }] : [],
+        ...(ctx.keepContent ? { content: { messages: c.ctx } } : {}),
       };
     });
-    if (!calls.length) throw new EntryError(1, '$.trajectory', 'no steps');
-    const built = buildAgent('main', null, estimateChatTokens(sys), calls);
-    const info = (doc.info ?? {}) as Record<string, unknown>;
+    const sys = primary.filter((m) => m.role === 'system');
+    const built = buildAgent('main', null, estimateChatTokens(sys), records);
     const t: Trajectory = {
       format: TRAJECTORY_FORMAT,
       id: basename(ctx.file).replace(/\.traj$/, ''),
-      source: { kind: 'swe-agent', estimated: ['tokens', 'system_prompt_tokens', ...(defaulted || built.defaultedTimings ? ['timings'] : [])] },
+      source: {
+        kind: 'swe-agent',
+        estimated: ['tokens', 'system_prompt_tokens', ...(defaulted || built.defaultedTimings ? ['timings'] : [])],
+        ...(calibration ? { fidelity: { leftOut: [], calibration } as unknown as ImportFidelity } : {}),
+      },
       ...(typeof info.exit_status === 'string' ? { labels: { exit_status: info.exit_status } } : {}),
       agents: [built.agent],
     };

@@ -10,6 +10,12 @@ export interface ImportContext {
   problems: ImportProblem[];
   /** Read a file next to the input (sub-agent transcripts); undefined when absent. */
   readFile(path: string): string | undefined;
+  /** Keep message content where the source has it (`import --keep-content`). */
+  keepContent: boolean;
+  /** Things the importer left out of this file's trajectories and why (printed, stored in source.fidelity). */
+  leftOut: { what: string; why: string }[];
+  /** Record a trajectory's wall-clock start (epoch ms); the driver turns starts into `arrival_ms` from the earliest. */
+  setStartMs?(t: Trajectory, epochMs: number): void;
 }
 
 export interface Importer {
