@@ -194,7 +194,8 @@ export interface BuildResult {
   defaultedTimings: boolean;
 }
 
-const round = (x: number) => Math.max(0, Math.round(x * 1000) / 1000);
+// To the nanosecond: recorded durations (AgentPerf records ns) survive; float noise from subtracting timestamps does not.
+const round = (x: number) => Math.max(0, Math.round(x * 1e6) / 1e6);
 
 /**
  * Steps of one agent: llm, then (spawn), then tool steps for the tools it asked for, then think.

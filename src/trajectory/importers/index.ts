@@ -98,6 +98,8 @@ export function importFiles(format: string, files: string[], opts: { skipBad?: b
       if (!(e instanceof EntryError)) throw e;
       local.push({ file, line: e.line, field: e.field, message: opts.skipBad ? `${e.message} (whole file skipped)` : e.message });
     }
+    // In file order, whichever pass found them (JSON parsing or the importer).
+    local.sort((a, b) => (a.file === b.file ? a.line - b.line : 0));
     problems.push(...local);
     if (local.length) {
       const h = formatHint(format, text, file);
