@@ -1,6 +1,6 @@
 import { median, percentile, mean } from '../core/index.js';
-import type { Trajectory } from './types.js';
-import { dutyCycle, rootAgent, walkAgent } from './walk.js';
+import type { LlmStep, Trajectory } from './types.js';
+import { rootAgent, walkAgent } from './walk.js';
 
 export interface TrajectoryStatsOptions {
   /** Decode speed assumed for the LLM-time estimate behind toolTimeShare (default 50 tok/s). */
@@ -66,9 +66,23 @@ export interface TrajectorySetStats {
   languages: Record<string, number>;
   /** Where the set came from: trajectories per source kind, and per field marked estimated in `source.estimated`. */
   provenance: { sourceKinds: Record<string, number>; estimated: Record<string, number> };
+  /** Where every printed figure comes from: recorded in the source, or estimated / defaulted. */
+  origin: StatsOrigin;
   /** How the LLM time behind toolTimeShare was estimated. */
   llmTimeEstimate: string;
   perTrajectory: TrajectoryStatsRow[];
+}
+
+export interface StatsOrigin {
+  /** LLM calls whose input_tokens are recorded vs estimated (per-step labels, else the trajectory's source.estimated). */
+  inputTokens: { recordedCalls: number; estimatedCalls: number };
+  outputTokens: { recordedCalls: number; estimatedCalls: number };
+  /** Tool and think waits from the source vs set to a default or synthesized. */
+  waits: { recorded: number; estimated: number };
+  /** Calls whose prefix is a recorded cached_tokens vs implied from the counts. */
+  prefix: { cachedTokensCalls: number; impliedCalls: number };
+  /** Always estimated here (assumed speeds): recorded model durations are labels, not used. */
+  llmTime: 'estimated';
 }
 
 // Loops, not Math.max(...xs): sets of thousands of trajectories overflow the argument limit.
@@ -76,19 +90,51 @@ const minOf = (xs: readonly number[]) => xs.reduce((m, x) => (x < m ? x : m), xs
 const maxOf = (xs: readonly number[]) => xs.reduce((m, x) => (x > m ? x : m), xs.length ? xs[0] : NaN);
 const mmm = (xs: number[]): MinMedMax => ({ min: minOf(xs), median: median(xs), max: maxOf(xs) });
 
+/** Depth of the agent tree, iteratively with memo (deep trees neither recurse nor go quadratic). */
 function depthOf(t: Trajectory): number {
   const parent = new Map(t.agents.map((a) => [a.id, a.parent]));
+  const depth = new Map<string, number>();
   let max = 0;
   for (const a of t.agents) {
-    let d = 0;
-    let p = a.parent;
-    while (p !== null && p !== undefined && d <= t.agents.length) {
-      d++;
-      p = parent.get(p) ?? null;
+    const chain: string[] = [];
+    let cur: string | null = a.id;
+    let base = -1;
+    while (cur !== null && chain.length <= t.agents.length) {
+      const known = depth.get(cur);
+      if (known !== undefined) {
+        base = known;
+        break;
+      }
+      chain.push(cur);
+      cur = parent.get(cur) ?? null;
     }
-    max = Math.max(max, d);
+    for (let i = chain.length - 1; i >= 0; i--) depth.set(chain[i], ++base);
+    max = Math.max(max, depth.get(a.id) ?? 0);
   }
   return max;
+}
+
+/** Per-step labels where the trajectory has them (imports), else the trajectory-wide source.estimated. */
+function originOf(t: Trajectory, o: StatsOrigin): void {
+  const labelled = t.source.fidelity !== undefined || t.agents.some((a) => a.steps.some((s) => 'estimated' in s));
+  const est = t.source.estimated ?? [];
+  const allTokens = est.some((f) => f.startsWith('tokens'));
+  const allTimings = est.some((f) => f.startsWith('timings'));
+  for (const a of t.agents) {
+    for (const s of a.steps) {
+      if (s.type === 'llm') {
+        const se = (s as LlmStep).estimated ?? [];
+        const inEst = labelled ? se.includes('input_tokens') : allTokens;
+        const outEst = labelled ? se.includes('output_tokens') : allTokens;
+        o.inputTokens[inEst ? 'estimatedCalls' : 'recordedCalls']++;
+        o.outputTokens[outEst ? 'estimatedCalls' : 'recordedCalls']++;
+        o.prefix[s.cached_tokens !== undefined ? 'cachedTokensCalls' : 'impliedCalls']++;
+      } else if (s.type === 'tool' || s.type === 'think') {
+        const e = labelled ? s.type === 'tool' && (s.estimated ?? []).includes('duration_ms') : allTimings;
+        o.waits[e ? 'estimated' : 'recorded']++;
+      }
+    }
+  }
 }
 
 interface Collected {
@@ -114,6 +160,8 @@ function collect(t: Trajectory, opts: Required<TrajectoryStatsOptions>): Collect
   let joinNone = 0;
   const root = rootAgent(t);
   let rootInputs: number[] = [];
+  // Sums of the analytic duty cycle (walk.ts's dutyCycle recurses into sub-agents; these are flat loops).
+  const dc = { toolMs: 0, thinkMs: 0, modelMs: 0 };
   for (const a of t.agents) {
     const agentInputs: number[] = [];
     for (const w of walkAgent(t, a.id)) {
@@ -124,7 +172,10 @@ function collect(t: Trajectory, opts: Required<TrajectoryStatsOptions>): Collect
         outputs.push(s.output_tokens);
         prefixSum += w.prefixTokens;
         if (w.llmTurn > 0) newInputs.push(w.newInputTokens);
-      } else if (s.type === 'spawn') {
+        dc.modelMs += (w.uncachedInputTokens / opts.assumedPrefillTokPerS + s.output_tokens / opts.assumedDecodeTokPerS) * 1000;
+      } else if (s.type === 'tool') dc.toolMs += s.duration_ms;
+      else if (s.type === 'think') dc.thinkMs += s.duration_ms;
+      else if (s.type === 'spawn') {
         spawns++;
         spawned += s.agents.length;
         maxFanOut = Math.max(maxFanOut, s.agents.length);
@@ -134,7 +185,6 @@ function collect(t: Trajectory, opts: Required<TrajectoryStatsOptions>): Collect
     }
     if (a === root) rootInputs = agentInputs;
   }
-  const dc = dutyCycle(t, { assumedDecodeTokPerS: opts.assumedDecodeTokPerS, assumedPrefillTokPerS: opts.assumedPrefillTokPerS });
   const idle = dc.toolMs + dc.thinkMs;
   const inputSum = inputs.reduce((x, y) => x + y, 0);
   const language = typeof t.labels?.language === 'string' ? t.labels.language : null;
@@ -178,7 +228,15 @@ export function trajectoryStats(list: readonly Trajectory[], options: Trajectory
   for (const r of rows) languages[r.language ?? '(none)'] = (languages[r.language ?? '(none)'] ?? 0) + 1;
   const sourceKinds: Record<string, number> = {};
   const estimated: Record<string, number> = {};
+  const origin: StatsOrigin = {
+    inputTokens: { recordedCalls: 0, estimatedCalls: 0 },
+    outputTokens: { recordedCalls: 0, estimatedCalls: 0 },
+    waits: { recorded: 0, estimated: 0 },
+    prefix: { cachedTokensCalls: 0, impliedCalls: 0 },
+    llmTime: 'estimated',
+  };
   for (const t of list) {
+    originOf(t, origin);
     sourceKinds[t.source.kind] = (sourceKinds[t.source.kind] ?? 0) + 1;
     for (const f of t.source.estimated ?? []) estimated[f] = (estimated[f] ?? 0) + 1;
   }
@@ -207,6 +265,7 @@ export function trajectoryStats(list: readonly Trajectory[], options: Trajectory
     },
     languages,
     provenance: { sourceKinds, estimated },
+    origin,
     llmTimeEstimate:
       `estimated, not measured: per call (input_tokens - prefix tokens) / ${opts.assumedPrefillTokPerS} tok/s prefill + ` +
       `output_tokens / ${opts.assumedDecodeTokPerS} tok/s decode, no queueing; prefix = cached_tokens, else input - new_input_tokens, else implied by append-only growth`,

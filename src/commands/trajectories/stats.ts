@@ -14,28 +14,40 @@ function provenanceText(s: TrajectorySetStats): string {
   return `${kinds}; ${est ? `ESTIMATED (not recorded): ${est}` : 'nothing marked estimated'}`;
 }
 
+/** "recorded 12 of 14 calls, ESTIMATED 2": where a column's numbers come from. */
+function split(recorded: number, estimated: number, unit: string, word = 'ESTIMATED'): string {
+  if (recorded + estimated === 0) return '-';
+  if (estimated === 0) return `recorded (${int(recorded)} ${unit})`;
+  if (recorded === 0) return `${word} (all ${int(estimated)} ${unit})`;
+  return `recorded ${int(recorded)}, ${word} ${int(estimated)} ${unit}`;
+}
+
 export function renderStats(s: TrajectorySetStats, perTrajectory: boolean): string {
   const langs = Object.entries(s.languages).sort((a, b) => b[1] - a[1]).map(([l, n]) => `${l} ${n}`).join(', ');
+  const o = s.origin;
+  const inFrom = split(o.inputTokens.recordedCalls, o.inputTokens.estimatedCalls, 'calls');
+  const outFrom = split(o.outputTokens.recordedCalls, o.outputTokens.estimatedCalls, 'calls');
+  const counted = 'counted';
   const lines = [
-    renderTable(['measure', 'value'], [
-      ['trajectories', int(s.trajectories)],
-      ['source (kind: count)', provenanceText(s)],
-      ['agents', int(s.agents)],
-      ['LLM calls', int(s.llmCalls)],
-      ['LLM turns / trajectory (min / median / max)', `${int(s.llmTurns.min)} / ${int(s.llmTurns.median)} / ${int(s.llmTurns.max)}`],
-      ['main-agent turns (min / median / max)', `${int(s.mainTurns.min)} / ${int(s.mainTurns.median)} / ${int(s.mainTurns.max)}`],
-      ['input tokens per call (min / mean / p50 / max)', `${int(s.inputTokens.min)} / ${int(s.inputTokens.mean)} / ${int(s.inputTokens.p50)} / ${int(s.inputTokens.max)}`],
-      ['main context start (min / median / max)', `${int(s.contextStartTokens.min)} / ${int(s.contextStartTokens.median)} / ${int(s.contextStartTokens.max)}`],
-      ['main context max (min / median / max)', `${int(s.contextMaxTokens.min)} / ${int(s.contextMaxTokens.median)} / ${int(s.contextMaxTokens.max)}`],
-      ['context growth per main turn (median)', int(s.contextGrowthPerTurnTokensMedian)],
-      ['output tokens (p50 / p95 / mean)', `${int(s.outputTokens.p50)} / ${int(s.outputTokens.p95)} / ${int(s.outputTokens.mean)}`],
-      ['new input per follow-up call (p50 / p95)', `${int(s.newInputPerTurnTokens.p50)} / ${int(s.newInputPerTurnTokens.p95)}`],
-      ['tool+think share of wall time (all / median)', `${pct(s.toolTimeShare.aggregate)} / ${pct(s.toolTimeShare.median)}`],
-      ['prefix reuse (prefix / input tokens)', pct(s.prefixReuseRatio)],
-      ['spawns (trajectories / steps / agents)', `${s.fanOut.trajectoriesWithSpawns} / ${s.fanOut.spawns} / ${s.fanOut.spawnedAgents}`],
-      ['spawn join all / none; max width; max depth', `${s.fanOut.joinAll} / ${s.fanOut.joinNone}; ${s.fanOut.maxWidth}; ${s.fanOut.maxDepth}`],
-      ['languages', langs],
-    ], { rule: false, align: ['left', 'left'] }).trimEnd(),
+    renderTable(['measure', 'value', 'from'], [
+      ['trajectories', int(s.trajectories), counted],
+      ['source (kind: count)', provenanceText(s), 'source.estimated'],
+      ['agents', int(s.agents), counted],
+      ['LLM calls', int(s.llmCalls), counted],
+      ['LLM turns / trajectory (min / median / max)', `${int(s.llmTurns.min)} / ${int(s.llmTurns.median)} / ${int(s.llmTurns.max)}`, counted],
+      ['main-agent turns (min / median / max)', `${int(s.mainTurns.min)} / ${int(s.mainTurns.median)} / ${int(s.mainTurns.max)}`, counted],
+      ['input tokens per call (min / mean / p50 / max)', `${int(s.inputTokens.min)} / ${int(s.inputTokens.mean)} / ${int(s.inputTokens.p50)} / ${int(s.inputTokens.max)}`, inFrom],
+      ['main context start (min / median / max)', `${int(s.contextStartTokens.min)} / ${int(s.contextStartTokens.median)} / ${int(s.contextStartTokens.max)}`, inFrom],
+      ['main context max (min / median / max)', `${int(s.contextMaxTokens.min)} / ${int(s.contextMaxTokens.median)} / ${int(s.contextMaxTokens.max)}`, inFrom],
+      ['context growth per main turn (median)', int(s.contextGrowthPerTurnTokensMedian), inFrom],
+      ['output tokens (p50 / p95 / mean)', `${int(s.outputTokens.p50)} / ${int(s.outputTokens.p95)} / ${int(s.outputTokens.mean)}`, outFrom],
+      ['new input per follow-up call (p50 / p95)', `${int(s.newInputPerTurnTokens.p50)} / ${int(s.newInputPerTurnTokens.p95)}`, inFrom],
+      ['tool+think share of wall time (all / median)', `${pct(s.toolTimeShare.aggregate)} / ${pct(s.toolTimeShare.median)}`, `waits ${split(o.waits.recorded, o.waits.estimated, 'waits', 'DEFAULTED/SYNTHETIC')}; LLM time ESTIMATED (assumed speeds)`],
+      ['prefix reuse (prefix / input tokens)', pct(s.prefixReuseRatio), split(o.prefix.cachedTokensCalls, o.prefix.impliedCalls, 'calls', 'IMPLIED by growth').replace('recorded', 'cached_tokens recorded')],
+      ['spawns (trajectories / steps / agents)', `${s.fanOut.trajectoriesWithSpawns} / ${s.fanOut.spawns} / ${s.fanOut.spawnedAgents}`, counted],
+      ['spawn join all / none; max width; max depth', `${s.fanOut.joinAll} / ${s.fanOut.joinNone}; ${s.fanOut.maxWidth}; ${s.fanOut.maxDepth}`, counted],
+      ['languages', langs, 'labels'],
+    ], { rule: false, align: ['left', 'left', 'left'] }).trimEnd(),
     `LLM time in the tool share is ${s.llmTimeEstimate}.`,
   ];
   if (perTrajectory) {

@@ -189,3 +189,29 @@ describe('openhands (All-Hands-AI/OpenHands tests/runtime/trajs/basic.json)', ()
     }
   });
 });
+
+describe('claude-code (callanjfox/agentic-coding-analysis examples/jsonl, Claude Code 2.1.83)', () => {
+  const main = `${F}/claude-code/02f3098e-6bcb-4709-9968-23e2b2b2f40e.jsonl`;
+  const side = `${F}/claude-code/agent-a44c06181169aa067.jsonl`;
+  /** Per API response (deduplicated by message.id): prompt = input + cache creation + cache read. */
+  const usageOf = (p: string, sidechain: boolean) => {
+    const seen = new Map<string, J>();
+    for (const l of jsonl(p)) if (l.type === 'assistant' && l.message?.usage && (l.isSidechain === true) === sidechain) seen.set(l.message.id, l.message);
+    return [...seen.values()];
+  };
+  it('session and side chain: calls, prompt and output sums, cache reads, the sub-agent model', () => {
+    const [t] = importFiles('claude-code', [main, side]).trajectories;
+    const m = usageOf(main, false);
+    const s = usageOf(side, true);
+    const a0 = t.agents[0].steps.filter((x): x is LlmStep => x.type === 'llm');
+    const a1 = t.agents[1].steps.filter((x): x is LlmStep => x.type === 'llm');
+    expect(a0).toHaveLength(m.length);
+    expect(a1).toHaveLength(s.length);
+    const prompt = (u: J) => u.usage.input_tokens + (u.usage.cache_creation_input_tokens ?? 0) + (u.usage.cache_read_input_tokens ?? 0);
+    expect(sum(a0.map((x) => x.input_tokens))).toBe(sum(m.map(prompt)));
+    expect(sum(a1.map((x) => x.input_tokens))).toBe(sum(s.map(prompt)));
+    expect(a1.map((x) => x.cached_tokens)).toEqual(s.map((u) => u.usage.cache_read_input_tokens));
+    expect(t.model).toBe(m[0].model);
+    expect(t.agents[1].model).toBe(s[0].model);
+  });
+});
