@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { AgentdynoCommand } from '../core/index.js';
-import { formatLevel, prepareSession, replayFlags, requestRows, runRealLevel, waitForStart, type ContentMode, type LevelReport, type PromptTokenError } from '../replay/index.js';
+import { formatLevel, formatOpenLoopLevel, openLoopSettings, prepareSession, replayFlags, requestRows, runRealLevel, runRealOpenLoopLevel, scheduleFor, waitForStart, type ContentMode, type LevelReport, type PromptTokenError } from '../replay/index.js';
 import { itlHistogramOfRun, parseShard, parseStartAt, type ShardConfig } from '../scale/index.js';
 import { startSimServerInWorker } from '../sim/index.js';
 import type { WindowPower } from '../power/index.js';
@@ -16,16 +16,21 @@ export default class Replay extends AgentdynoCommand {
     '<%= config.bin %> replay --concurrency 8 --content recorded --trajectories imported/ --json',
     '<%= config.bin %> replay --concurrency 8 --api completions --target http://127.0.0.1:8000',
     '<%= config.bin %> replay --concurrency 512 --shard auto/8 --start-at 2026-05-01T12:00:00Z --target http://vllm:8000 --db /out/shard.db',
+    '<%= config.bin %> replay --arrivals recorded --time-scale 0.5 --trajectories mooncake.jsonl',
+    '<%= config.bin %> replay --arrivals poisson --rate 4 --trajectories imported/',
   ];
   static override flags = {
     ...replayFlags,
-    concurrency: Flags.integer({ char: 'c', description: 'Number of agent lanes (with --shard: the total over all shards).', required: true }),
+    concurrency: Flags.integer({ char: 'c', description: 'Number of agent lanes (with --shard: the total over all shards). Not used with --arrivals (open loop).' }),
     shard: Flags.string({ description: 'Run shard I of K of the level (I/K; auto/K reads JOB_COMPLETION_INDEX, as in a Kubernetes Indexed Job): the global lanes i with i % K == I. Merge the shards with `results merge`.' }),
     'start-at': Flags.string({ description: 'Wall-clock time (ISO 8601 with zone, e.g. 2026-05-01T12:00:00Z) to start the load at after set-up; give every shard the same one. Refused if more than 5 s past or 24 h ahead.' }),
   };
 
   async run(): Promise<{ runId: string; settings: string; simulated: boolean; simProfile: string | null; contentMode: ContentMode; promptTokenError: PromptTokenError; level: LevelReport; power: WindowPower[]; shard?: ShardConfig }> {
     const { flags } = await this.parse(Replay);
+    const openLoop = openLoopSettings(flags);
+    if (openLoop) return (await this.runOpenLoop(flags, openLoop)) as never;
+    if (flags.concurrency === undefined) this.error('--concurrency N is required (or --arrivals recorded|poisson for open-loop replay)', { exit: 2 });
     if (flags.concurrency < 1) this.error('--concurrency must be >= 1', { exit: 2 });
     const json = this.jsonEnabled();
     const shard = flags.shard === undefined ? null : parseShard(flags.shard, flags.concurrency);
@@ -45,7 +50,7 @@ export default class Replay extends AgentdynoCommand {
       report = r;
       power = await Promise.all(s.target.power.map((ch) => ch.window(BigInt(r.windowStartNs), BigInt(r.windowEndNs))));
       // A shard's rows carry the level's N (not its own lane count) and the global lane indices.
-      s.store.insertRequests(s.runId, requestRows(run).map((row) => ({ ...row, level: flags.concurrency, simulated: s.target.simulated })));
+      s.store.insertRequests(s.runId, requestRows(run).map((row) => ({ ...row, level: flags.concurrency!, simulated: s.target.simulated })));
       if (shard) itlHdr = itlHistogramOfRun(run);
       s.sink.emit({ type: 'level-end', concurrency: flags.concurrency, valid: r.valid, reasons: r.reasons, tiers: r.tiers.map((t) => ({ sloTokPerS: t.sloTokPerS, passRate: t.passRate, maxPassing: null, minFailing: null })) });
     } catch (e) {
@@ -67,5 +72,28 @@ export default class Replay extends AgentdynoCommand {
     }
     if (status === 'interrupted') process.exitCode = 130;
     return { runId: s.runId, settings: s.settingsText, simulated: s.target.simulated, simProfile: s.target.simProfile, contentMode: report.contentMode, promptTokenError: report.promptTokenError, level: report, power, ...(shardConfig ? { shard: shardConfig } : {}) };
+  }
+
+  /** One open-loop level: arrivals on the recorded offsets or a Poisson rate (replay/open-loop*.ts). */
+  private async runOpenLoop(flags: Record<string, unknown>, ol: NonNullable<ReturnType<typeof openLoopSettings>>) {
+    if (flags.shard !== undefined || flags['start-at'] !== undefined) this.error('--shard and --start-at are closed-loop only', { exit: 2 });
+    const json = this.jsonEnabled();
+    const s = await prepareSession('replay', flags as never, json, async (profile, port) => {
+      const srv = await startSimServerInWorker({ profile, port, seed: Number(flags.seed) });
+      return { url: srv.url, profileName: srv.profile.name, close: () => srv.close() };
+    }, { openLoop: ol });
+    try {
+      const schedule = scheduleFor(s.options, ol);
+      const { run, report } = await runRealOpenLoopLevel(s.options, ol, schedule);
+      s.store.insertRequests(s.runId, requestRows(run));
+      const status = report.interrupted ? 'interrupted' : 'completed';
+      await s.dispose(status, { level: report, mode: 'open-loop' });
+      if (!json) this.log(`agentdyno replay ${s.runId}\n${s.settingsText}\n\n${formatOpenLoopLevel(report, s.options.tiers, ol.validity)}`);
+      if (status === 'interrupted') process.exitCode = 130;
+      return { runId: s.runId, settings: s.settingsText, mode: 'open-loop', level: report };
+    } catch (e) {
+      await s.dispose('failed', { error: (e as Error).message });
+      throw e;
+    }
   }
 }

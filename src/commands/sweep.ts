@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { AgentdynoCommand } from '../core/index.js';
-import { describePromptError, formatSweep, prepareSession, replayFlags, runRealSweep, type RealSweepResult, type SearchOptions } from '../replay/index.js';
+import { describePromptError, formatOpenLoopSweep, formatSweep, openLoopSettings, prepareSession, RATE_STEPS, replayFlags, runRealOpenLoopSweep, runRealSweep, type RealSweepResult, type SearchOptions } from '../replay/index.js';
 import { startSimServerInWorker } from '../sim/index.js';
 
 export default class Sweep extends AgentdynoCommand {
@@ -13,6 +13,7 @@ export default class Sweep extends AgentdynoCommand {
     '<%= config.bin %> sweep --slo 20:10000,60:5000 --trajectories trajectories/synthetic-v1.jsonl --seed 7',
     '<%= config.bin %> sweep --quick --content recorded --trajectories imported/ --target http://127.0.0.1:8000',
     '<%= config.bin %> sweep --api completions --target http://127.0.0.1:8000',
+    '<%= config.bin %> sweep --arrivals poisson --rate 1 --trajectories imported/ --quick',
   ];
   static override flags = {
     ...replayFlags,
@@ -28,6 +29,8 @@ export default class Sweep extends AgentdynoCommand {
   async run(): Promise<RealSweepResult & { runId: string; settings: string }> {
     const { flags } = await this.parse(Sweep);
     const json = this.jsonEnabled();
+    const openLoop = openLoopSettings(flags);
+    if (openLoop) return (await this.runOpenLoop(flags, openLoop)) as never;
     const search: SearchOptions = {
       startConcurrency: Math.max(1, flags.start),
       growth: Math.max(1.1, Number(flags.growth) || 2),
@@ -61,5 +64,35 @@ export default class Sweep extends AgentdynoCommand {
     // The endpoint went away mid-sweep: what was measured is stored and printed, but the search is unfinished.
     if (result.status === 'failed') process.exitCode = 3;
     return out;
+  }
+
+  /** Open-loop sweep: the same search, over arrival rate (poisson) or rate multiplier (recorded), in steps of 1/RATE_STEPS. */
+  private async runOpenLoop(flags: Record<string, unknown>, ol: NonNullable<ReturnType<typeof openLoopSettings>>) {
+    const json = this.jsonEnabled();
+    const start = ol.mode === 'poisson' ? ol.ratePerS! : 1 / (ol.timeScale ?? 1);
+    const steps = (x: number) => Math.max(1, Math.round(x * RATE_STEPS));
+    const search: SearchOptions = {
+      startConcurrency: steps(start),
+      growth: Math.max(1.1, Number(flags.growth) || 2),
+      maxConcurrency: steps(start * 2 ** 10),
+      resolution: Math.max(0, Number(flags.resolution) || 0),
+      replicates: Math.max(0, Number(flags.replicates) || 0),
+      maxLevels: Math.max(1, Number(flags['max-levels']) || 10),
+    };
+    const s = await prepareSession('sweep', flags as never, json, async (profile, port) => {
+      const srv = await startSimServerInWorker({ profile, port, seed: Number(flags.seed) });
+      return { url: srv.url, profileName: srv.profile.name, close: () => srv.close() };
+    }, { search, openLoop: ol });
+    try {
+      const result = await runRealOpenLoopSweep(s.options, ol, search);
+      await s.dispose(result.status, { ...result, mode: 'open-loop' });
+      if (!json) this.log(formatOpenLoopSweep(result, [`agentdyno sweep ${s.runId}`, s.settingsText, `search (open loop ${ol.mode}): start ${start}, x${search.growth}, resolution ${search.resolution}, at most ${search.maxLevels} levels`]));
+      if (result.status === 'interrupted') process.exitCode = 130;
+      if (result.status === 'failed') process.exitCode = 3;
+      return { runId: s.runId, settings: s.settingsText, mode: 'open-loop', ...result };
+    } catch (e) {
+      await s.dispose('failed', { error: (e as Error).message });
+      throw e;
+    }
   }
 }

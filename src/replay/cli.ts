@@ -17,6 +17,7 @@ import { parseSloTiers, type SloThresholds, type SloTier } from './slo.js';
 import type { LevelSettings, SessionOptions } from './session.js';
 import { PROMPT_ERROR_TARGET_PCT, recordedMessages } from './content.js';
 import { COMPLETIONS_TEMPLATE } from './completions-prompt.js';
+import { openLoopFlags } from './open-loop-flags.js';
 
 /** How many llm steps keep usable recorded messages (for the settings line and a warning). */
 export function countContentSteps(trajectories: readonly Trajectory[]): { llmSteps: number; withContent: number } {
@@ -80,6 +81,7 @@ export const replayFlags = {
   'max-event-loop-utilization': Flags.string({ description: 'Client event-loop busy share above which a level is invalid (client saturated).', default: String(DEFAULT_VALIDITY.maxEventLoopUtilization) }),
   'min-window': Flags.string({ description: `Minimum steady window in seconds for a valid level (default ${DEFAULT_VALIDITY.minWindowS}, --quick ${QUICK.windowS}).` }),
   db: Flags.string({ description: 'Results database (default results/agentdyno.db or $AGENTDYNO_DB).' }),
+  ...openLoopFlags,
 };
 
 type Parsed = { [K in keyof typeof replayFlags]: unknown } & Record<string, unknown>;

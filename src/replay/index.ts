@@ -14,3 +14,8 @@ export * from './setup.js';
 export * from './session.js';
 export * from './format.js';
 export * from './cli.js';
+export * from './arrivals.js';
+export * from './open-loop.js';
+export * from './open-loop-session.js';
+export * from './open-loop-format.js';
+export * from './open-loop-flags.js';

@@ -1,0 +1,103 @@
+/**
+ * Real-time wiring of open-loop replay for `replay --arrivals` and `sweep --arrivals`: arrivals on
+ * the monotonic clock and real timers, requests through the target's client, levels judged by the
+ * closed-loop judge (evaluateLevel) plus the open loop's queueing rule, stored like closed-loop levels.
+ * The sweep searches the arrival rate (poisson) or the rate multiplier 1 / time scale (recorded)
+ * with the closed-loop search (sweep-search.ts) on integer levels of 1/RATE_STEPS.
+ */
+import { monotonicClock, sleep } from '../core/index.js';
+import { withRetry } from '../endpoint/index.js';
+import { arrivalSchedule, type ArrivalMode, type ArrivalSchedule, type ArrivalUnit } from './arrivals.js';
+import { requestRows } from './evaluate.js';
+import { startSaturationMonitor } from './level.js';
+import { evaluateOpenLoop, runOpenLoopLevel, type OpenLoopReport, type OpenLoopRun, type OpenLoopValidity } from './open-loop.js';
+import type { SessionOptions } from './session.js';
+import { runSweep, type SweepResult } from './sweep.js';
+import type { SearchOptions } from './sweep-search.js';
+import type { Target } from './setup.js';
+
+/** Sweep levels are integers: level L means L / RATE_STEPS arrivals per second (or x rate). */
+export const RATE_STEPS = 100;
+
+export interface OpenLoopSettings {
+  mode: ArrivalMode;
+  /** poisson: arrivals per second. */
+  ratePerS?: number;
+  /** recorded: multiply recorded offsets. */
+  timeScale?: number;
+  unit?: ArrivalUnit | 'auto';
+  maxInFlightSessions: number;
+  validity: OpenLoopValidity;
+}
+
+/** The schedule one level replays. `load`: the swept value (rate /s, or rate multiplier for recorded). */
+export function scheduleFor(o: SessionOptions, ol: OpenLoopSettings, load?: number): ArrivalSchedule {
+  const s = o.level;
+  return arrivalSchedule(o.trajectories, {
+    mode: ol.mode,
+    ratePerS: ol.mode === 'poisson' ? (load ?? ol.ratePerS) : undefined,
+    timeScale: ol.mode === 'recorded' ? (load !== undefined ? 1 / load : ol.timeScale ?? 1) : undefined,
+    unit: ol.unit,
+    seed: s.seed,
+    durationMs: (s.warmupS + s.windowS) * 1000,
+  });
+}
+
+export async function runRealOpenLoopLevel(o: SessionOptions, ol: OpenLoopSettings, schedule: ArrivalSchedule): Promise<{ run: OpenLoopRun; report: OpenLoopReport }> {
+  const s = o.level;
+  const sendOnce = (req: Parameters<Target['client']['send']>[0]) => o.target.client.send(req);
+  const send = s.retries && s.retries > 0 ? withRetry(sendOnce, { max: s.retries, honourRetryAfter: true, baseDelayMs: 500, maxDelayMs: 10_000, maxRetryAfterMs: 30_000 }) : sendOnce;
+  const run = await runOpenLoopLevel(
+    {
+      schedule,
+      warmupS: s.warmupS,
+      windowS: s.windowS,
+      drainCapS: s.drainCapS,
+      maxInFlightSessions: ol.maxInFlightSessions,
+      lane: {
+        seed: s.seed,
+        tokenModel: o.target.tokenModel,
+        toolTimeScale: s.toolTimeScale,
+        maxIdleGapMs: s.maxIdleGapMs,
+        history: s.history,
+        content: s.content ?? 'synthetic',
+        api: s.api ?? 'chat',
+        forceOutputLength: o.target.forceOutputLength,
+        errorPauseMs: 250,
+      },
+    },
+    { clock: o.clock ?? monotonicClock, sleep, send, signal: o.signal, monitor: startSaturationMonitor },
+  );
+  return { run, report: evaluateOpenLoop(run, o.tiers, o.slo, o.validity, ol.validity) };
+}
+
+export type OpenLoopSweepResult = SweepResult & { arrivals: { mode: ArrivalMode; swept: 'ratePerS' | 'rateMultiplier'; steps: number }; openLoopLevels: OpenLoopLevelSummary[] };
+
+export interface OpenLoopLevelSummary {
+  load: number;
+  valid: boolean;
+  reasons: string[];
+  passRates: (number | null)[];
+  sessions: number;
+  sendLagP99Ms: number;
+  describe: string;
+}
+
+/** The closed-loop sweep search over arrival load; every level is an open-loop level. */
+export async function runRealOpenLoopSweep(o: SessionOptions, ol: OpenLoopSettings, search: SearchOptions): Promise<OpenLoopSweepResult> {
+  const levels: OpenLoopLevelSummary[] = [];
+  const result = await runSweep(o.tiers, o.slo, search, {
+    signal: o.signal,
+    noPowerReason: 'open-loop sweep: agents/MW is a closed-loop figure (agents at a concurrency); not computed',
+    emit: (e) => o.sink?.emit(e),
+    runLevel: async (c) => {
+      const load = c / RATE_STEPS;
+      const { run, report } = await runRealOpenLoopLevel(o, ol, scheduleFor(o, ol, load));
+      if (o.store?.isOpen) o.store.insertRequests(o.runId, requestRows(run).map((row) => ({ ...row, level: c })));
+      levels.push({ load, valid: report.valid, reasons: report.reasons, passRates: report.tiers.map((t) => t.passRate), sessions: run.openLoop.started, sendLagP99Ms: run.openLoop.sendLag.p99Ms, describe: run.openLoop.describe });
+      // The search folds levels by this number: the swept load (in 1/RATE_STEPS), not the sessions seen.
+      return { ...report, concurrency: c };
+    },
+  });
+  return { ...result, arrivals: { mode: ol.mode, swept: ol.mode === 'poisson' ? 'ratePerS' : 'rateMultiplier', steps: RATE_STEPS }, openLoopLevels: levels };
+}
