@@ -27,6 +27,8 @@ export function formatOpenLoopLevel(r: OpenLoopReport, tiers: readonly SloTier[]
 export function formatOpenLoopSweep(r: OpenLoopSweepResult, header: string[]): string {
   const unit = r.arrivals.swept === 'ratePerS' ? 'arrivals/s' : 'x recorded rate';
   const v = (x: number | null) => (x === null ? '-' : (x / RATE_STEPS).toString());
+  // The search's notes name levels in its integer steps: say them as rates.
+  const words = (s: string) => s.replace(/\blevels? (\d+)/g, (_, n: string) => `rate ${Number(n) / RATE_STEPS}`);
   const out = [...header, ''];
   out.push(
     renderTable(
@@ -39,9 +41,9 @@ export function formatOpenLoopSweep(r: OpenLoopSweepResult, header: string[]): s
   for (const t of r.tiers) {
     out.push(
       `tier ${t.sloTokPerS} tok/s (TTFT <= ${t.ttftCeilingMs} ms), OPEN LOOP ${r.arrivals.mode}: highest passing ${v(t.nMax)} ${unit}, lowest failing ${v(t.minFailing)} ${unit}` +
-        ` (bracket [${v(t.nMax)}, ${v(t.minFailing)}]${t.resolved ? '' : ', unresolved'}); binding ${t.bindingConstraint}${t.cliff ? '; CLIFF' : ''}${t.nonMonotone ? '; NON-MONOTONE' : ''}${t.notes.length ? `; ${t.notes.join('; ')}` : ''}`,
+        ` (bracket [${v(t.nMax)}, ${v(t.minFailing)}]${t.resolved ? '' : ', unresolved'}); binding ${t.bindingConstraint}${t.cliff ? '; CLIFF' : ''}${t.nonMonotone ? '; NON-MONOTONE' : ''}${t.notes.length ? `; ${words(t.notes.join('; '))}` : ''}`,
     );
   }
-  out.push(`mode: open-loop ${r.arrivals.mode} arrivals (the figures above are arrival ${r.arrivals.swept === 'ratePerS' ? 'rates' : 'rate multipliers'}, not closed-loop agent counts); status ${r.status}${r.reasons.length ? `: ${r.reasons.join('; ')}` : ''}`);
+  out.push(`mode: open-loop ${r.arrivals.mode} arrivals (the figures above are arrival ${r.arrivals.swept === 'ratePerS' ? 'rates' : 'rate multipliers'}, not closed-loop agent counts); status ${r.status}${r.reasons.length ? `: ${words(r.reasons.join('; '))}` : ''}`);
   return out.join('\n');
 }

@@ -141,8 +141,10 @@ export async function runOpenLoopLevel(cfg: OpenLoopConfig, env: LevelEnv): Prom
   const scheduler = (async () => {
     for (const a of due) {
       const schedNs = startNs + ns(a.atMs);
-      const waitMs = Number(schedNs - clock.nowNs()) / 1e6;
-      if (waitMs > 0) await env.sleep(waitMs, stop.signal);
+      // Timers can fire a little early: wait again until the arrival is due, never before.
+      for (let waitMs = Number(schedNs - clock.nowNs()) / 1e6; waitMs > 0 && !stop.signal.aborted; waitMs = Number(schedNs - clock.nowNs()) / 1e6) {
+        await env.sleep(Math.max(waitMs, 0.05), stop.signal);
+      }
       if (stop.signal.aborted) return;
       if (sessions >= cfg.maxInFlightSessions) {
         refused++;
