@@ -22,6 +22,7 @@ import { sweAgentImporter } from './swe.js';
 import { miniSweAgentImporter } from './mini-swe-agent.js';
 import type { Importer } from './types.js';
 import { wekaImporter } from './weka.js';
+import { harborImporter } from './harbor.js';
 
 export { DEFAULT_TOOL_MS, estimateChatTokens, estimateTokens, formatImportProblem, buildAgent } from './common.js';
 export type { ImportProblem, CallRecord, ToolUse } from './common.js';
@@ -34,7 +35,7 @@ export { sniffFormat, formatHint } from './sniff.js';
 
 export const IMPORTERS: readonly Importer[] = [
   sweAgentImporter, miniSweAgentImporter, openhandsImporter, claudeCodeImporter, openaiChatLogImporter,
-  mooncakeImporter, dynamoImporter, aaReplayImporter, wekaImporter, codexImporter,
+  mooncakeImporter, dynamoImporter, aaReplayImporter, wekaImporter, codexImporter, harborImporter,
 ];
 export const IMPORT_FORMATS = IMPORTERS.map((i) => i.format);
 

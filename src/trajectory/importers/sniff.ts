@@ -8,6 +8,7 @@ const has = (o: Record<string, unknown>, ...keys: string[]) => keys.every((k) =>
 
 function fromObject(o: Record<string, unknown>): string | undefined {
   if (o.format === 'agentdyno.trajectory.v1') return 'agentdyno.trajectory.v1';
+  if (typeof o.schema_version === 'string' && o.schema_version.startsWith('ATIF')) return 'harbor';
   if (has(o, 'input_length', 'output_length') || has(o, 'timestamp', 'hash_ids', 'input_length')) return 'mooncake';
   if (has(o, 'turn_id', 'messages') || (o.mode === 'single_user_agentic_replay' && Array.isArray(o.tasks))) return 'aa-replay';
   if (has(o, 'timestamp', 'type', 'payload')) return 'codex';

@@ -9,8 +9,8 @@ const llm = (t: Trajectory, agent = 0) => t.agents[agent].steps.filter((s): s is
 const tmp = () => mkdtempSync(join(tmpdir(), 'imp-'));
 
 describe('importers on their fixtures', () => {
-  it('lists all ten formats', () => {
-    expect([...IMPORT_FORMATS].sort()).toEqual(['aa-replay', 'claude-code', 'codex', 'dynamo', 'mini-swe-agent', 'mooncake', 'openai-chat-log', 'openhands', 'swe-agent', 'weka'].sort());
+  it('lists all eleven formats', () => {
+    expect([...IMPORT_FORMATS].sort()).toEqual(['aa-replay', 'claude-code', 'codex', 'dynamo', 'harbor', 'mini-swe-agent', 'mooncake', 'openai-chat-log', 'openhands', 'swe-agent', 'weka'].sort());
   });
 
   it('weka: hash_ids + block_size survive, sub-agent spawned, think/tool times from think_time', () => {

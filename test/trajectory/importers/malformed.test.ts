@@ -32,6 +32,7 @@ describe('wrong importer for the content: the hint names the one that fits', () 
     ['claude-code', `${F}/codex-rollout.jsonl`, 'codex'],
     ['openhands', `${F}/mini-swe-agent-local.traj.json`, 'mini-swe-agent'],
     ['mini-swe-agent', `${F}/openhands-basic.json`, 'openhands'],
+    ['weka', `${F}/harbor/trajectory.json`, 'harbor'],
   ];
   for (const [wrong, file, right] of cases) {
     it(`${wrong} on a ${right} file`, () => {

@@ -215,3 +215,31 @@ describe('claude-code (callanjfox/agentic-coding-analysis examples/jsonl, Claude
     expect(t.agents[1].model).toBe(s[0].model);
   });
 });
+
+describe('harbor ATIF (hand-made in the RFC layout)', () => {
+  const P = `${F}/harbor/trajectory.json`;
+  it('one call per agent step with its metrics; the referenced sub-agent imported with its model', () => {
+    const src = json(P);
+    const sub = json(`${F}/harbor/subagent-ABC123.json`);
+    const r = importFiles('harbor', [P]);
+    const [t] = r.trajectories;
+    expect(validateTrajectory(t)).toEqual([]);
+    const agentSteps = src.steps.filter((s: J) => s.source === 'agent');
+    const main = t.agents[0].steps.filter((x): x is LlmStep => x.type === 'llm');
+    expect(main.map((x) => [x.input_tokens, x.output_tokens, x.cached_tokens])).toEqual(agentSteps.map((s: J) => [s.metrics.prompt_tokens, s.metrics.completion_tokens, s.metrics.cached_tokens]));
+    expect(sum(main.map((x) => x.input_tokens))).toBe(src.final_metrics.total_prompt_tokens);
+    expect(t.agents.map((a) => [a.id, a.parent, a.model])).toEqual([['main', null, undefined], ['sub-1', 'main', sub.agent.model_name]]);
+    expect(t.agents[0].steps.find((x) => x.type === 'spawn')).toEqual({ type: 'spawn', agents: ['sub-1'], join: 'all' });
+    expect(tools(t).map((x) => x.name)).toEqual(['financial_search', 'financial_search']);
+    expect(r.fidelity.leftOut.map((l) => l.what)).toContain('tool durations');
+    expect(main.map((x) => x.offset_ms)).toEqual(agentSteps.map((s: J) => Date.parse(s.timestamp) - Date.parse(src.steps[0].timestamp)));
+  });
+
+  it('a missing sub-agent file: imported with a warning, the delegation kept as a tool wait', () => {
+    const d = mkdtempSync(join(tmpdir(), 'atif-'));
+    writeFileSync(join(d, 'trajectory.json'), readFileSync(P, 'utf8'));
+    const r = importFiles('harbor', [join(d, 'trajectory.json')]);
+    expect(r.trajectories[0].agents).toHaveLength(1);
+    expect(r.fidelity.leftOut.find((l) => l.what.startsWith('sub-agent subagent-ABC123.json'))?.why).toContain('is missing');
+  });
+});
