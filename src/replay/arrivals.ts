@@ -45,9 +45,18 @@ export interface ArrivalSchedule {
   describe: string;
 }
 
-/** Request-level: single-agent trajectories whose every call has a recorded send offset. */
+/** Source kinds that are request traces (each line one request), not agent sessions. */
+export const REQUEST_LEVEL_KINDS: readonly string[] = ['mooncake'];
+
+/**
+ * Request-level: every call has a recorded send offset, and the trace is a request trace (Mooncake)
+ * or every trajectory is a single call. An agent session with timestamps (weka, claude-code) is not:
+ * its calls follow each other as recorded.
+ */
 export function isRequestLevel(ts: readonly Trajectory[]): boolean {
-  return ts.length > 0 && ts.every((t) => t.agents.length === 1 && t.agents[0].steps.every((s) => s.type !== 'llm' || s.offset_ms !== undefined));
+  const timed = ts.every((t) => t.agents.length === 1 && t.agents[0].steps.every((s) => s.type !== 'llm' || s.offset_ms !== undefined));
+  const calls = (t: Trajectory) => t.agents[0].steps.filter((s) => s.type === 'llm').length;
+  return ts.length > 0 && timed && ts.every((t) => REQUEST_LEVEL_KINDS.includes(t.source.kind) || calls(t) === 1);
 }
 
 /** One call as its own trajectory: the prompt keeps its size, prefix and block hashes; nothing after it. */

@@ -63,3 +63,13 @@ describe('arrival schedules (pure)', () => {
     expect(arrivalLag([])).toMatchObject({ count: 0 });
   });
 });
+
+describe('what arrives', () => {
+  it('an agent session with timestamps (weka) arrives whole, at its _start_ts', () => {
+    const w = importFiles('weka', ['test/fixtures/importers/weka-sample-trace.json']).trajectories;
+    expect(isRequestLevel(w)).toBe(false);
+    const s = arrivalSchedule(w, { mode: 'recorded', seed: 1, durationMs: 500 });
+    expect(s.unit).toBe('session');
+    expect(s.arrivals[0]).toMatchObject({ atMs: 0, trajectory: { id: '02f3098e-6bc' } });
+  });
+});
