@@ -16,7 +16,7 @@ describe('validation messages', () => {
     [3, '$.agents[0].steps[0].input_tokens: missing required property'],
     [4, '$.agents[0].steps[1].type: expected one of "llm", "tool", "think", "spawn", got "llmm"'],
     [5, '$.agents[0].steps[0].output_tokens: missing required property'],
-    [5, '$.agents[0].steps[0].output_token: unknown property (allowed: type, input_tokens, new_input_tokens, output_tokens, cached_tokens, hash_ids, block_size, ttft_ms, duration_ms, content)'],
+    [5, '$.agents[0].steps[0].output_token: unknown property (allowed: type, input_tokens, new_input_tokens, output_tokens, cached_tokens, hash_ids, block_size, ttft_ms, duration_ms, offset_ms, estimated, content)'],
     [6, '$.format: expected "agentdyno.trajectory.v1", got "agentdyno.trajectory.v0"'],
     [7, '$.agents[0].steps[1].join: expected one of "all", "none", got "some"'],
     [8, '$.agents[0].steps[0].block_size: required when hash_ids is present'],
