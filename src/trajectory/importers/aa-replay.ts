@@ -24,6 +24,7 @@ const TASK_KEYS = ['task_id', 'trace', 'source_recording', 'model_calls', 'tool_
 
 interface Turn {
   line: number;
+  messages: unknown[];
   idx: number;
   call: CallRecord;
   sysTokens: number;
@@ -81,6 +82,7 @@ function parseRow(v: Record<string, unknown>, line: number, keepContent: boolean
     conv,
     turn: {
       line,
+      messages,
       idx: int(v.conversation_idx ?? 0, line, '$.conversation_idx'),
       sysTokens: estimateChatTokens(sys) + toolDefs,
       task: typeof v.task_id === 'string' ? v.task_id : undefined,
@@ -116,6 +118,13 @@ function readTrace(ctx: ImportContext, file: string, text: string, problems = ct
 
 function toTrajectory(conv: string, turns: Turn[], keepContent: boolean, labels: Record<string, unknown>): Trajectory {
   turns.sort((a, b) => a.idx - b.idx);
+  // Estimated prompts: the new input is what the history gained after the previous turn's answer
+  // (not prompt - (previous prompt + target output), which an authored target makes 0).
+  turns.forEach((t, i) => {
+    if (i === 0 || !t.call.estimated?.includes('input_tokens')) return;
+    const prevLen = turns[i - 1].messages.length;
+    t.call.newInputTokens = estimateChatTokens(t.messages.slice(prevLen + 1)) - 3;
+  });
   // Kept content: a turn's answer is the assistant message the next turn's history adds after it.
   if (keepContent) {
     turns.forEach((t, i) => {

@@ -186,6 +186,8 @@ export interface CallRecord {
   offsetMs?: number;
   /** Step fields that are estimated, e.g. ["input_tokens"] (labelled on the step, counted in the fidelity summary). */
   estimated?: string[];
+  /** Tokens appended since the previous call, when the format lets the importer measure them (else implied from the counts). */
+  newInputTokens?: number;
 }
 
 export interface BuildResult {
@@ -209,7 +211,9 @@ export function buildAgent(id: string, parent: string | null, systemPromptTokens
   calls.forEach((c, i) => {
     const input = Math.max(0, Math.round(c.inputTokens));
     const step: LlmStep = { type: 'llm', input_tokens: input, output_tokens: Math.max(0, Math.round(c.outputTokens)) };
-    step.new_input_tokens = i === 0 ? Math.max(0, input - Math.min(systemPromptTokens, input)) : Math.max(0, Math.min(input, input - prevEnd));
+    step.new_input_tokens =
+      c.newInputTokens !== undefined ? Math.min(input, Math.max(0, Math.round(c.newInputTokens)))
+      : i === 0 ? Math.max(0, input - Math.min(systemPromptTokens, input)) : Math.max(0, Math.min(input, input - prevEnd));
     if (c.cachedTokens !== undefined) step.cached_tokens = Math.min(input, Math.max(0, Math.round(c.cachedTokens)));
     if (c.hashIds && c.blockSize) {
       step.hash_ids = c.hashIds.slice(0, Math.ceil(input / c.blockSize));

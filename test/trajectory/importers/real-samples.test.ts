@@ -243,3 +243,16 @@ describe('harbor ATIF (hand-made in the RFC layout)', () => {
     expect(r.fidelity.leftOut.find((l) => l.what.startsWith('sub-agent subagent-ABC123.json'))?.why).toContain('is missing');
   });
 });
+
+describe('aa-replay estimated prompts: new input measured from the messages', () => {
+  it('the mini replay: new input is the history appended after each answer, never a 0 from target arithmetic', () => {
+    const src = jsonl(`${F}/aa-mini-library-01.jsonl`);
+    const s = llms(importFiles('aa-replay', [`${F}/aa-mini-library-01.jsonl`]).trajectories[0]);
+    for (let i = 1; i < s.length; i++) {
+      const appended = src[i].messages.length - src[i - 1].messages.length - 1; // minus the previous answer
+      expect(appended).toBeGreaterThan(0);
+      expect(s[i].new_input_tokens).toBeGreaterThan(0);
+      expect(s[i].new_input_tokens).toBeLessThan(s[i].input_tokens - s[0].input_tokens + 1);
+    }
+  });
+});
