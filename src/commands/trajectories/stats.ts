@@ -43,7 +43,7 @@ export function renderStats(s: TrajectorySetStats, perTrajectory: boolean): stri
       ['output tokens (p50 / p95 / mean)', `${int(s.outputTokens.p50)} / ${int(s.outputTokens.p95)} / ${int(s.outputTokens.mean)}`, outFrom],
       ['new input per follow-up call (p50 / p95)', `${int(s.newInputPerTurnTokens.p50)} / ${int(s.newInputPerTurnTokens.p95)}`, inFrom],
       ['tool+think share of wall time (all / median)', `${pct(s.toolTimeShare.aggregate)} / ${pct(s.toolTimeShare.median)}`, `waits ${split(o.waits.recorded, o.waits.estimated, 'waits', 'DEFAULTED/SYNTHETIC')}; LLM time ESTIMATED (assumed speeds)`],
-      ['prefix reuse (prefix / input tokens)', pct(s.prefixReuseRatio), split(o.prefix.cachedTokensCalls, o.prefix.impliedCalls, 'calls', 'IMPLIED by growth').replace('recorded', 'cached_tokens recorded')],
+      ['prefix reuse (prefix / input tokens)', pct(s.prefixReuseRatio), split(o.prefix.cachedTokensCalls, o.prefix.impliedCalls, 'calls', 'IMPLIED (new_input_tokens or growth)').replace('recorded', 'cached_tokens recorded')],
       ['spawns (trajectories / steps / agents)', `${s.fanOut.trajectoriesWithSpawns} / ${s.fanOut.spawns} / ${s.fanOut.spawnedAgents}`, counted],
       ['spawn join all / none; max width; max depth', `${s.fanOut.joinAll} / ${s.fanOut.joinNone}; ${s.fanOut.maxWidth}; ${s.fanOut.maxDepth}`, counted],
       ['languages', langs, 'labels'],
