@@ -79,6 +79,18 @@ describe('open-loop replay against the simulator', () => {
     expect(new Set(keys).size).toBe(keys.length);
   }, 30_000);
 
+  it('arrivals past the in-flight session cap are refused, counted, and make the level invalid', async () => {
+    const target = await simTarget();
+    const trajectories = loadTrajectories([resolve(FIX, 'tiny.jsonl')]).map((l) => l.trajectory);
+    const ol: OpenLoopSettings = { mode: 'poisson', ratePerS: 20, unit: 'auto', maxInFlightSessions: 1, validity: { maxArrivalLagP99Ms: TOLERANCE_MS } };
+    const o = { ...session(target, trajectories), level: { ...level, warmupS: 0.2, windowS: 1, drainCapS: 0.2 } };
+    const { run, report } = await runRealOpenLoopLevel(o, ol, scheduleFor(o, ol));
+    expect(run.openLoop.refused).toBeGreaterThan(0);
+    expect(run.openLoop.started + run.openLoop.refused + run.openLoop.notStarted).toBe(run.openLoop.scheduled);
+    expect(report.valid).toBe(false);
+    expect(report.reasons.some((r) => r.includes('refused'))).toBe(true);
+  }, 30_000);
+
   it('sweep --arrivals poisson: a rate bracket per tier from the closed-loop search and judge', async () => {
     const target = await simTarget();
     const trajectories = importFiles('mooncake', [resolve(FIX, 'mooncake-style.jsonl')]).trajectories;
