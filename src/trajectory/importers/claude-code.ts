@@ -8,7 +8,7 @@
  */
 import { basename, dirname, join } from 'node:path';
 import { TRAJECTORY_FORMAT, type AgentTrace, type Trajectory } from '../types.js';
-import { buildAgent, EntryError, int, isoMs, obj, readJsonl, type CallRecord, type JsonlRecord } from './common.js';
+import { buildAgent, EntryError, int, isoMs, obj, parallelToSequence, readJsonl, type CallRecord, type JsonlRecord } from './common.js';
 import type { ImportContext, Importer } from './types.js';
 
 /** Major versions this importer has seen; a newer one may have changed the transcript. */
@@ -166,6 +166,8 @@ export const claudeCodeImporter: Importer = {
           keep.push(false); // the sub-agent replaces the tool step
         });
         c.tools = c.tools!.filter((_, k) => keep[k] !== false);
+        // Parallel tool_use blocks: each result timed from the call's end, so the waits overlap.
+        if (c.tools.length > 1) c.tools = parallelToSequence(c.tools);
         if (kids.length) c.spawn = { agents: kids, join: 'all' };
         for (const t of c.tools) if (t.durationMs === undefined) estimatedTools = true;
       }

@@ -7,7 +7,7 @@
  */
 import { basename } from 'node:path';
 import { TRAJECTORY_FORMAT, type Trajectory } from '../types.js';
-import { buildAgent, EntryError, int, isoMs, knownKeys, obj, readJsonl, type CallRecord } from './common.js';
+import { buildAgent, EntryError, int, isoMs, knownKeys, obj, parallelToSequence, readJsonl, type CallRecord } from './common.js';
 import type { Importer } from './types.js';
 
 const LINE_KEYS = ['timestamp', 'type', 'payload'];
@@ -68,6 +68,8 @@ export const codexImporter: Importer = {
       }
     }
     if (!calls.length) throw new EntryError(0, '$', 'no token_count events with usage: not a Codex rollout, or a session with no model call');
+    // Parallel function calls of one response: their outputs overlap, each timed from the call's end.
+    for (const c of calls) if ((c.tools?.length ?? 0) > 1) c.tools = parallelToSequence(c.tools!);
     const t: Trajectory = {
       format: TRAJECTORY_FORMAT,
       id: id ?? basename(ctx.file).replace(/\.jsonl$/, ''),

@@ -265,6 +265,23 @@ export function buildAgent(id: string, parent: string | null, systemPromptTokens
   return { agent: { id, parent, system_prompt_tokens: sys, steps }, defaultedTimings: defaulted };
 }
 
+/**
+ * Tools a call started together (parallel tool calls) whose durations were each measured from the
+ * call's end to their own result: replayed one after another, their waits would add up. Reorder them
+ * by completion and make each wait the increment since the previous result, so the sum is the wall
+ * time to the last result (as recorded) rather than the sum of overlapping times.
+ */
+export function parallelToSequence(tools: ToolUse[]): ToolUse[] {
+  const timed = tools.filter((t) => t.durationMs !== undefined).sort((a, b) => a.durationMs! - b.durationMs!);
+  let prev = 0;
+  for (const t of timed) {
+    const d = t.durationMs!;
+    t.durationMs = d - prev;
+    prev = d;
+  }
+  return [...timed, ...tools.filter((t) => t.durationMs === undefined)];
+}
+
 /** Agent ids must be unique within a trajectory and non-empty. */
 export function agentIdFor(raw: string, taken: Set<string>): string {
   let id = raw || 'agent';

@@ -8,7 +8,7 @@
  */
 import { basename } from 'node:path';
 import { TRAJECTORY_FORMAT, type Trajectory } from '../types.js';
-import { buildAgent, EntryError, estimateChatTokens, estimateTokens, int, isoMs, messageText, obj, readJsonDoc, type CallRecord } from './common.js';
+import { buildAgent, EntryError, estimateChatTokens, estimateTokens, int, isoMs, messageText, obj, parallelToSequence, readJsonDoc, type CallRecord } from './common.js';
 import type { Importer } from './types.js';
 
 const NOT_CALLS = ['system', 'recall', 'change_agent_state', 'condensation', 'null'];
@@ -100,6 +100,8 @@ export const openhandsImporter: Importer = {
         if (typeof e.id === 'number') byAction.set(e.id, { call, idx: call.tools!.length - 1 });
       }
     });
+    // Several actions of one response run together: each observation timed from the call's end.
+    for (const c of calls) if ((c.tools?.length ?? 0) > 1) c.tools = parallelToSequence(c.tools!);
     if (unmeasured) ctx.leftOut.push({ what: `${unmeasured} unmeasured call${unmeasured === 1 ? '' : 's'}`, why: 'no usage and no recorded text before them to estimate from' });
     if (!calls.length) throw new EntryError(1, base, unmeasured ? `${unmeasured} agent action(s) but none measurable (no usage, no recorded text): nothing to import` : 'no agent actions: nothing to import');
     const built = buildAgent('main', null, 0, calls);

@@ -256,3 +256,24 @@ describe('aa-replay estimated prompts: new input measured from the messages', ()
     }
   });
 });
+
+describe('codex (the layout of a Codex CLI 0.104 rollout)', () => {
+  const P = `${F}/codex-rollout-0.104.jsonl`;
+  it('per-call last_token_usage (input includes cached), deduplicated; parallel tools timed to the last output', () => {
+    const lines = jsonl(P);
+    const [t] = importFiles('codex', [P]).trajectories;
+    expect(validateTrajectory(t)).toEqual([]);
+    // Source side: distinct total_token_usage values, each with its last_token_usage.
+    const seen = new Map<string, J>();
+    for (const l of lines) if (l.type === 'event_msg' && l.payload.type === 'token_count' && l.payload.info) seen.set(JSON.stringify(l.payload.info.total_token_usage), l.payload.info.last_token_usage);
+    const s = llms(t);
+    expect(s.map((x) => [x.input_tokens, x.cached_tokens, x.output_tokens])).toEqual([...seen.values()].map((u) => [u.input_tokens, u.cached_input_tokens, u.output_tokens]));
+    expect(t.model).toBe(lines.find((l) => l.type === 'turn_context').payload.model);
+    // The first call asked for two tools at once; together they took until the last output.
+    const at = (id: string) => Date.parse(lines.find((l) => l.payload.call_id === id && l.payload.type === 'function_call_output').timestamp);
+    const callEnd = Date.parse(lines.find((l) => l.type === 'event_msg' && l.payload.type === 'token_count' && l.payload.info).timestamp);
+    const first = t.agents[0].steps.slice(1, 3) as ToolStep[];
+    expect(first.map((x) => x.type)).toEqual(['tool', 'tool']);
+    expect(sum(first.map((x) => x.duration_ms))).toBeCloseTo(Math.max(at('call_a'), at('call_b')) - callEnd, 6);
+  });
+});
