@@ -183,6 +183,7 @@ export const claudeCodeImporter: Importer = {
     main.inlineSide = mainInline.inlineSide;
     visit(main, 'main', null, ctx.file, 0);
     const estimated = ['system_prompt_tokens', ...(estimatedTools ? ['timings'] : [])];
+    if (ctx.keepContent) ctx.leftOut.push({ what: 'message content', why: 'Claude Code transcripts do not record the system prompt or tool definitions, so no call\'s prompt can be rebuilt as sent; counts are kept' });
     const t: Trajectory = {
       format: TRAJECTORY_FORMAT,
       id: main.sessionId ?? name.replace(/\.jsonl$/, ''),
