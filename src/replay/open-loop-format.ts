@@ -16,6 +16,7 @@ export function formatArrivals(r: OpenLoopReport, v: OpenLoopValidity): string {
     `arrivals: ${s.scheduled} due before the window's end, ${s.started} started, ${s.refused} refused (in-flight cap), ${s.notStarted} not started; peak ${s.peakSessions} sessions in flight`,
     `arrivals vs schedule (client-side queueing, scheduled -> first request sent): p50 ${ms(lag.p50Ms)} ms, p99 ${ms(lag.p99Ms)} ms, max ${ms(lag.maxMs)} ms over ${lag.count} sessions; ` +
       `tolerance p99 <= ${v.maxArrivalLagP99Ms} ms: ${ok ? 'MET' : 'NOT MET (level invalid)'}; timer lateness alone p99 ${ms(s.startLag.p99Ms)} ms`,
+    `TTFT from schedule (queueing included; the SLO judge counts from the send): p50 ${ms(s.ttftFromScheduleMs.p50Ms)} ms, p99 ${ms(s.ttftFromScheduleMs.p99Ms)} ms over ${s.ttftFromScheduleMs.count} window calls`,
     `("concurrency" below = sessions alive in the window; the load is the arrival ${s.mode === 'poisson' ? 'rate' : 'schedule'}, not a lane count)`,
   ].join('\n');
 }

@@ -223,7 +223,12 @@ export interface OpenLoopValidity {
 
 export const DEFAULT_OPEN_LOOP_VALIDITY: OpenLoopValidity = { maxArrivalLagP99Ms: 100 };
 
-export type OpenLoopReport = LevelReport & { openLoop: OpenLoopStats };
+export type OpenLoopReport = LevelReport & {
+  openLoop: OpenLoopStats & {
+    /** TTFT counted from when each window call was due (its arrival, or the end of its recorded wait), queueing included. */
+    ttftFromScheduleMs: { count: number; p50Ms: number; p99Ms: number };
+  };
+};
 
 /** The closed-loop judge and validity rules, plus the open loop's own: the client kept its schedule. */
 export function evaluateOpenLoop(run: OpenLoopRun, tiers: readonly SloTier[], slo: SloThresholds, validity: ValidityThresholds, ol: OpenLoopValidity = DEFAULT_OPEN_LOOP_VALIDITY): OpenLoopReport {
@@ -234,5 +239,9 @@ export function evaluateOpenLoop(run: OpenLoopRun, tiers: readonly SloTier[], sl
   if (s.refused) reasons.push(`${s.refused} arrival${s.refused === 1 ? '' : 's'} refused: more than the in-flight session cap were running (the offered load was not applied)`);
   if (s.notStarted > 0 && !run.interrupted) reasons.push(`${s.notStarted} arrivals due in the window never started (the scheduler fell behind)`);
   if (s.scheduled === 0) reasons.push('no arrival was due in the level: raise --rate or lower --time-scale');
-  return { ...r, valid: reasons.length === 0, reasons, openLoop: s };
+  const fromSched = run.records
+    .filter((x) => !x.warmup && x.tSchedNs >= run.windowStartNs && x.tSchedNs < run.windowEndNs && x.result.tFirstTokenNs !== null)
+    .map((x) => Number(x.result.tFirstTokenNs! - x.tSchedNs) / 1e6);
+  const lag = arrivalLag(fromSched);
+  return { ...r, valid: reasons.length === 0, reasons, openLoop: { ...s, ttftFromScheduleMs: { count: lag.count, p50Ms: lag.p50Ms, p99Ms: lag.p99Ms } } };
 }

@@ -60,6 +60,12 @@ describe('open-loop replay against the simulator', () => {
     expect(p99).toBeLessThan(TOLERANCE_MS);
     expect(run.openLoop.sendLag.p99Ms).toBeLessThan(TOLERANCE_MS);
     expect(report.openLoop.sendLag.count).toBe(due.length);
+    // From schedule >= from send, call by call, so the percentiles are too.
+    expect(report.openLoop.ttftFromScheduleMs.count).toBeGreaterThan(10);
+    const win = run.records.filter((x) => x.tSchedNs >= run.windowStartNs && x.tSchedNs < run.windowEndNs && x.result.tFirstTokenNs !== null);
+    const fromSend = win.map((x) => Number(x.result.tFirstTokenNs! - x.result.tSendNs) / 1e6).sort((a, b) => a - b);
+    expect(report.openLoop.ttftFromScheduleMs.count).toBe(win.length);
+    expect(report.openLoop.ttftFromScheduleMs.p50Ms).toBeGreaterThanOrEqual(fromSend[Math.ceil(0.5 * fromSend.length) - 1]);
     expect(report.callsSentInWindow).toBeGreaterThan(10);
     expect(report.tiers).toHaveLength(2);
     expect(report.errors).toEqual({});
