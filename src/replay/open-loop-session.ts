@@ -6,7 +6,7 @@
  * with the closed-loop search (sweep-search.ts) on integer levels of 1/RATE_STEPS.
  */
 import { monotonicClock, sleep } from '../core/index.js';
-import { withRetry } from '../endpoint/index.js';
+import { startTimingCanary, withRetry } from '../endpoint/index.js';
 import { arrivalSchedule, type ArrivalMode, type ArrivalSchedule, type ArrivalUnit } from './arrivals.js';
 import { requestRows } from './evaluate.js';
 import { startSaturationMonitor } from './level.js';
@@ -66,7 +66,7 @@ export async function runRealOpenLoopLevel(o: SessionOptions, ol: OpenLoopSettin
         errorPauseMs: 250,
       },
     },
-    { clock: o.clock ?? monotonicClock, sleep, send, signal: o.signal, monitor: startSaturationMonitor },
+    { clock: o.clock ?? monotonicClock, sleep, send, signal: o.signal, monitor: startSaturationMonitor, canary: () => startTimingCanary() },
   );
   return { run, report: evaluateOpenLoop(run, o.tiers, o.slo, o.validity, ol.validity) };
 }
@@ -93,7 +93,7 @@ export async function runRealOpenLoopSweep(o: SessionOptions, ol: OpenLoopSettin
     runLevel: async (c) => {
       const load = c / RATE_STEPS;
       const { run, report } = await runRealOpenLoopLevel(o, ol, scheduleFor(o, ol, load));
-      if (o.store?.isOpen) o.store.insertRequests(o.runId, requestRows(run).map((row) => ({ ...row, level: c })));
+      if (o.store?.isOpen) o.store.insertRequests(o.runId, requestRows(run).map((row) => ({ ...row, level: c, simulated: o.target.simulated })));
       levels.push({ load, valid: report.valid, reasons: report.reasons, passRates: report.tiers.map((t) => t.passRate), sessions: run.openLoop.started, sendLagP99Ms: run.openLoop.sendLag.p99Ms, describe: run.openLoop.describe });
       // The search folds levels by this number: the swept load (in 1/RATE_STEPS), not the sessions seen.
       return { ...report, concurrency: c };

@@ -7,7 +7,7 @@
  * side queueing, never hidden), and arrivals refused when too many sessions were in flight.
  */
 import { setMaxListeners } from 'node:events';
-import type { RequestResult } from '../endpoint/index.js';
+import type { RequestResult, TimingCanary } from '../endpoint/index.js';
 import { arrivalLag, type ArrivalLag, type ArrivalSchedule } from './arrivals.js';
 import { evaluateLevel, type LevelReport, type ValidityThresholds } from './evaluate.js';
 import { Lane, type CallRecord, type LaneConfig } from './lane.js';
@@ -51,7 +51,7 @@ function notSent(nowNs: bigint): RequestResult {
   return {
     requestId: 'not-sent', ok: false, errorClass: 'aborted', errorMessage: 'open loop: one tree per session', httpStatus: null, retryAfterMs: null,
     tSendNs: nowNs, tFirstByteNs: null, tFirstTokenNs: null, tLastTokenNs: null, tEndNs: nowNs, tokenChunkTimesNs: [], tokenChunkPieces: [],
-    tHeadersNs: null, tFirstContentNs: null, usage: null, finishReason: null,
+    tHeadersNs: null, tFirstContentNs: null, usage: null, finishReason: null, coalescedReads: 0,
   };
 }
 
@@ -156,14 +156,23 @@ export async function runOpenLoopLevel(cfg: OpenLoopConfig, env: LevelEnv): Prom
 
   let monitor: SaturationMonitor | null = null;
   const userStopped = () => env.signal?.aborted === true;
+  // The same timing canary as closed-loop levels (level.ts): a tier the client cannot resolve is invalid.
+  const canaryStarting = env.canary ? env.canary().catch(() => null) : null;
+  let canary: TimingCanary | null = null;
+  let canaryDone = false;
   try {
     env.onPhase?.('warmup', live());
     if (!userStopped()) await env.sleep(Math.max(0, Number(windowStartNs - clock.nowNs()) / 1e6), stop.signal);
     env.onPhase?.('window', live());
     monitor = env.monitor ? env.monitor() : null;
+    canary = canaryStarting ? await canaryStarting : null;
+    canary?.reset();
     if (!userStopped()) await env.sleep(Math.max(0, Number(windowEndNs - clock.nowNs()) / 1e6), stop.signal);
     const saturation = monitor ? monitor.stop() : null;
     monitor = null;
+    const canaryLag = canaryStarting ? (canary?.stop() ?? null) : undefined;
+    canary = null;
+    canaryDone = true;
     env.onPhase?.('drain', live());
     const drainEnd = clock.nowNs() + ns(cfg.drainCapS * 1000);
     while (!userStopped() && windowCallsOpen > 0 && clock.nowNs() < drainEnd) await env.sleep(50, stop.signal);
@@ -185,6 +194,7 @@ export async function runOpenLoopLevel(cfg: OpenLoopConfig, env: LevelEnv): Prom
       interrupted: userStopped(),
       peakInFlight,
       saturation,
+      ...(canaryLag !== undefined ? { canary: canaryLag } : {}),
       treesCompleted,
       contentMode: cfg.lane.content ?? 'synthetic',
       api: cfg.lane.api ?? 'chat',
@@ -206,6 +216,8 @@ export async function runOpenLoopLevel(cfg: OpenLoopConfig, env: LevelEnv): Prom
     };
   } finally {
     monitor?.stop();
+    if (canary) canary.stop();
+    else if (!canaryDone) void canaryStarting?.then((c) => c?.stop()).catch(() => undefined);
     stop.abort();
     cut.abort();
     env.signal?.removeEventListener('abort', onUser);

@@ -36,8 +36,13 @@ const level = { warmupS: 0.5, windowS: 3, drainCapS: 1, warmupCapS: 10, toolTime
 const session = (target: Target, trajectories: SessionOptions['trajectories']): SessionOptions => ({
   target, trajectories, tiers, slo: { callPassFraction: 0.9, agentPassFraction: 0.95 }, validity: { ...DEFAULT_VALIDITY, minWindowS: 1 }, level, store: null, runId: 'test', sink: null, signal: new AbortController().signal,
 });
-/** Stated tolerance: on a shared 2-core CI machine a timer can be late by tens of ms. */
-const TOLERANCE_MS = 250;
+/**
+ * Stated tolerance, for a shared 2-core CI machine (timers, the canary thread and the simulator's
+ * worker compete for the cores): median lateness under 50 ms, p99 under 500 ms. The CLI's own
+ * validity rule is stricter by default (--max-arrival-lag-ms 100).
+ */
+const TOLERANCE_MS = 500;
+const MEDIAN_TOLERANCE_MS = 50;
 
 describe('open-loop replay against the simulator', () => {
   it('a Mooncake-style trace: each call is sent at its recorded offset, within the tolerance, and judged', async () => {
@@ -58,6 +63,7 @@ describe('open-loop replay against the simulator', () => {
     console.log(`open-loop arrivals vs recorded offsets: ${lags.length} calls, lag min ${Math.min(...lags).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${Math.max(...lags).toFixed(1)} ms (tolerance ${TOLERANCE_MS} ms)`);
     expect(Math.min(...lags)).toBeGreaterThanOrEqual(0); // never early
     expect(p99).toBeLessThan(TOLERANCE_MS);
+    expect([...lags].sort((a, b) => a - b)[Math.ceil(0.5 * lags.length) - 1]).toBeLessThan(MEDIAN_TOLERANCE_MS);
     expect(run.openLoop.sendLag.p99Ms).toBeLessThan(TOLERANCE_MS);
     expect(report.openLoop.sendLag.count).toBe(due.length);
     // From schedule >= from send, call by call, so the percentiles are too.
