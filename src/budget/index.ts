@@ -13,4 +13,7 @@ export * from './bench.js';
 export * from './http-model.js';
 export * from './run-bench.js';
 export { withBudget, usageFrom, type ChatCreateLike } from './wrap.js';
-export { startBudgetProxy, HANDLE_HEADER, SPLIT_HEADER, CHILDREN_HEADER, type BudgetProxy } from './proxy.js';
+export { startBudgetProxy, HANDLE_HEADER, SPLIT_HEADER, CHILDREN_HEADER, type BudgetProxy, type BudgetProxyOptions } from './proxy.js';
+export { boundRequest, clampRequest, apiOfPath, OVERHEAD, type ProxyApi, type CallBound, type BoundOptions } from './proxy-apis.js';
+export { usageOf, usageOfBody, StreamUsage } from './proxy-usage.js';
+export { parseUpstream, type Upstream } from './proxy-forward.js';

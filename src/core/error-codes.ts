@@ -45,6 +45,7 @@ export const ERROR_CODES = {
   E_SHARD_MISMATCH: { family: 'store', summary: 'shards to merge are not one experiment or do not overlap' },
   E_BUDGET_SPENT: { family: 'budget', summary: 'a token budget is spent' },
   E_BUDGET_MISUSE: { family: 'budget', summary: 'a consumed budget handle was used again' },
+  E_BUDGET_UNBOUNDED: { family: 'budget', summary: 'a request\'s worst-case cost cannot be bounded (server-side tools, images, unknown stored context), so it is refused' },
   E_INTERRUPTED: { family: 'interrupted', summary: 'interrupted by a signal; finished results are stored and the run is marked' },
   E_INTERNAL: { family: 'internal', summary: 'an invariant broke inside agentdyno' },
 } as const satisfies Record<string, { family: ErrorFamily; summary: string }>;

@@ -6,3 +6,4 @@ export * from './ids.js';
 export * from './rng.js';
 export * from './stats.js';
 export * from './command.js';
+export * from './secrets.js';

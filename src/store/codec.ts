@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { redact, redactString } from './redact.js';
 
 /** How a field travels between a camelCase row object and a SQLite column. */
 /** nbool: a boolean that may be unknown (NULL stays null, unlike bool, where NULL reads false). */
@@ -116,11 +117,12 @@ function encode(v: unknown, type: ColType): unknown {
       // SQLite has no NaN/Infinity: store "not measured" as NULL.
       return Number.isFinite(n) ? n : null;
     }
+    // Secrets never reach the store: every text and JSON value is redacted on its way in.
     case 'json':
     case 'strings':
-      return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x));
+      return JSON.stringify(redact(v), (_k, x) => (typeof x === 'bigint' ? x.toString() : x));
     default:
-      return String(v);
+      return redactString(String(v));
   }
 }
 

@@ -1,6 +1,7 @@
 import type { RequestRow, RunRecord, SweepPointRow } from './rows.js';
 import type { Store } from './store.js';
 import { REQUEST_COLS } from './codec.js';
+import { redact, redactString } from './redact.js';
 
 export type ExportFormat = 'json' | 'csv';
 
@@ -18,14 +19,15 @@ function jsonSafe(row: object): Record<string, unknown> {
   return out;
 }
 
+/** Redacted again on the way out: a store written by an older version may hold what this one masks. */
 export function runExport(store: Store, id: string): RunExport {
   const run = store.requireRun(id);
-  return {
+  return redact({
     format: 'agentdyno.run-export.v1',
     run,
     sweepPoints: store.getSweepPoints(id),
     requests: [...store.iterateRequests(id)].map(jsonSafe),
-  };
+  });
 }
 
 /** RFC 4180 field: quoted when it holds a comma, quote or line break. */
@@ -40,7 +42,7 @@ export function* requestsCsvLines(rows: Iterable<RequestRow>): Generator<string>
   yield ['run_id', ...REQUEST_COLS.map((c) => c[1])].join(',') + '\n';
   for (const r of rows) {
     const rec = r as unknown as Record<string, unknown> & { runId?: string };
-    yield [csvField(rec.runId), ...REQUEST_COLS.map(([f]) => csvField(rec[f]))].join(',') + '\n';
+    yield redactString([csvField(rec.runId), ...REQUEST_COLS.map(([f]) => csvField(rec[f]))].join(',')) + '\n';
   }
 }
 

@@ -67,7 +67,8 @@ export function openStore(path?: string, opts: OpenStoreOptions = {}): Store {
 
 const jsonOrNull = (s: unknown): unknown => (s === null || s === undefined ? null : JSON.parse(String(s)));
 const bigintSafe = (_k: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
-const toJson = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v, bigintSafe));
+/** Every JSON column passes `redact` (DESIGN 8): a result or host record that echoes a key stores it masked. */
+const toJson = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(redact(v), bigintSafe));
 
 interface RunRowRaw {
   id: string;
