@@ -10,6 +10,7 @@ export {
   SimPromptHasher,
   hashChatPrompt,
   hashCompletionPrompt,
+  simSchemaText,
   SIM_CHAT_TOKENS_PER_MESSAGE,
   SIM_CHAT_TOKENS_PER_REQUEST,
 } from './tokenize.js';

@@ -140,9 +140,28 @@ export class SimPromptHasher {
   }
 }
 
-/** Token count and block hashes of a chat request, consistent with `simCountChatTokens`. */
-export function hashChatPrompt(messages: readonly SimChatMessage[], blockSize: number): SimPromptHasher {
+/**
+ * Tool and output schemas of a chat request as the template renders them into the prompt (vLLM
+ * puts `tools` into the chat template; OpenAI counts `tools` and `response_format` schemas in
+ * prompt_tokens): the letter/digit runs of their JSON, one sim token each. That is never more than
+ * a BPE tokenizer counts for the same JSON (every such run starts at least one BPE token).
+ */
+export function simSchemaText(body: Record<string, unknown>): string {
+  const parts: unknown[] = [];
+  if (Array.isArray(body.tools) && body.tools.length > 0) parts.push(body.tools);
+  if (Array.isArray(body.functions) && body.functions.length > 0) parts.push(body.functions);
+  const rf = body.response_format as { type?: unknown; json_schema?: unknown } | undefined;
+  if (rf && typeof rf === 'object' && rf.type === 'json_schema') parts.push(rf.json_schema);
+  return parts.length ? JSON.stringify(parts).replace(/[^\p{L}\p{N}]+/gu, ' ').trim() : '';
+}
+
+/**
+ * Token count and block hashes of a chat request, consistent with `simCountChatTokens` when there
+ * are no schemas; `schemas` (from `simSchemaText`) come first between two template tokens.
+ */
+export function hashChatPrompt(messages: readonly SimChatMessage[], blockSize: number, schemas = ''): SimPromptHasher {
   const h = new SimPromptHasher(blockSize);
+  if (schemas) h.special('<|tools|>').text(schemas).special('<|/tools|>');
   for (const m of messages) {
     h.special('<|start|>').special(String(m.role)).special('<|sep|>');
     h.text(messageText(m.content));

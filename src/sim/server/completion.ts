@@ -8,7 +8,8 @@ import { randomBytes } from 'node:crypto';
 import type { Rng } from '../../core/index.js';
 import type { SimProfile } from '../profile.js';
 import type { SimTokenEvent } from '../engine/engine.js';
-import { hashChatPrompt, hashCompletionPrompt, type SimChatMessage } from '../tokenize.js';
+import { hashChatPrompt, hashCompletionPrompt, simSchemaText, type SimChatMessage } from '../tokenize.js';
+import { handleChoices, isBatchPrompt } from './choices.js';
 import type { RealtimeDriver } from './driver.js';
 import type { SimServerOptions } from './options.js';
 import { OutputPlan, SseWriter, type PieceKind } from './output.js';
@@ -56,14 +57,20 @@ export function handleCompletion(ctx: Ctx, api: 'chat' | 'completions', body: Re
 
   if (opts.strictModel && body.model !== profile.servedModelName)
     throw new HttpError(404, `The model \`${String(body.model)}\` does not exist.`, 'NotFoundError');
+  // n choices and batch prompts generate several sequences, each billed (choices.ts).
+  const n = intField(body, 'n') ?? 1;
+  if (n === 0) throw new HttpError(400, 'n must be at least 1');
+  if (n > 1 || (api === 'completions' && isBatchPrompt(body.prompt) && (body.prompt as unknown[]).length > 1)) {
+    return handleChoices(ctx, api, body, res, n, intField(body, 'max_completion_tokens') ?? intField(body, 'max_tokens'));
+  }
   const bs = profile.kvCache.blockSize;
   let hasher;
   if (api === 'chat') {
     if (!Array.isArray(body.messages) || body.messages.length === 0) throw new HttpError(400, 'messages must be a non-empty array');
-    hasher = hashChatPrompt(body.messages as SimChatMessage[], bs);
+    hasher = hashChatPrompt(body.messages as SimChatMessage[], bs, simSchemaText(body));
   } else {
     let p = body.prompt;
-    if (Array.isArray(p) && p.length > 0 && typeof p[0] === 'string') p = p[0];
+    if (Array.isArray(p) && p.length === 1 && (typeof p[0] === 'string' || Array.isArray(p[0]))) p = p[0];
     if (typeof p !== 'string' && !(Array.isArray(p) && p.every((x) => typeof x === 'number'))) throw new HttpError(400, 'prompt must be a string or an array of token ids');
     hasher = hashCompletionPrompt(p as string | number[], bs);
   }

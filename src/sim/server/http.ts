@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { AgentdynoError, Rng, monotonicClock } from '../../core/index.js';
 import { SimEngine } from '../engine/engine.js';
 import { loadProfile, type SimProfile } from '../profile.js';
-import { hashChatPrompt, hashCompletionPrompt, simTokenize, type SimChatMessage } from '../tokenize.js';
+import { hashChatPrompt, hashCompletionPrompt, simSchemaText, simTokenize, type SimChatMessage } from '../tokenize.js';
 import { handleCompletion, HttpError, sendError } from './completion.js';
 import { RealtimeDriver } from './driver.js';
 import { renderMetrics } from './metrics.js';
@@ -98,7 +98,7 @@ export async function startSimServer(opts: SimServerOptions = {}): Promise<SimSe
       const bs = profile.kvCache.blockSize;
       let count: number;
       let tokens: number[] | undefined;
-      if (Array.isArray(body.messages)) count = hashChatPrompt(body.messages as SimChatMessage[], bs).tokens;
+      if (Array.isArray(body.messages)) count = hashChatPrompt(body.messages as SimChatMessage[], bs, simSchemaText(body)).tokens;
       else if (typeof body.prompt === 'string') {
         count = hashCompletionPrompt(body.prompt, bs).tokens;
         if (count <= TOKENIZE_LIST_MAX) tokens = simTokenize(body.prompt).map(wordId);
