@@ -146,15 +146,15 @@ export async function startBudgetProxy(opts: BudgetProxyOptions): Promise<Budget
       const fitsWhole = perSequence !== null ? avail >= input + want : inFlight === 0;
       // Waiting helps only while refunds of the calls in flight could make the whole call fit.
       const worthWaiting = inFlight > 0 && Date.now() < deadline && (perSequence === null || avail + inFlight >= input + want);
-      if (fitsWhole || (avail >= minNeed && !worthWaiting)) {
-        const r = h.reserve({ inputTokens: input, maxTokens: Math.min(want, Number.MAX_SAFE_INTEGER), minOutputTokens: seqs });
-        return { r, perSequence: Math.floor(r.maxTokens / seqs) };
-      }
       if (avail + inFlight < minNeed) {
         const spent = ledger.state.handles[h.path]?.spent.tokens ?? 0;
         throw new ProxyHttpError(402, 'budget_exceeded', 'budget_exhausted',
           `agentdyno budget proxy: handle "${h.path}" has ${avail + inFlight} tokens left after committed spend (${spent}), not enough for this call's ${minNeed} (${input} prompt + ${seqs} output)`,
           { 'x-agentdyno-budget-spent': String(spent), 'x-agentdyno-budget-left': String(avail + inFlight), 'x-agentdyno-budget-need': String(minNeed) });
+      }
+      if (avail >= minNeed && (fitsWhole || !worthWaiting)) {
+        const r = h.reserve({ inputTokens: input, maxTokens: Math.min(want, Number.MAX_SAFE_INTEGER), minOutputTokens: seqs });
+        return { r, perSequence: Math.floor(r.maxTokens / seqs) };
       }
       if (Date.now() >= deadline || closed()) {
         throw new ProxyHttpError(429, 'budget_reserved', 'budget_busy',
