@@ -4,7 +4,7 @@
  * errorClass says what went wrong. Setup calls (listModels, tokenize) throw AgentdynoError.
  */
 import { Pool } from 'undici';
-import { AgentdynoError, newRequestId } from '../core/index.js';
+import { AgentdynoError, newRequestId, registerSecret } from '../core/index.js';
 import { StreamRequest, type StreamContext } from './stream.js';
 import { resolveBaseUrl, type EndpointTarget } from './url.js';
 import type {
@@ -54,6 +54,7 @@ export class EndpointClient {
         });
       }
       key = v;
+      registerSecret(v); // the store and the console mask it too, wherever it is echoed
     }
     this.#headers = {
       'content-type': 'application/json',

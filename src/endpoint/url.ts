@@ -1,5 +1,5 @@
 /** Base-URL handling: accepts http://host:8000, http://host:8000/v1, https://host/prefix/v1/. */
-import { AgentdynoError } from '../core/index.js';
+import { AgentdynoError, displayUrl } from '../core/index.js';
 
 export interface EndpointTarget {
   /** scheme://host:port, no credentials, no path. */
@@ -13,7 +13,7 @@ export function resolveBaseUrl(baseUrl: string): EndpointTarget {
   try {
     u = new URL(baseUrl);
   } catch {
-    throw new AgentdynoError(`endpoint base URL "${baseUrl}" is not a URL`, { code: 'E_USAGE', where: 'endpoint.baseUrl',
+    throw new AgentdynoError(`endpoint base URL "${displayUrl(baseUrl)}" is not a URL`, { code: 'E_USAGE', where: 'endpoint.baseUrl',
       hint: 'Give a full URL such as http://127.0.0.1:8000 or http://127.0.0.1:8000/v1.',
     });
   }

@@ -1,7 +1,7 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import { encode } from 'gpt-tokenizer';
 import { request } from 'undici';
-import { AgentdynoError, errorMessage } from '../../core/index.js';
+import { AgentdynoError, errorMessage, redactSecrets, registerSecret } from '../../core/index.js';
 import type { Agent, AgentTurn, TurnContext } from '../agent.js';
 import { isEditable, safeRel } from '../workspace.js';
 
@@ -63,10 +63,32 @@ export class LlmAgent implements Agent {
   private pendingRunId: string | null = null;
   private readonly apiKey: string | undefined;
 
+  /** The target without URL credentials (they travel as Basic auth when no key is set). */
+  private readonly base: string;
+  private readonly basicAuth: string | undefined;
+
   constructor(private readonly o: LlmAgentOptions) {
     const ajv = new Ajv({ allErrors: true });
     this.validators = Object.fromEntries(Object.entries(SCHEMAS).map(([k, s]) => [k, ajv.compile(s)]));
-    this.apiKey = process.env[o.apiKeyEnv ?? 'OPENAI_API_KEY'];
+    this.apiKey = process.env[o.apiKeyEnv ?? 'OPENAI_API_KEY'] || undefined;
+    // Registered so that an endpoint echoing the key (error bodies) never reaches feedback or the store.
+    registerSecret(this.apiKey);
+    let base = o.target;
+    try {
+      const u = new URL(o.target);
+      if (u.username || u.password) {
+        const user = decodeURIComponent(u.username), pass = decodeURIComponent(u.password);
+        registerSecret(pass || user);
+        this.basicAuth = `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+        registerSecret(this.basicAuth.slice(6));
+        u.username = '';
+        u.password = '';
+        base = u.toString();
+      }
+    } catch {
+      /* not a URL: the request fails with a clear error */
+    }
+    this.base = base.replace(/\/+$/, '');
   }
 
   async propose(ctx: TurnContext): Promise<AgentTurn> {
@@ -163,21 +185,22 @@ export class LlmAgent implements Agent {
   }
 
   private async complete(maxTokens: number): Promise<{ message: { content?: string | null; tool_calls?: ToolCall[] }; tokensIn: number; tokensOut: number }> {
-    const url = `${this.o.target.replace(/\/+$/, '')}/chat/completions`;
+    const url = `${this.base}/chat/completions`;
     const body = { model: this.o.model, messages: this.messages, tools: LLM_TOOLS, tool_choice: 'auto', max_tokens: maxTokens, temperature: this.o.temperature ?? 0.2, stream: false };
     let res;
     try {
       res = await request(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {}) },
+        headers: { 'content-type': 'application/json', ...(this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : this.basicAuth ? { authorization: this.basicAuth } : {}) },
         body: JSON.stringify(body),
         headersTimeout: this.o.timeoutMs ?? 300_000,
         bodyTimeout: this.o.timeoutMs ?? 300_000,
       });
     } catch (e) {
-      throw new AgentdynoError(`cannot reach the model endpoint (${errorMessage(e)}).`, { code: 'E_AGENT', where: url, hint: 'Check --target (the base URL ending in /v1) and that the server is up.' });
+      throw new AgentdynoError(`cannot reach the model endpoint (${redactSecrets(errorMessage(e))}).`, { code: 'E_AGENT', where: url, hint: 'Check --target (the base URL ending in /v1) and that the server is up.' });
     }
-    const text = await res.body.text();
+    // Whatever the endpoint sends may echo the key (error bodies do): masked before anyone sees it.
+    const text = redactSecrets(await res.body.text());
     if (res.statusCode >= 400) throw new AgentdynoError(`the model endpoint answered HTTP ${res.statusCode}: ${text.slice(0, 300)}`, { code: 'E_AGENT', where: url });
     let json: { choices?: { message?: { content?: string | null; tool_calls?: ToolCall[] } }[]; usage?: { prompt_tokens?: number; completion_tokens?: number } };
     try {
