@@ -24,10 +24,10 @@ export function parseUpstream(raw: string): Upstream {
   try {
     u = new URL(raw);
   } catch {
-    throw new AgentdynoError(`--upstream "${display}" is not a URL.`, { code: 'E_USAGE', where: '--upstream', hint: 'Give the base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8000 or https://api.example.com/v1.' });
+    throw new AgentdynoError(`"${display}" is not a URL.`, { code: 'E_USAGE', where: '--upstream', hint: 'Give the base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8000 or https://api.example.com/v1.' });
   }
   if ((u.protocol !== 'http:' && u.protocol !== 'https:') || !u.hostname) {
-    throw new AgentdynoError(`--upstream "${display}" must be an http:// or https:// URL with a host.`, { code: 'E_USAGE', where: '--upstream', hint: 'e.g. http://127.0.0.1:8000' });
+    throw new AgentdynoError(`"${display}" must be an http:// or https:// URL with a host.`, { code: 'E_USAGE', where: '--upstream', hint: 'e.g. http://127.0.0.1:8000' });
   }
   let basicAuth: string | undefined;
   if (u.username || u.password) {
