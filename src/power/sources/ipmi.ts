@@ -3,6 +3,7 @@
  * needs /dev/ipmi0 and root) or out-of-band with `-I lanplus -H host -U user -E`: the password goes
  * through the IPMI_PASSWORD env var of the child only (`-E`), never argv, logs or the store.
  */
+import { registerSecret } from '../../core/index.js';
 import { runTool } from './exec.js';
 import { SampledChannel } from '../channel.js';
 import { parseDcmiPowerReading } from '../parsers/ipmi.js';
@@ -23,6 +24,7 @@ function argsFor(o: IpmiOptions): { args: string[]; env: Record<string, string> 
   const pass = o.passEnv ? process.env[o.passEnv] : undefined;
   if (o.userEnv && user === undefined) throw new Error(`env var ${o.userEnv} (user_env) is not set`);
   if (o.passEnv && pass === undefined) throw new Error(`env var ${o.passEnv} (pass_env) is not set`);
+  registerSecret(pass); // masked wherever ipmitool or anything else echoes it
   const args = ['-I', 'lanplus', '-H', o.host];
   if (user) args.push('-U', user);
   if (pass !== undefined) args.push('-E');

@@ -4,6 +4,7 @@
  * vars named in the spec (user_env/pass_env for Basic auth, or token_env for X-Auth-Token); they
  * are never logged, stored or printed. Self-signed TLS only with insecure_tls=true.
  */
+import { registerSecret } from '../../core/index.js';
 import { SampledChannel } from '../channel.js';
 import { parseRedfishPower } from '../parsers/redfish.js';
 import type { PowerSourceInfo } from '../types.js';
@@ -24,6 +25,7 @@ function headers(o: RedfishOptions): Record<string, string> {
     if (!k) return undefined;
     const v = process.env[k];
     if (v === undefined) throw new Error(`env var ${k} is not set`);
+    registerSecret(v); // masked wherever a BMC or anything else echoes it
     return v;
   };
   const token = env(o.tokenEnv);
