@@ -58,6 +58,8 @@ describe('budget proxy reserves the worst case', () => {
     expect(b.sequences).toBe(9);
     expect(b.texts).toEqual(['a b', 'c d']);
     expect(b.fixedTokens).toBeGreaterThanOrEqual(3);
+    const e = boundRequest('embeddings', { input: ['one', 'two', [5, 6]] });
+    expect([e.sequences, e.texts.length, e.fixedTokens]).toEqual([0, 2, 2]);
   });
 
   it('a missing max_tokens reserves what is left and clamps the forwarded request', async () => {
