@@ -50,3 +50,31 @@ describe('redact', () => {
     expect(redact(a)).toEqual({ x: 1, self: '[circular]' });
   });
 });
+
+describe('the store redacts every value on its way in', () => {
+  it('a registered key echoed in feedback text, detail and a result never reaches the file', async () => {
+    const fs = await import('node:fs');
+    const { openStore } = await import('../../src/store/index.js');
+    const { registerSecret, clearSecrets } = await import('../../src/core/index.js');
+    const { tempDb } = await import('./helpers.js');
+    const key = 'kq81x7f2c9e0aa45b3'; // no known key shape
+    registerSecret(key);
+    const t = tempDb();
+    try {
+      const s = openStore(t.file);
+      s.createRun({ id: 'loop-1', kind: 'loop', config: { note: `with ${key}` }, target: { url: 'http://u:pw-in-url@h/v1' } });
+      s.insertFeedbackEvents('loop-1', [{ task: 't', iteration: 1, seq: 0, kind: 'error', text: `agent failed: HTTP 401: Incorrect API key provided: Bearer ${key}`, detail: { body: `{"key":"${key}"}` } }]);
+      s.finishRun('loop-1', 'completed', { lastError: `echo ${key}` });
+      const ev = s.getFeedbackEvents('loop-1')[0];
+      expect(ev.text).toBe('agent failed: HTTP 401: Incorrect API key provided: Bearer [redacted]');
+      expect(JSON.stringify(s.getRun('loop-1'))).not.toContain('pw-in-url');
+      s.close();
+      const bytes = fs.readdirSync(`${t.dir}/results`).map((f) => fs.readFileSync(`${t.dir}/results/${f}`).toString('latin1')).join('');
+      expect(bytes).not.toContain(key);
+      expect(bytes).not.toContain('pw-in-url');
+    } finally {
+      clearSecrets();
+      t.cleanup();
+    }
+  });
+});
