@@ -36,7 +36,8 @@ export function parseUpstream(raw: string): Upstream {
     basicAuth = `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
   }
   const path = u.pathname.replace(/\/+$/, '').replace(/\/v1$/, '');
-  return { base: `${u.protocol}//${u.host}${path}`, display: displayUrl(`${u.protocol}//${u.host}${path}`), basicAuth };
+  const creds = u.username || u.password ? `${u.username}:${u.password}@` : '';
+  return { base: `${u.protocol}//${u.host}${path}`, display: displayUrl(`${u.protocol}//${creds}${u.host}${path}`), basicAuth };
 }
 
 const HOP = new Set(['host', 'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'content-length', 'accept-encoding', 'expect']);
