@@ -10,6 +10,7 @@ import { loadProfile, type SimProfile } from '../profile.js';
 import { hashChatPrompt, hashCompletionPrompt, simTokenize, type SimChatMessage } from '../tokenize.js';
 import { handleCompletion, HttpError, sendError } from './completion.js';
 import { RealtimeDriver } from './driver.js';
+import { handleWire } from './wire-front.js';
 import { renderMetrics } from './metrics.js';
 import { validateServerOptions, type SimServer, type SimServerOptions } from './options.js';
 import { SIM_HEADER, SIM_OWNED_BY, simVersion } from './identity.js';
@@ -86,6 +87,10 @@ export async function startSimServer(opts: SimServerOptions = {}): Promise<SimSe
     if (method === 'POST' && (path === '/v1/chat/completions' || path === '/v1/completions')) {
       const body = await readJson(req);
       return handleCompletion(ctx, path === '/v1/chat/completions' ? 'chat' : 'completions', body, res);
+    }
+    if (method === 'POST' && (path === '/v1/responses' || path === '/v1/messages')) {
+      const body = await readJson(req);
+      return handleWire(ctx, path === '/v1/responses' ? 'responses' : 'messages', body, res);
     }
     if (method === 'GET' && path === '/v1/models') {
       return json(res, 200, {
