@@ -14,6 +14,8 @@ import { withUsageRequested } from './body.js';
 import { startFlushWorker } from './flush-host.js';
 import { Recorder, type RecordedExchange } from './recorder.js';
 import { SseTap } from './sse-tap.js';
+import { WireTap } from './wire-tap.js';
+import { apiOfPath, normalizeRequest, normalizeResponse, type WireApi } from '../endpoint/index.js';
 
 export interface RecordingProxyOptions {
   upstream: string;
@@ -61,6 +63,16 @@ function targetPath(upstream: URL, path: string): string {
   let base = upstream.pathname.replace(/\/+$/, '');
   if (base.endsWith('/v1') && path.startsWith('/v1/')) base = base.slice(0, -3);
   return `${base}${path}`;
+}
+
+/** Sub-agent identity from headers (for clients that cannot send nvext.agent_context). */
+export const AGENT_HEADER = 'x-agentdyno-agent';
+export const PARENT_HEADER = 'x-agentdyno-parent-agent';
+export const WORKFLOW_HEADER = 'x-agentdyno-workflow';
+function agentHeaders(req: IncomingMessage): RecordedExchange['agentContext'] {
+  const one = (k: string) => (typeof req.headers[k] === 'string' && req.headers[k] ? (req.headers[k] as string) : undefined);
+  const program = one(AGENT_HEADER);
+  return program ? { program_id: program, parent_program_id: one(PARENT_HEADER), workflow_id: one(WORKFLOW_HEADER) } : undefined;
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -111,12 +123,15 @@ export async function startRecordingProxy(opts: RecordingProxyOptions): Promise<
     }
   };
   /** Parse the request (off the critical path) and record the exchange. */
-  const recordLater = (raw: Buffer, reqId: string | undefined, x: Omit<RecordedExchange, 'requestMessages'>) =>
+  const recordLater = (raw: Buffer, reqId: string | undefined, x: Omit<RecordedExchange, 'requestMessages'>, api: WireApi = 'chat', fromHeaders?: RecordedExchange['agentContext']) =>
     later(() => {
       const b = JSON.parse(raw.toString('utf8')) as Record<string, unknown> | null;
-      if (!b || typeof b !== 'object' || !Array.isArray(b.messages)) return;
+      if (!b || typeof b !== 'object') return;
+      // Responses and Messages bodies are recorded in the chat model (one trajectory format).
+      const messages = api === 'chat' ? b.messages : normalizeRequest(api, b).messages;
+      if (!Array.isArray(messages)) return;
       const nv = (b.nvext ?? {}) as { agent_context?: RecordedExchange['agentContext'] };
-      recorder.add({ ...x, requestMessages: b.messages as unknown[], requestId: reqId, agentContext: nv.agent_context, model: typeof b.model === 'string' ? b.model : x.model });
+      recorder.add({ ...x, requestMessages: messages as unknown[], requestId: reqId, agentContext: nv.agent_context ?? fromHeaders, model: typeof b.model === 'string' ? b.model : x.model });
     });
 
   const fail = (res: ServerResponse, e: unknown) => {
@@ -129,6 +144,9 @@ export async function startRecordingProxy(opts: RecordingProxyOptions): Promise<
   const forward = (req: IncomingMessage, res: ServerResponse, raw: Buffer, tm: ProxyTiming | undefined) => {
     const path = req.url ?? '/';
     const isChat = req.method === 'POST' && CHAT.test(path);
+    const pathApi = req.method === 'POST' ? apiOfPath(path) : null;
+    const wireApi = pathApi === 'responses' || pathApi === 'messages' ? pathApi : null;
+    const ids = agentHeaders(req);
     const start = clock.nowMs();
     // Forward first; the body is parsed only after the response (recordLater).
     const { payload, injected } = isChat ? withUsageRequested(raw) : { payload: raw, injected: false };
@@ -140,6 +158,7 @@ export async function startRecordingProxy(opts: RecordingProxyOptions): Promise<
     });
     // Per-response mode, chosen on the upstream's status line.
     let tap: SseTap | undefined;
+    let wtap: WireTap | undefined;
     let whole: Buffer[] | undefined;
     const write = (c: Buffer | string) => {
       if (!res.write(c) && ctl && !ctl.paused) {
@@ -157,6 +176,11 @@ export async function startRecordingProxy(opts: RecordingProxyOptions): Promise<
         const h: Record<string, string | string[]> = {};
         for (const [k, v] of Object.entries(headers)) if (v !== undefined && !HOP.has(k) && k !== 'content-length') h[k] = v;
         res.writeHead(status, h);
+        if (wireApi && status === 200) {
+          if (String(headers['content-type'] ?? '').includes('text/event-stream')) wtap = new WireTap(wireApi, () => clock.nowMs());
+          else whole = [];
+          return;
+        }
         if (!isChat || status !== 200) return;
         if (String(headers['content-type'] ?? '').includes('text/event-stream')) tap = new SseTap({ strip: injected, keepContent, nowMs: () => clock.nowMs() });
         else whole = [];
@@ -164,6 +188,10 @@ export async function startRecordingProxy(opts: RecordingProxyOptions): Promise<
       onResponseData(_c, chunk) {
         if (tm && !tm.upstreamFirstNs) tm.upstreamFirstNs = process.hrtime.bigint();
         if (whole) return void whole.push(chunk);
+        if (wtap) {
+          write(chunk);
+          return wtap.push(chunk);
+        }
         if (!tap) return write(chunk);
         // Streaming: bytes go to the client first (whole events only while the usage chunk we
         // added must be held back); the tap looks at them after.
@@ -177,10 +205,26 @@ export async function startRecordingProxy(opts: RecordingProxyOptions): Promise<
           const buf = whole.length === 1 ? whole[0] : Buffer.concat(whole);
           res.end(buf);
           const endMs = clock.nowMs();
+          if (wireApi) {
+            later(() => {
+              const n = normalizeResponse(wireApi, JSON.parse(buf.toString('utf8')));
+              const msg = keepContent ? n.message : { ...n.message, content: null };
+              recordLater(raw, reqId, { startMs: start, endMs, usage: n.usage, responseMessage: msg as unknown as RecordedExchange['responseMessage'], finishReason: n.finishReason, model: n.model }, wireApi, ids);
+            });
+            return;
+          }
           later(() => {
             const j = JSON.parse(buf.toString('utf8')) as { usage?: RecordedExchange['usage']; model?: string; choices?: { message?: RecordedExchange['responseMessage']; finish_reason?: string }[] };
-            recordLater(raw, reqId, { startMs: start, endMs, usage: j.usage, responseMessage: j.choices?.[0]?.message, finishReason: j.choices?.[0]?.finish_reason, model: j.model });
+            recordLater(raw, reqId, { startMs: start, endMs, usage: j.usage, responseMessage: j.choices?.[0]?.message, finishReason: j.choices?.[0]?.finish_reason, model: j.model }, 'chat', ids);
           });
+          return;
+        }
+        if (wtap) {
+          res.end();
+          const endMs = clock.nowMs();
+          const n = wtap.end(keepContent);
+          const t0 = wtap.firstTokenAtMs;
+          recordLater(raw, reqId, { startMs: start, endMs, ttftMs: t0 === undefined ? undefined : t0 - start, usage: n.usage, finishReason: n.finishReason, responseMessage: n.message as unknown as RecordedExchange['responseMessage'] }, wireApi!, ids);
           return;
         }
         if (!tap) return void res.end();
@@ -192,7 +236,7 @@ export async function startRecordingProxy(opts: RecordingProxyOptions): Promise<
         recordLater(raw, reqId, {
           startMs: start, endMs, ttftMs: t.firstTokenAtMs === undefined ? undefined : t.firstTokenAtMs - start,
           usage: t.usage, finishReason: t.finishReason, responseMessage: t.responseMessage(),
-        });
+        }, 'chat', ids);
       },
       onResponseError(_c, e) {
         done = true;
