@@ -196,7 +196,11 @@ export async function prepareSession(kind: 'sweep' | 'replay', f: Parsed, json: 
     `target ${target.url} model ${target.model}${target.simulated ? ` (SIMULATED server, profile ${target.simProfile}: illustrative, not a real model)` : ''}`,
     level.api === 'completions'
       ? `api completions: POST /v1/completions, each call's messages rendered as one prompt with the template ${COMPLETIONS_TEMPLATE} (same prefix structure as chat; prompt sizes calibrated for this template)`
-      : 'api chat: POST /v1/chat/completions with messages (the server\'s chat template)',
+      : level.api === 'responses'
+        ? 'api responses: POST /v1/responses with the messages as input items (OpenAI Responses API; usage from response.completed)'
+        : level.api === 'messages'
+          ? 'api messages: POST /v1/messages with system + messages (Anthropic Messages API; prompt = input + cache read + cache write tokens)'
+          : 'api chat: POST /v1/chat/completions with messages (the server\'s chat template)',
     `trajectories ${trajectories.length} from ${files.join(', ')}; history ${level.history}; output length ${target.forceOutputLength ? 'forced (ignore_eos probe passed)' : 'NOT forced (not comparable)'}`,
     `warm-up ${level.warmupS} s after warm-up requests, window ${level.windowS} s, drain cap ${level.drainCapS} s; tool-time scale ${level.toolTimeScale}, idle gap cap ${level.maxIdleGapMs} ms; start turn ${extraConfig.openLoop ? 'first (open loop: each session runs once, from its first turn)' : level.midStart ? 'random (warmed by one request)' : 'first'}; seed ${level.seed}`,
     level.content === 'recorded'

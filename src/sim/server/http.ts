@@ -11,6 +11,9 @@ import { hashChatPrompt, hashCompletionPrompt, simTokenize, type SimChatMessage 
 import { handleCompletion, HttpError, sendError } from './completion.js';
 import { RealtimeDriver } from './driver.js';
 import { handleWire } from './wire-front.js';
+import { buildScript } from './script.js';
+import { handleScript } from './script-front.js';
+import { apiOfPath } from '../../endpoint/index.js';
 import { renderMetrics } from './metrics.js';
 import { validateServerOptions, type SimServer, type SimServerOptions } from './options.js';
 import { SIM_HEADER, SIM_OWNED_BY, simVersion } from './identity.js';
@@ -66,6 +69,7 @@ export async function startSimServer(opts: SimServerOptions = {}): Promise<SimSe
   const driver = new RealtimeDriver(engine, monotonicClock);
   const rng = new Rng(opts.seed ?? 42);
   const ctx = { profile, driver, opts, rng };
+  const script = opts.script ? buildScript(opts.script) : null;
   const host = opts.host ?? '127.0.0.1';
 
   const version = simVersion();
@@ -84,6 +88,9 @@ export async function startSimServer(opts: SimServerOptions = {}): Promise<SimSe
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0].replace(/\/+$/, '') || '/';
     const method = req.method ?? 'GET';
+    if (script && method === 'POST' && (path === '/v1/chat/completions' || path === '/v1/completions' || path === '/v1/responses' || path === '/v1/messages')) {
+      return handleScript(script, opts, apiOfPath(path)!, await readJson(req), req, res);
+    }
     if (method === 'POST' && (path === '/v1/chat/completions' || path === '/v1/completions')) {
       const body = await readJson(req);
       return handleCompletion(ctx, path === '/v1/chat/completions' ? 'chat' : 'completions', body, res);
