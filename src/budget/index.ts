@@ -13,4 +13,5 @@ export * from './bench.js';
 export * from './http-model.js';
 export * from './run-bench.js';
 export { withBudget, usageFrom, type ChatCreateLike } from './wrap.js';
+export { AgentBudgetTree, formatBudgetTree, type AgentBudgetNode, type AgentBudgetTreeReport } from './agent-tree.js';
 export { startBudgetProxy, HANDLE_HEADER, SPLIT_HEADER, CHILDREN_HEADER, type BudgetProxy } from './proxy.js';

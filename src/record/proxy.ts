@@ -15,7 +15,8 @@ import { startFlushWorker } from './flush-host.js';
 import { Recorder, type RecordedExchange } from './recorder.js';
 import { SseTap } from './sse-tap.js';
 import { WireTap } from './wire-tap.js';
-import { apiOfPath, normalizeRequest, normalizeResponse, type WireApi } from '../endpoint/index.js';
+import { AgentIdentifier, type GateTicket, type GateUsage, type RequestGate } from './gate.js';
+import { apiOfPath, normalizeRequest, normalizeResponse, type NormalizedRequest, type WireApi } from '../endpoint/index.js';
 
 export interface RecordingProxyOptions {
   upstream: string;
@@ -30,6 +31,14 @@ export interface RecordingProxyOptions {
   connections?: number;
   /** Per-request hot-path stamps (process.hrtime.bigint(), ns), for benchmarks; off when omitted. */
   onTiming?: (t: ProxyTiming) => void;
+  /** Admission hook for model calls (budget enforcement); see gate.ts. */
+  gate?: RequestGate;
+  /** With `gate`: the session the current calls belong to (e.g. a loop iteration): one trajectory each. */
+  workflow?: () => string;
+  /** With `gate`: which conversation is the main agent (default: the first opening seen). */
+  isMainAgent?: (n: NormalizedRequest) => boolean;
+  /** Listen on this Unix socket path instead of TCP (a sandbox reaches the proxy through it). */
+  socketPath?: string;
 }
 
 /** CLOCK_MONOTONIC stamps of one proxied request (comparable across processes on Linux). */
@@ -141,12 +150,19 @@ export async function startRecordingProxy(opts: RecordingProxyOptions): Promise<
     } else res.destroy();
   };
 
-  const forward = (req: IncomingMessage, res: ServerResponse, raw: Buffer, tm: ProxyTiming | undefined) => {
+  const forward = (req: IncomingMessage, res: ServerResponse, raw: Buffer, tm: ProxyTiming | undefined, ticket?: GateTicket, who?: RecordedExchange['agentContext']) => {
+    let settled = false;
+    const settle = (outcome: 'ok' | 'failed' | 'cut', usage: GateUsage | null) => {
+      if (settled || !ticket) return;
+      settled = true;
+      ticket.settle(outcome, usage);
+    };
+    let upstreamStatus = 0;
     const path = req.url ?? '/';
     const isChat = req.method === 'POST' && CHAT.test(path);
     const pathApi = req.method === 'POST' ? apiOfPath(path) : null;
     const wireApi = pathApi === 'responses' || pathApi === 'messages' ? pathApi : null;
-    const ids = agentHeaders(req);
+    const ids = who ?? agentHeaders(req);
     const start = clock.nowMs();
     // Forward first; the body is parsed only after the response (recordLater).
     const { payload, injected } = isChat ? withUsageRequested(raw) : { payload: raw, injected: false };
@@ -154,7 +170,10 @@ export async function startRecordingProxy(opts: RecordingProxyOptions): Promise<
     let ctl: Dispatcher.DispatchController | undefined;
     let done = false;
     res.on('close', () => {
-      if (!done) ctl?.abort(new Error('client went away'));
+      if (!done) {
+        ctl?.abort(new Error('client went away'));
+        settle('cut', null);
+      }
     });
     // Per-response mode, chosen on the upstream's status line.
     let tap: SseTap | undefined;
@@ -176,6 +195,7 @@ export async function startRecordingProxy(opts: RecordingProxyOptions): Promise<
         const h: Record<string, string | string[]> = {};
         for (const [k, v] of Object.entries(headers)) if (v !== undefined && !HOP.has(k) && k !== 'content-length') h[k] = v;
         res.writeHead(status, h);
+        upstreamStatus = status;
         if (wireApi && status === 200) {
           if (String(headers['content-type'] ?? '').includes('text/event-stream')) wtap = new WireTap(wireApi, () => clock.nowMs());
           else whole = [];
@@ -205,6 +225,15 @@ export async function startRecordingProxy(opts: RecordingProxyOptions): Promise<
           const buf = whole.length === 1 ? whole[0] : Buffer.concat(whole);
           res.end(buf);
           const endMs = clock.nowMs();
+          if (ticket) {
+            let u: GateUsage | null = null;
+            try {
+              u = (wireApi ? normalizeResponse(wireApi, JSON.parse(buf.toString('utf8'))).usage : (JSON.parse(buf.toString('utf8')) as { usage?: GateUsage }).usage) ?? null;
+            } catch {
+              /* unreadable body: charged as a call without usage */
+            }
+            settle('ok', u);
+          }
           if (wireApi) {
             later(() => {
               const n = normalizeResponse(wireApi, JSON.parse(buf.toString('utf8')));
@@ -223,16 +252,21 @@ export async function startRecordingProxy(opts: RecordingProxyOptions): Promise<
           res.end();
           const endMs = clock.nowMs();
           const n = wtap.end(keepContent);
+          settle('ok', n.usage ?? null);
           const t0 = wtap.firstTokenAtMs;
           recordLater(raw, reqId, { startMs: start, endMs, ttftMs: t0 === undefined ? undefined : t0 - start, usage: n.usage, finishReason: n.finishReason, responseMessage: n.message as unknown as RecordedExchange['responseMessage'] }, wireApi!, ids);
           return;
         }
-        if (!tap) return void res.end();
+        if (!tap) {
+          settle('failed', null);
+          return void res.end();
+        }
         const tail = tap.end();
         if (tail?.length) res.write(tail);
         res.end();
         const endMs = clock.nowMs();
         const t = tap;
+        settle('ok', t.usage ?? null);
         recordLater(raw, reqId, {
           startMs: start, endMs, ttftMs: t.firstTokenAtMs === undefined ? undefined : t.firstTokenAtMs - start,
           usage: t.usage, finishReason: t.finishReason, responseMessage: t.responseMessage(),
@@ -240,6 +274,7 @@ export async function startRecordingProxy(opts: RecordingProxyOptions): Promise<
       },
       onResponseError(_c, e) {
         done = true;
+        settle(upstreamStatus === 200 ? 'cut' : 'failed', null);
         fail(res, e);
       },
     };
@@ -256,12 +291,37 @@ export async function startRecordingProxy(opts: RecordingProxyOptions): Promise<
     );
   };
 
+  const identifier = new AgentIdentifier(opts.isMainAgent);
+  /** Gate a model call: identify its agent, let the gate clamp or refuse it, then forward. */
+  const admit = async (req: IncomingMessage, res: ServerResponse, raw: Buffer, api: WireApi, gate: RequestGate) => {
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
+    } catch {
+      return forward(req, res, raw, undefined); // the upstream answers the bad body
+    }
+    const n = normalizeRequest(api, body);
+    const who = identifier.identify(req, body, n);
+    const a = await gate.admit({ api, body, request: n, agent: who.agent, parent: who.parent });
+    if (!a.ok) {
+      res.writeHead(a.status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(api === 'messages' ? { type: 'error', error: { type: a.type, message: a.message } } : { error: { message: a.message, type: a.type, code: a.type, param: null } }));
+      return;
+    }
+    // The recorder keeps the agent's identity as the gate saw it (the upstream sees the client's own headers).
+    const wf = opts.workflow?.();
+    const id = (x: string) => (wf ? `${wf}/${x}` : x);
+    forward(req, res, Buffer.from(JSON.stringify(a.body)), undefined, a.ticket, { program_id: id(who.agent), ...(who.parent ? { parent_program_id: id(who.parent) } : {}), ...(wf ? { workflow_id: wf } : {}) });
+  };
+
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const tm: ProxyTiming | undefined = onTiming ? { arrivedNs: process.hrtime.bigint(), upstreamSentNs: 0n, requestId: req.headers['x-request-id'] as string | undefined } : undefined;
     if (tm) res.once('finish', () => onTiming!(tm));
     readBody(req).then(
       (raw) => {
         if (tm) tm.bodyReadNs = process.hrtime.bigint();
+        const api = opts.gate && req.method === 'POST' ? apiOfPath(req.url ?? '/') : null;
+        if (opts.gate && api && api !== 'completions') return void admit(req, res, raw, api, opts.gate).catch((e) => fail(res, e));
         try {
           forward(req, res, raw, tm);
         } catch (e) {
@@ -277,9 +337,10 @@ export async function startRecordingProxy(opts: RecordingProxyOptions): Promise<
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
+    if (opts.socketPath) server.listen(opts.socketPath, () => resolve());
+    else server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
   });
-  const port = (server.address() as AddressInfo).port;
+  const port = opts.socketPath ? 0 : (server.address() as AddressInfo).port;
   const drainNow = () => {
     while (backlog.length) drain();
   };
@@ -308,7 +369,7 @@ export async function startRecordingProxy(opts: RecordingProxyOptions): Promise<
   const timer = periodic ? setInterval(flushInBackground, opts.flushMs ?? 10_000) : undefined;
   timer?.unref();
   return {
-    url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
+    url: opts.socketPath ? `unix:${opts.socketPath}` : `http://${opts.host ?? '127.0.0.1'}:${port}`,
     port,
     recorder,
     flush,

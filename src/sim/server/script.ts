@@ -5,7 +5,8 @@
  * parallel sub-agents and retries are fine): the agent is the one whose recorded first request
  * starts like this one (its system prompt and first user message; or the `x-agentdyno-agent`
  * header naming a recorded agent id), and the turn is the number of assistant messages already in
- * the request. A request no turn fits is answered 400 `script_divergence` naming the agent and turn.
+ * the request (an opening that differs only in the first user message still picks the agent with
+ * that system prompt, when only one has it). A request no turn fits is answered 400 `script_divergence` naming the agent and turn.
  * `strict` also requires every earlier message to equal the recorded one (tool results included).
  */
 import type { Trajectory, LlmStep } from '../../trajectory/index.js';
@@ -88,9 +89,13 @@ function divergence(msg: string): HttpError {
 export function matchTurn(script: SimScript, messages: readonly WireMessage[], agentHeader: string | undefined, o: ScriptOptions = {}): ScriptTurn {
   let agent = agentHeader ? script.agents.find((a) => a.id === agentHeader) : undefined;
   if (!agent) {
+    // Exact opening first; else the system prompt alone (an agent's task prompt may change between runs).
     const key = opening(messages);
-    const fits = script.agents.filter((a) => a.turns[0]?.request && opening(a.turns[0].request) === key);
-    agent = fits[0] ?? (script.agents.length === 1 ? script.agents[0] : undefined);
+    const sys = key.split('\u0000')[0];
+    const withReq = script.agents.filter((a) => a.turns[0]?.request);
+    const fits = withReq.filter((a) => opening(a.turns[0].request!) === key);
+    const bySystem = withReq.filter((a) => opening(a.turns[0].request!).split('\u0000')[0] === sys);
+    agent = fits[0] ?? (bySystem.length === 1 ? bySystem[0] : undefined) ?? (script.agents.length === 1 ? script.agents[0] : undefined);
     if (!agent)
       throw divergence(`no recorded agent of script ${script.id} starts with this request's system prompt and first user message (agents: ${script.agents.map((a) => a.id).join(', ')}); send x-agentdyno-agent: <id> to pick one`);
   }
