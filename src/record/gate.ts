@@ -51,6 +51,21 @@ export class AgentIdentifier {
   identify(req: IncomingMessage, body: Record<string, unknown>, n: NormalizedRequest): { agent: string; parent: string | null } {
     const h = (k: string) => (typeof req.headers[k] === 'string' && req.headers[k] ? (req.headers[k] as string) : undefined);
     const nv = (body.nvext as { agent_context?: { program_id?: unknown; parent_program_id?: unknown } } | undefined)?.agent_context;
+    // Codex CLI names its agents in x-codex-turn-metadata (agent_name "/root", "/root/<sub>").
+    let codex: string | undefined;
+    try {
+      const meta = h('x-codex-turn-metadata');
+      const name = meta ? (JSON.parse(meta) as { agent_name?: unknown }).agent_name : undefined;
+      if (typeof name === 'string' && name) codex = name;
+    } catch {
+      /* not JSON: ignored */
+    }
+    if (codex && !h('x-agentdyno-agent')) {
+      const agent = codex === '/root' ? 'main' : codex;
+      const up = codex.slice(0, codex.lastIndexOf('/')) || null;
+      this.main ??= 'main';
+      return { agent, parent: agent === 'main' ? null : up === '/root' || up === null ? 'main' : up };
+    }
     const named = h('x-agentdyno-agent') ?? (typeof nv?.program_id === 'string' ? nv.program_id : undefined);
     if (named) {
       const parent = h('x-agentdyno-parent-agent') ?? (typeof nv?.parent_program_id === 'string' ? nv.parent_program_id : undefined) ?? null;

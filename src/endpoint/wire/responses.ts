@@ -110,24 +110,36 @@ export function normalizeResponsesRequest(body: Record<string, unknown>): Normal
   if (typeof body.instructions === 'string' && body.instructions) messages.push({ role: 'system', content: body.instructions });
   const input = body.input;
   if (typeof input === 'string') messages.push({ role: 'user', content: input });
-  else if (Array.isArray(input))
+  else if (Array.isArray(input)) {
+    // Consecutive output items (reasoning, assistant text, function calls) are one assistant turn.
+    let turn: WireMessage | null = null;
+    const assistant = (): WireMessage => {
+      if (!turn) messages.push((turn = { role: 'assistant', content: null }));
+      return turn;
+    };
     for (const it of input as any[]) {
       if (!it || typeof it !== 'object') continue;
       const type = it.type ?? (it.role ? 'message' : undefined);
-      if (type === 'message') {
-        const role = it.role === 'developer' ? 'system' : it.role;
-        if (role === 'system' || role === 'user' || role === 'assistant') messages.push({ role, content: textOf(it.content) });
+      if (type === 'message' && it.role === 'assistant') {
+        const m = assistant();
+        m.content = (m.content ?? '') + textOf(it.content);
       } else if (type === 'function_call') {
-        const tc = { id: String(it.call_id ?? it.id ?? ''), type: 'function' as const, function: { name: String(it.name ?? 'tool'), arguments: String(it.arguments ?? '') } };
-        const last = messages[messages.length - 1];
-        if (last?.role === 'assistant' && last.tool_calls) last.tool_calls.push(tc);
-        else messages.push({ role: 'assistant', content: null, tool_calls: [tc] });
-      } else if (type === 'function_call_output') messages.push({ role: 'tool', tool_call_id: String(it.call_id ?? ''), content: textOf(it.output) });
-      else if (type === 'reasoning') {
+        const m = assistant();
+        (m.tool_calls ??= []).push({ id: String(it.call_id ?? it.id ?? ''), type: 'function', function: { name: String(it.name ?? 'tool'), arguments: String(it.arguments ?? '') } });
+      } else if (type === 'reasoning') {
         const t = textOf(it.summary) || textOf(it.content);
-        if (t) messages.push({ role: 'assistant', content: null, reasoning_content: t });
+        const m = assistant();
+        if (t) m.reasoning_content = (m.reasoning_content ?? '') + t;
+      } else if (type === 'message') {
+        turn = null;
+        const role = it.role === 'developer' ? 'system' : it.role;
+        if (role === 'system' || role === 'user') messages.push({ role, content: textOf(it.content) });
+      } else if (type === 'function_call_output') {
+        turn = null;
+        messages.push({ role: 'tool', tool_call_id: String(it.call_id ?? ''), content: textOf(it.output) });
       }
     }
+  }
   const tools = Array.isArray(body.tools)
     ? (body.tools as any[]).filter((t) => t?.type === 'function').map((t) => ({ type: 'function' as const, function: { name: String(t.name), description: t.description, parameters: t.parameters } }))
     : [];
