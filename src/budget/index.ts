@@ -4,7 +4,7 @@ export {
   opSplit, opReserve, opCommit, opRelease, opForfeit, opJoin,
   type SplitOptions, type SplitResultPaths, type ReserveRequest, type ReserveResult, type UsageReport, type CommitResult,
 } from './ops.js';
-export { BudgetLedger, BudgetHandle, Reservation, SplitOut, MemoryBackend, type LedgerBackend } from './ledger.js';
+export { BudgetLedger, RuntimeBudgetHandle, RuntimeReservation, SplitOut, CommitOut, MemoryBackend, type BudgetHandle, type Reservation, type LedgerBackend } from './ledger.js';
 export { SqliteLedger, SqliteBackend } from './sqlite.js';
 export * from './estimate.js';
 export * from './workload.js';
