@@ -135,10 +135,11 @@ export class AgentBudgetTree {
     const nodes = new Map<string, AgentBudgetNode>();
     const seen = new Map<string, { agent: string; parent: string | null; handles: Set<string>; calls: number }>();
     for (const [id, e] of this.agents) seen.set(id, { agent: id, parent: e.parent, handles: new Set(e.handles), calls: e.calls });
+    // Sub-agents seen again in a later iteration get a new entry each time: their calls add up.
     for (const e of this.history) {
       const s = seen.get(e.agent) ?? { agent: e.agent, parent: e.parent, handles: new Set<string>(), calls: 0 };
       for (const h of e.handles) s.handles.add(h);
-      s.calls = Math.max(s.calls, e.calls);
+      s.calls += e.calls;
       seen.set(e.agent, s);
     }
     for (const s of seen.values()) {

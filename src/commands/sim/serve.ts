@@ -99,6 +99,10 @@ export default class SimServe extends AgentdynoCommand {
       this.log(`agentdyno simulated server listening on ${srv.url} (OpenAI-compatible: ${srv.url}/v1)`);
       this.log(`profile ${srv.profile.name} [ILLUSTRATIVE — simulated, not a real model or measurement]: model "${srv.profile.servedModelName}", max_model_len ${srv.profile.maxModelLen}`);
       this.log(`source: ${srv.profile.source}`);
+      if (script) {
+        const turns = script.agents.reduce((n, a) => n + a.steps.filter((st) => st.type === 'llm').length, 0);
+        this.log(`SCRIPTED playback of trajectory ${script.id}: ${script.agents.length} agent(s), ${turns} recorded turn(s) answer chat, Responses and Messages requests by conversation position (${timeScale === 0 ? 'no waiting' : `recorded timing x${timeScale}`}${flags['script-strict'] ? ', strict' : ''}); the engine above is not used for them`);
+      }
       this.log('Press Ctrl-C to stop.');
     }
     await new Promise<void>((resolveStop) => {
