@@ -17,7 +17,7 @@ export interface SearchOptions {
   replicates: number;
   /** Hard cap on levels run. */
   maxLevels: number;
-  /** Pass-rate drop across the final bracket that counts as a cliff (default 0.25). */
+  /** Pass-rate drop across the final bracket that counts as a cliff (default 0.5). */
   cliffDrop?: number;
   /** Pass rate a passing level has at least (for the cliff rule); default 0.95. */
   passThreshold?: number;
