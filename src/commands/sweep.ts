@@ -20,7 +20,7 @@ export default class Sweep extends AgentdynoCommand {
     start: Flags.integer({ description: 'First concurrency level.', default: 6 }),
     growth: Flags.string({ description: 'Geometric growth factor between levels until every tier fails.', default: '2' }),
     'max-concurrency': Flags.integer({ description: 'Highest level the search may try (default 96 on the embedded simulator, to keep the demo near 2 minutes; 4096 on a --target).' }),
-    resolution: Flags.string({ description: 'Stop bisecting when min failing - max passing <= max(1, resolution x max passing).', default: '0.25' }),
+    resolution: Flags.string({ description: 'Stop bisecting when min failing - max passing <= max(1, resolution x max passing).', default: '0.5' }),
     replicates: Flags.integer({ description: 'Extra runs of each tier\'s max passing level (the boundary).', default: 0 }),
     'max-levels': Flags.integer({ description: 'Hard cap on levels run.', default: 10 }),
     'idle-window': Flags.integer({ description: 'Seconds of idle power measured before the first level, reported beside agents/MW (never subtracted); 0 skips it.', default: 3 }),
