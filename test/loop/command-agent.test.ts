@@ -115,3 +115,25 @@ describe.skipIf(!hasBwrap)('loop run --agent command (stand-in SDK agent in bwra
     expect(JSON.stringify(out)).toMatch(/trajectories 2 from/);
   }, 150_000);
 });
+
+describe.skipIf(!hasBwrap)('command agent sandbox network', () => {
+  it('inside the sandbox the proxy answers at OPENAI_BASE_URL, and the model server itself is unreachable', async () => {
+    const { CommandAgent } = await import('../../src/loop/index.js');
+    const port = new URL(sim.url).port;
+    // Direct TCP to the simulator's own port, then an HTTP call through the proxy's base URL.
+    const probe = `const net=require('net');const s=net.connect(${port},'127.0.0.1');s.on('connect',()=>{console.log('DIRECT connected');s.destroy();go()});s.on('error',e=>{console.log('DIRECT '+e.code);go()});function go(){fetch(process.env.OPENAI_BASE_URL+'/models').then(r=>console.log('PROXY '+r.status)).catch(e=>console.log('PROXY failed '+e.message))}`;
+    const agent = new CommandAgent({ cmd: `node -e ${JSON.stringify(probe)}`, upstream: sim.url, budgetTokens: 1000, sandbox: 'bwrap' });
+    try {
+      const turn = await agent.propose({
+        iteration: 1, feedback: '', remaining: { tokens: 1000, wallSec: 60, iterations: 1 }, shown: [], readFile: () => null,
+        task: { id: 't', instruction: 'probe', editable: [], params: {}, metric: 'm', direction: 'lower', files: [] },
+      });
+      const out = (turn.log as { stdoutTail: string }).stdoutTail;
+      expect(out).toMatch(/DIRECT ECONNREFUSED/);
+      expect(out).toMatch(/PROXY 200/);
+      expect(turn.proposal.kind).toBe('stop'); // it changed no editable file
+    } finally {
+      await agent.close();
+    }
+  }, 60_000);
+});
