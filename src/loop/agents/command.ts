@@ -26,14 +26,14 @@ import type { NormalizedRequest } from '../../endpoint/index.js';
 
 /** Named agent CLIs with the environment variables their docs name for a custom endpoint. */
 export const AGENT_PRESETS: Record<string, { cmd: string; note: string }> = {
-  opencode: { cmd: 'opencode run "$AGENTDYNO_PROMPT"', note: 'OpenCode (npm opencode-ai); provider base URL from OPENAI_BASE_URL / ANTHROPIC_BASE_URL' },
+  opencode: { cmd: 'opencode run "$AGENTDYNO_PROMPT"', note: 'OpenCode (npm opencode-ai; starts offline here but NOT exercised end to end: a custom endpoint is an opencode.json provider, which OpenCode resolves through an AI SDK package it installs at run time, and the sandbox has no registry)' },
   // Codex CLI ignores OPENAI_BASE_URL for its built-in provider: a custom provider on the Responses API.
   codex: {
     cmd: '"${AGENTDYNO_CODEX_BIN:-codex}" exec --skip-git-repo-check --dangerously-bypass-approvals-and-sandbox --ephemeral -m "$AGENTDYNO_MODEL" -c model_provider=agentdyno -c "model_providers.agentdyno={name=\\"agentdyno\\",base_url=\\"$OPENAI_BASE_URL\\",env_key=\\"OPENAI_API_KEY\\",wire_api=\\"responses\\"}" "$AGENTDYNO_PROMPT"',
     note: 'Codex CLI (npm @openai/codex; run offline against sim --script in agentdyno\'s tests): a custom model provider on the Responses API at the proxy; its own sandbox is bypassed (it runs inside ours)',
   },
-  'claude-code': { cmd: 'claude -p "$AGENTDYNO_PROMPT" --dangerously-skip-permissions', note: 'Claude Code (npm @anthropic-ai/claude-code); Messages API at ANTHROPIC_BASE_URL' },
-  'mini-swe-agent': { cmd: 'mini -y -t "$AGENTDYNO_PROMPT"', note: 'mini-swe-agent (pip mini-swe-agent); litellm reads OPENAI_API_BASE / OPENAI_BASE_URL' },
+  'claude-code': { cmd: 'claude -p "$AGENTDYNO_PROMPT" --dangerously-skip-permissions', note: 'Claude Code (npm @anthropic-ai/claude-code; NOT exercised here): Messages API at ANTHROPIC_BASE_URL' },
+  'mini-swe-agent': { cmd: 'mini -y -t "$AGENTDYNO_PROMPT"', note: 'mini-swe-agent (pip mini-swe-agent; NOT exercised here): litellm reads OPENAI_API_BASE' },
 };
 
 export interface CommandAgentOptions {
