@@ -4,7 +4,7 @@ export {
   opSplit, opReserve, opCommit, opRelease, opForfeit, opJoin,
   type SplitOptions, type SplitResultPaths, type ReserveRequest, type ReserveResult, type UsageReport, type CommitResult,
 } from './ops.js';
-export { BudgetLedger, BudgetHandle, Reservation, SplitOut, MemoryBackend, type LedgerBackend } from './ledger.js';
+export { BudgetLedger, RuntimeBudgetHandle, RuntimeReservation, SplitOut, CommitOut, MemoryBackend, type BudgetHandle, type Reservation, type LedgerBackend } from './ledger.js';
 export { SqliteLedger, SqliteBackend } from './sqlite.js';
 export * from './estimate.js';
 export * from './workload.js';
@@ -17,3 +17,4 @@ export { startBudgetProxy, HANDLE_HEADER, SPLIT_HEADER, CHILDREN_HEADER, type Bu
 export { boundRequest, clampRequest, apiOfPath, OVERHEAD, type ProxyApi, type CallBound, type BoundOptions } from './proxy-apis.js';
 export { usageOf, usageOfBody, StreamUsage } from './proxy-usage.js';
 export { parseUpstream, type Upstream } from './proxy-forward.js';
+export { AgentBudgetTree, formatBudgetTree, type AgentBudgetNode, type AgentBudgetTreeReport } from './agent-tree.js';

@@ -11,7 +11,7 @@
  *             what peers were seen to need, and the remainder is re-split (top-ups) as they finish.
  */
 import type { Clock } from '../core/index.js';
-import { BudgetLedger, SplitOut, type BudgetHandle, type Reservation } from './ledger.js';
+import { BudgetLedger, CommitOut, SplitOut, type BudgetHandle, type Reservation } from './ledger.js';
 import { BudgetRefusedError, type BudgetLimits } from './state.js';
 import { countNewTextTokens, type EstimatorOptions } from './estimate.js';
 import type { AgentNode, TurnSpec, Workload } from './workload.js';
@@ -181,7 +181,9 @@ async function callTurn(ctx: Ctx, node: AgentNode, i: number, t: TurnSpec, msgs:
     if (!reply.ok && trueTokens === 0) {
       r.release();
     } else {
-      const c = r.settle(reply.usage);
+      const settled = new CommitOut();
+      r.settle(reply.usage, settled);
+      const c = settled.result;
       out.countedTokens += c.charged.tokens;
       for (const f of c.faults) if (!rec.faults.includes(f)) rec.faults.push(f);
     }

@@ -19,7 +19,7 @@ import type { AddressInfo } from 'node:net';
 import { createParser } from 'eventsource-parser';
 import { request } from 'undici';
 import { AgentdynoError, isAgentdynoError } from '../core/index.js';
-import { BudgetLedger, SplitOut, type BudgetHandle, type Reservation } from './ledger.js';
+import { BudgetLedger, CommitOut, SplitOut, type BudgetHandle, type Reservation } from './ledger.js';
 import { BudgetConsumedError, BudgetRefusedError, type RootSpec } from './state.js';
 import { countNewTextTokens, type EstimatorOptions } from './estimate.js';
 import { apiOfPath, boundRequest, clampRequest, type ProxyApi } from './proxy-apis.js';
@@ -236,7 +236,9 @@ export async function startBudgetProxy(opts: BudgetProxyOptions): Promise<Budget
       ({ usage, responseId } = usageOfBody(api, parsed));
     }
     if (u.statusCode >= 400 && !usage) return r.release(); // refused before generation: nothing used
-    const charged = r.settle(usage).charged.tokens;
+    const settled = new CommitOut();
+    r.settle(usage, settled);
+    const charged = settled.result.charged.tokens;
     if (usage && estimated > 0 && usage.promptTokens > input) {
       promptScale = Math.min(16, promptScale * ((usage.promptTokens - bound.fixedTokens) / Math.max(1, estimated)) * 1.1);
     }

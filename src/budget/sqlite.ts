@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { type Clock, AgentdynoError, monotonicClock } from '../core/index.js';
-import { type LedgerBackend, BudgetHandle } from './ledger.js';
+import { type LedgerBackend, RuntimeBudgetHandle } from './ledger.js';
 import { type BudgetEvent, type LedgerState, type RootSpec, conservation, liveHandle, newLedgerState } from './state.js';
 
 export class SqliteBackend implements LedgerBackend {
@@ -88,12 +88,12 @@ export class SqliteLedger {
     if (spec) b.init(spec);
     return new SqliteLedger(b);
   }
-  root(): BudgetHandle {
+  root(): RuntimeBudgetHandle {
     return this.handle('root');
   }
-  handle(p: string): BudgetHandle {
+  handle(p: string): RuntimeBudgetHandle {
     this.backend.transact((s) => liveHandle(s, p));
-    return new BudgetHandle(this.backend, p);
+    return new RuntimeBudgetHandle(this.backend, p);
   }
   snapshot(): LedgerState {
     return this.backend.transact((s) => structuredClone(s));

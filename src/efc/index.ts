@@ -11,3 +11,4 @@ export { logisticRegression, powerLawFit, powerLawAt, sigmoid, type PowerLaw } f
 export { collectRuns, fitPoints, readCalibration, DEFAULT_DEMAND_FILE, type Collected } from './collect.js';
 export { fitTable, verdict, fitSvg } from './report.js';
 export { runExperiment, scriptFor, type ExperimentOptions, type ExperimentResult } from './experiment.js';
+export { scoreSession, hasSessionContent, sessionEventKind, sessionFitPoints, type SessionScoreOptions } from './session.js';

@@ -6,6 +6,7 @@
 import { Pool } from 'undici';
 import { AgentdynoError, newRequestId, registerSecret } from '../core/index.js';
 import { StreamRequest, type StreamContext } from './stream.js';
+import { WIRE, authHeaders } from './wire/index.js';
 import { resolveBaseUrl, type EndpointTarget } from './url.js';
 import type {
   CompletionRequest,
@@ -30,11 +31,10 @@ export class EndpointClient {
   readonly target: EndpointTarget;
   private readonly pool: Pool;
   private readonly timeoutMs: number;
-  private readonly chatPath: string;
-  private readonly completionsPath: string;
   // The key lives only in this #private header object and the redact closure, so that
   // util.inspect / JSON.stringify of the client never show them.
   readonly #headers: Record<string, string>;
+  readonly #key: string | null;
   private readonly ctx: StreamContext;
   private readonly idPrefix = newRequestId();
   private seq = 0;
@@ -43,8 +43,6 @@ export class EndpointClient {
     this.config = { ...config, headers: config.headers ? { ...config.headers } : undefined };
     this.target = resolveBaseUrl(config.baseUrl);
     this.timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.chatPath = `${this.target.root}/v1/chat/completions`;
-    this.completionsPath = `${this.target.root}/v1/completions`;
     let key: string | null = null;
     if (config.apiKeyEnv) {
       const v = process.env[config.apiKeyEnv];
@@ -56,6 +54,7 @@ export class EndpointClient {
       key = v;
       registerSecret(v); // the store and the console mask it too, wherever it is echoed
     }
+    this.#key = key;
     this.#headers = {
       'content-type': 'application/json',
       accept: 'text/event-stream',
@@ -78,20 +77,7 @@ export class EndpointClient {
 
   /** The request body sent for `req` (exported for tests and for dry runs). */
   buildBody(req: CompletionRequest): Record<string, unknown> {
-    const body: Record<string, unknown> = {
-      model: this.config.model,
-      stream: true,
-      stream_options: { include_usage: true },
-      max_tokens: req.maxTokens,
-    };
-    if (req.api === 'chat') {
-      if (!req.messages) throw new AgentdynoError('chat request without messages', { code: 'E_INTERNAL', where: `request ${req.requestId ?? ''}`.trim() });
-      body.messages = req.messages;
-      body.max_completion_tokens = req.maxTokens;
-    } else {
-      if (req.prompt === undefined) throw new AgentdynoError('completions request without prompt', { code: 'E_INTERNAL', where: `request ${req.requestId ?? ''}`.trim() });
-      body.prompt = req.prompt;
-    }
+    const body = WIRE[req.api].body(req, this.config.model);
     if (req.forceOutputLength) {
       body.min_tokens = req.maxTokens;
       body.ignore_eos = true;
@@ -107,7 +93,8 @@ export class EndpointClient {
     const payload = JSON.stringify(this.buildBody(req));
     return new Promise<RequestResult>((resolve) => {
       const tSendNs = process.hrtime.bigint();
-      const handler = new StreamRequest(this.ctx, requestId, tSendNs, req.keepOutputText === true, req.signal, resolve);
+      const wire = WIRE[req.api];
+      const handler = new StreamRequest(this.ctx, requestId, tSendNs, req.keepOutputText === true, req.signal, resolve, wire.parser());
       if (req.signal?.aborted) {
         // Already cancelled: settle as aborted without touching the network.
         handler.onAbort();
@@ -116,9 +103,9 @@ export class EndpointClient {
       try {
         this.pool.dispatch(
           {
-            path: req.api === 'chat' ? this.chatPath : this.completionsPath,
+            path: `${this.target.root}${wire.path}`,
             method: 'POST',
-            headers: { ...this.#headers, 'x-request-id': requestId },
+            headers: req.api === 'chat' || req.api === 'completions' ? { ...this.#headers, 'x-request-id': requestId } : { ...this.#headersFor(req.api), 'x-request-id': requestId },
             body: payload,
             headersTimeout: this.timeoutMs,
             bodyTimeout: this.timeoutMs,
@@ -130,6 +117,12 @@ export class EndpointClient {
         handler.onResponseError(null as never, err as Error);
       }
     });
+  }
+
+  /** Headers for the Responses / Messages APIs (Anthropic takes x-api-key, not a bearer token). */
+  #headersFor(api: CompletionRequest['api']): Record<string, string> {
+    const { authorization: _a, ...rest } = this.#headers;
+    return { ...rest, ...authHeaders(api, this.#key) };
   }
 
   /** GET /v1/models -> ids and max_model_len where reported. */
@@ -192,13 +185,13 @@ export class EndpointClient {
    * One small forced-length request: does the endpoint stream, send usage, and honour
    * ignore_eos/min_tokens (DESIGN 4, History)?
    */
-  async probeStreaming(opts: { api?: 'chat' | 'completions'; maxTokens?: number; signal?: AbortSignal } = {}): Promise<StreamingProbe> {
+  async probeStreaming(opts: { api?: CompletionRequest['api']; maxTokens?: number; signal?: AbortSignal } = {}): Promise<StreamingProbe> {
     const maxTokens = opts.maxTokens ?? 16;
     const api = opts.api ?? 'chat';
     const prompt = 'Reply with one short word.';
     const r = await this.send({
       api,
-      ...(api === 'chat' ? { messages: [{ role: 'user' as const, content: prompt }] } : { prompt }),
+      ...(api === 'completions' ? { prompt } : { messages: [{ role: 'user' as const, content: prompt }] }),
       maxTokens,
       forceOutputLength: true,
       signal: opts.signal,

@@ -7,3 +7,5 @@ export { requestMetrics, itlSamplesMs, type RequestMetrics } from './metrics.js'
 export { resolveBaseUrl, type EndpointTarget } from './url.js';
 export { SseDecoder } from './sse.js';
 export { startTimingCanary, canaryStats, type TimingCanary, type TimingCanaryOptions, type CanaryStats } from './canary.js';
+export * as wire from './wire/index.js';
+export { WIRE, WIRE_APIS, WireAccumulator, apiOfPath, finishToStop, stopToFinish, normalizeRequest, normalizeResponse, type WireApi, type NormalizedRequest, type NormalizedResponse, type WireMessage } from './wire/index.js';

@@ -10,6 +10,8 @@ import { classifyError, classifyHttpStatus, mentionsContextOverflow, parseRetryA
 import { SseDecoder } from './sse.js';
 import { currentReadTurn } from './read-turn.js';
 import type { ErrorClass, RequestResult, Usage } from './types.js';
+import { chatParser } from './wire/chat.js';
+import type { OutputKind, WireEventParser, WireSink } from './wire/types.js';
 
 type Controller = Dispatcher.DispatchController;
 
@@ -56,6 +58,8 @@ export class StreamRequest implements Dispatcher.DispatchHandler {
     keepText: boolean,
     private readonly signal: AbortSignal | undefined,
     private readonly resolve: (r: RequestResult) => void,
+    /** The API's stream-event reader (default: chat completions / completions). */
+    private readonly parser: WireEventParser = chatParser,
   ) {
     this.text = keepText ? [] : null;
     if (signal) signal.addEventListener('abort', this.onAbort, { once: true });
@@ -161,39 +165,27 @@ export class StreamRequest implements Dispatcher.DispatchHandler {
       return;
     }
     if (obj.error) return this.inStreamError(obj.error);
-    const choices = obj.choices;
-    if (Array.isArray(choices)) {
-      for (let i = 0; i < choices.length; i++) {
-        const c = choices[i];
-        if (!c) continue;
-        let visible = false;
-        let content = false;
-        const d = c.delta;
-        if (d) {
-          if (typeof d.content === 'string' && d.content.length > 0) {
-            visible = content = true;
-            if (this.text) this.text.push(d.content);
-          }
-          if ((d.reasoning_content || d.reasoning) && !visible) visible = true;
-          if (Array.isArray(d.tool_calls) && d.tool_calls.length > 0) visible = content = true;
-        } else if (typeof c.text === 'string' && c.text.length > 0) {
-          visible = content = true;
-          if (this.text) this.text.push(c.text);
-        }
-        if (visible) this.chunkPieces++;
-        if (content && this.tFirstContentNs === null) this.tFirstContentNs = this.chunkT;
-        if (c.finish_reason) this.finishReason = String(c.finish_reason);
-      }
-    }
-    const u = obj.usage;
-    if (u && typeof u === 'object') {
-      const cached = u.prompt_tokens_details?.cached_tokens;
-      this.usage = {
-        promptTokens: Number(u.prompt_tokens ?? 0),
-        completionTokens: Number(u.completion_tokens ?? 0),
-        cachedTokens: typeof cached === 'number' ? cached : null,
-      };
-    }
+    // The API's adapter says what the event meant; the timing rules below are the same for all.
+    this.parser.event(obj, this.sink);
+  };
+
+  /** What the wire adapter reports (wire/types.ts): one place applies TTFT / TTFO for every API. */
+  private readonly sink: WireSink = {
+    output: (kind: OutputKind, text: string | null) => {
+      this.chunkPieces++;
+      if (kind !== 'reasoning' && this.tFirstContentNs === null) this.tFirstContentNs = this.chunkT;
+      if (kind === 'content' && this.text && text) this.text.push(text);
+    },
+    usage: (u: Usage) => {
+      this.usage = u;
+    },
+    finish: (reason: string) => {
+      this.finishReason = reason;
+    },
+    done: () => {
+      this.sawDone = true;
+    },
+    error: (e: unknown) => this.inStreamError(e),
   };
 
   /** vLLM and others report failures mid-stream as `data: {"error": {...}}`. */
@@ -218,7 +210,7 @@ export class StreamRequest implements Dispatcher.DispatchHandler {
       return;
     }
     if (!this.sawDone && this.finishReason === null) {
-      this.fail('early_close', 'stream ended without [DONE] or finish_reason');
+      this.fail('early_close', 'stream ended without its terminal event ([DONE], response.completed, message_stop) or a finish reason');
       return;
     }
     if (this.usage === null) {

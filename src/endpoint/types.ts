@@ -41,8 +41,12 @@ export interface ChatMessage {
 }
 
 export interface CompletionRequest {
-  /** 'chat' -> /v1/chat/completions with messages; 'completions' -> /v1/completions with prompt. */
-  api: 'chat' | 'completions';
+  /**
+   * 'chat' -> /v1/chat/completions with messages; 'completions' -> /v1/completions with prompt;
+   * 'responses' -> /v1/responses (OpenAI Responses API); 'messages' -> /v1/messages (Anthropic).
+   * The same messages are mapped onto each API's input (wire/*.ts); timing rules are shared.
+   */
+  api: 'chat' | 'completions' | 'responses' | 'messages';
   messages?: ChatMessage[];
   prompt?: string;
   maxTokens: number;
@@ -126,6 +130,8 @@ export interface Usage {
   promptTokens: number;
   completionTokens: number;
   cachedTokens: number | null;
+  /** Reasoning tokens inside completionTokens, where the API reports them (not Anthropic). */
+  reasoningTokens?: number;
 }
 
 export interface RequestResult {

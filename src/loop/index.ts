@@ -14,3 +14,4 @@ export * from './run.js';
 export { ScriptedAgent, type ScriptStep } from './agents/scripted.js';
 export { SearchAgent, paramValues, type SearchStrategy } from './agents/search.js';
 export { LlmAgent, LLM_TOOLS, type LlmAgentOptions } from './agents/llm.js';
+export { CommandAgent, AGENT_PRESETS, type CommandAgentOptions } from './agents/command.js';

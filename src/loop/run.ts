@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import { AgentdynoError, clockAnchor, errorMessage, newRunId } from '../core/index.js';
@@ -5,20 +6,23 @@ import { markFailedOnCrash, markInterruptedOnExit, openStore, type Store } from 
 import type { Agent } from './agent.js';
 import { LlmAgent, type LlmAgentOptions } from './agents/llm.js';
 import { ScriptedAgent } from './agents/scripted.js';
+import { CommandAgent, type CommandAgentOptions } from './agents/command.js';
 import { SearchAgent, type SearchStrategy } from './agents/search.js';
 import { runLoop, type LoopBudgets, type LoopResult } from './engine.js';
 import type { FeedbackMode } from './feedback.js';
 import { MultiRecorder, ScoreLog, StoreRecorder } from './recorder.js';
-import { chooseSandbox, missingRequirements } from './sandbox.js';
+import { chooseSandbox, missingRequirements, type SandboxMode } from './sandbox.js';
 import { findTaskDirs, loadTask, type Task } from './task.js';
 
-export type AgentKind = 'search' | 'llm' | 'scripted';
+export type AgentKind = 'search' | 'llm' | 'scripted' | 'command';
 
 export interface AgentSpec {
   kind: AgentKind;
   script?: string;
   strategy?: SearchStrategy;
   llm?: Omit<LlmAgentOptions, 'target' | 'model'> & { target?: string; model?: string };
+  /** --agent command: the CLI to run and its proxy settings (upstream = llm.target). */
+  command?: Pick<CommandAgentOptions, 'cmd' | 'preset' | 'subagentShare' | 'env' | 'timeoutSec' | 'keepContent'>;
 }
 
 export interface RunTaskOptions {
@@ -38,9 +42,18 @@ export interface RunTaskOptions {
 export interface TaskRunSummary extends LoopResult {
   runId: string;
   scoreLog: string;
+  /** --agent command: the budget tree across the agent and its sub-agents. */
+  budgetTree?: import('../budget/index.js').AgentBudgetTreeReport;
+  /** --agent command: the recorded trajectory (JSONL). */
+  trajectory?: string;
 }
 
-export function makeAgent(spec: AgentSpec, task: Task, seed: number): Agent {
+export function makeAgent(spec: AgentSpec, task: Task, seed: number, run?: { sandbox: SandboxMode; budgetTokens: number; runDir: string }): Agent {
+  if (spec.kind === 'command') {
+    if (!spec.llm?.target) throw new AgentdynoError('the command agent needs --target URL: the model endpoint its proxy forwards to.', { code: 'E_USAGE', where: '--target', hint: 'Example: --target http://127.0.0.1:8000 (a model server, or agentdyno sim serve --script SESSION).' });
+    if (!run) throw new AgentdynoError('the command agent runs only inside a loop run', { code: 'E_INTERNAL', where: 'makeAgent' });
+    return new CommandAgent({ ...spec.command, upstream: spec.llm.target, model: spec.llm.model, apiKeyEnv: spec.llm.apiKeyEnv, budgetTokens: run.budgetTokens, sandbox: run.sandbox, timeoutSec: spec.command?.timeoutSec ?? task.agentTimeoutSec, trajectoryOut: path.join(run.runDir, 'trajectory.jsonl') });
+  }
   if (spec.kind === 'scripted') {
     if (!spec.script) throw new AgentdynoError('the scripted agent needs --script FILE (a JSON array of proposals).', { code: 'E_USAGE', where: '--script' });
     return ScriptedAgent.fromFile(spec.script);
@@ -57,10 +70,11 @@ export async function runTask(task: Task, o: RunTaskOptions): Promise<TaskRunSum
   const sandbox = chooseSandbox(o.unsafeNoSandbox ?? false);
   const seed = o.seed ?? 1;
   const budgets: LoopBudgets = { tokens: o.budgets?.tokens ?? task.tokenBudget, wallSec: o.budgets?.wallSec ?? task.wallBudgetSec, iterations: o.budgets?.iterations ?? 20 };
-  const agent = makeAgent(o.agent, task, seed);
-  const store = o.store ?? openStore(o.db);
   const runId = newRunId('loop');
   const scoreLog = path.join(o.resultsDir ?? 'results', 'loops', runId, 'score.jsonl');
+  fs.mkdirSync(path.dirname(scoreLog), { recursive: true });
+  const agent = makeAgent(o.agent, task, seed, { sandbox, budgetTokens: budgets.tokens, runDir: path.dirname(scoreLog) });
+  const store = o.store ?? openStore(o.db);
   const config = { task: task.id, agent: agent.name, budgets, feedback: o.feedback ?? 'rich', sandbox, seed, llm: o.agent.llm ? { target: o.agent.llm.target, model: o.agent.llm.model } : undefined };
   store.createRun({ id: runId, kind: 'loop', config, clockAnchor: clockAnchor() });
   o.onRunStart?.(runId);
@@ -72,13 +86,17 @@ export async function runTask(task: Task, o: RunTaskOptions): Promise<TaskRunSum
       ];
   try {
     const result = await runLoop({ task, agent, sandbox, budgets, feedback: o.feedback, seed, recorder: new MultiRecorder([new StoreRecorder(store, runId), new ScoreLog(scoreLog)]) });
-    const summary = { runId, scoreLog, ...result };
+    // A command agent's budget tree (every sub-agent's reserved / committed / forfeited) and recording.
+    const budgetTree = agent instanceof CommandAgent ? agent.budgetReport() : undefined;
+    const trajectory = agent instanceof CommandAgent ? path.join(path.dirname(scoreLog), 'trajectory.jsonl') : undefined;
+    const summary = { runId, scoreLog, ...result, ...(budgetTree ? { budgetTree, trajectory } : {}) };
     store.finishRun(runId, result.stopReason === 'baseline_failed' ? 'failed' : 'completed', summary);
     return summary;
   } catch (e) {
     store.finishRun(runId, 'failed', { error: errorMessage(e) });
     throw e;
   } finally {
+    if (agent instanceof CommandAgent) await agent.close();
     for (const off of offSignals ?? []) off();
     if (!o.store) store.close();
   }

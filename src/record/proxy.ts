@@ -14,6 +14,9 @@ import { withUsageRequested } from './body.js';
 import { startFlushWorker } from './flush-host.js';
 import { Recorder, type RecordedExchange } from './recorder.js';
 import { SseTap } from './sse-tap.js';
+import { WireTap } from './wire-tap.js';
+import { AgentIdentifier, type GateTicket, type GateUsage, type RequestGate } from './gate.js';
+import { apiOfPath, normalizeRequest, normalizeResponse, type NormalizedRequest, type WireApi } from '../endpoint/index.js';
 
 export interface RecordingProxyOptions {
   upstream: string;
@@ -28,6 +31,14 @@ export interface RecordingProxyOptions {
   connections?: number;
   /** Per-request hot-path stamps (process.hrtime.bigint(), ns), for benchmarks; off when omitted. */
   onTiming?: (t: ProxyTiming) => void;
+  /** Admission hook for model calls (budget enforcement); see gate.ts. */
+  gate?: RequestGate;
+  /** With `gate`: the session the current calls belong to (e.g. a loop iteration): one trajectory each. */
+  workflow?: () => string;
+  /** With `gate`: which conversation is the main agent (default: the first opening seen). */
+  isMainAgent?: (n: NormalizedRequest) => boolean;
+  /** Listen on this Unix socket path instead of TCP (a sandbox reaches the proxy through it). */
+  socketPath?: string;
 }
 
 /** CLOCK_MONOTONIC stamps of one proxied request (comparable across processes on Linux). */
@@ -61,6 +72,16 @@ function targetPath(upstream: URL, path: string): string {
   let base = upstream.pathname.replace(/\/+$/, '');
   if (base.endsWith('/v1') && path.startsWith('/v1/')) base = base.slice(0, -3);
   return `${base}${path}`;
+}
+
+/** Sub-agent identity from headers (for clients that cannot send nvext.agent_context). */
+export const AGENT_HEADER = 'x-agentdyno-agent';
+export const PARENT_HEADER = 'x-agentdyno-parent-agent';
+export const WORKFLOW_HEADER = 'x-agentdyno-workflow';
+function agentHeaders(req: IncomingMessage): RecordedExchange['agentContext'] {
+  const one = (k: string) => (typeof req.headers[k] === 'string' && req.headers[k] ? (req.headers[k] as string) : undefined);
+  const program = one(AGENT_HEADER);
+  return program ? { program_id: program, parent_program_id: one(PARENT_HEADER), workflow_id: one(WORKFLOW_HEADER) } : undefined;
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -111,12 +132,15 @@ export async function startRecordingProxy(opts: RecordingProxyOptions): Promise<
     }
   };
   /** Parse the request (off the critical path) and record the exchange. */
-  const recordLater = (raw: Buffer, reqId: string | undefined, x: Omit<RecordedExchange, 'requestMessages'>) =>
+  const recordLater = (raw: Buffer, reqId: string | undefined, x: Omit<RecordedExchange, 'requestMessages'>, api: WireApi = 'chat', fromHeaders?: RecordedExchange['agentContext']) =>
     later(() => {
       const b = JSON.parse(raw.toString('utf8')) as Record<string, unknown> | null;
-      if (!b || typeof b !== 'object' || !Array.isArray(b.messages)) return;
+      if (!b || typeof b !== 'object') return;
+      // Responses and Messages bodies are recorded in the chat model (one trajectory format).
+      const messages = api === 'chat' ? b.messages : normalizeRequest(api, b).messages;
+      if (!Array.isArray(messages)) return;
       const nv = (b.nvext ?? {}) as { agent_context?: RecordedExchange['agentContext'] };
-      recorder.add({ ...x, requestMessages: b.messages as unknown[], requestId: reqId, agentContext: nv.agent_context, model: typeof b.model === 'string' ? b.model : x.model });
+      recorder.add({ ...x, requestMessages: messages as unknown[], requestId: reqId, agentContext: nv.agent_context ?? fromHeaders, model: typeof b.model === 'string' ? b.model : x.model });
     });
 
   const fail = (res: ServerResponse, e: unknown) => {
@@ -126,9 +150,19 @@ export async function startRecordingProxy(opts: RecordingProxyOptions): Promise<
     } else res.destroy();
   };
 
-  const forward = (req: IncomingMessage, res: ServerResponse, raw: Buffer, tm: ProxyTiming | undefined) => {
+  const forward = (req: IncomingMessage, res: ServerResponse, raw: Buffer, tm: ProxyTiming | undefined, ticket?: GateTicket, who?: RecordedExchange['agentContext']) => {
+    let settled = false;
+    const settle = (outcome: 'ok' | 'failed' | 'cut', usage: GateUsage | null) => {
+      if (settled || !ticket) return;
+      settled = true;
+      ticket.settle(outcome, usage);
+    };
+    let upstreamStatus = 0;
     const path = req.url ?? '/';
     const isChat = req.method === 'POST' && CHAT.test(path);
+    const pathApi = req.method === 'POST' ? apiOfPath(path) : null;
+    const wireApi = pathApi === 'responses' || pathApi === 'messages' ? pathApi : null;
+    const ids = who ?? agentHeaders(req);
     const start = clock.nowMs();
     // Forward first; the body is parsed only after the response (recordLater).
     const { payload, injected } = isChat ? withUsageRequested(raw) : { payload: raw, injected: false };
@@ -136,10 +170,14 @@ export async function startRecordingProxy(opts: RecordingProxyOptions): Promise<
     let ctl: Dispatcher.DispatchController | undefined;
     let done = false;
     res.on('close', () => {
-      if (!done) ctl?.abort(new Error('client went away'));
+      if (!done) {
+        ctl?.abort(new Error('client went away'));
+        settle('cut', null);
+      }
     });
     // Per-response mode, chosen on the upstream's status line.
     let tap: SseTap | undefined;
+    let wtap: WireTap | undefined;
     let whole: Buffer[] | undefined;
     const write = (c: Buffer | string) => {
       if (!res.write(c) && ctl && !ctl.paused) {
@@ -157,6 +195,12 @@ export async function startRecordingProxy(opts: RecordingProxyOptions): Promise<
         const h: Record<string, string | string[]> = {};
         for (const [k, v] of Object.entries(headers)) if (v !== undefined && !HOP.has(k) && k !== 'content-length') h[k] = v;
         res.writeHead(status, h);
+        upstreamStatus = status;
+        if (wireApi && status === 200) {
+          if (String(headers['content-type'] ?? '').includes('text/event-stream')) wtap = new WireTap(wireApi, () => clock.nowMs());
+          else whole = [];
+          return;
+        }
         if (!isChat || status !== 200) return;
         if (String(headers['content-type'] ?? '').includes('text/event-stream')) tap = new SseTap({ strip: injected, keepContent, nowMs: () => clock.nowMs() });
         else whole = [];
@@ -164,6 +208,10 @@ export async function startRecordingProxy(opts: RecordingProxyOptions): Promise<
       onResponseData(_c, chunk) {
         if (tm && !tm.upstreamFirstNs) tm.upstreamFirstNs = process.hrtime.bigint();
         if (whole) return void whole.push(chunk);
+        if (wtap) {
+          write(chunk);
+          return wtap.push(chunk);
+        }
         if (!tap) return write(chunk);
         // Streaming: bytes go to the client first (whole events only while the usage chunk we
         // added must be held back); the tap looks at them after.
@@ -177,25 +225,56 @@ export async function startRecordingProxy(opts: RecordingProxyOptions): Promise<
           const buf = whole.length === 1 ? whole[0] : Buffer.concat(whole);
           res.end(buf);
           const endMs = clock.nowMs();
+          if (ticket) {
+            let u: GateUsage | null = null;
+            try {
+              u = (wireApi ? normalizeResponse(wireApi, JSON.parse(buf.toString('utf8'))).usage : (JSON.parse(buf.toString('utf8')) as { usage?: GateUsage }).usage) ?? null;
+            } catch {
+              /* unreadable body: charged as a call without usage */
+            }
+            settle('ok', u);
+          }
+          if (wireApi) {
+            later(() => {
+              const n = normalizeResponse(wireApi, JSON.parse(buf.toString('utf8')));
+              const msg = keepContent ? n.message : { ...n.message, content: null };
+              recordLater(raw, reqId, { startMs: start, endMs, usage: n.usage, responseMessage: msg as unknown as RecordedExchange['responseMessage'], finishReason: n.finishReason, model: n.model }, wireApi, ids);
+            });
+            return;
+          }
           later(() => {
             const j = JSON.parse(buf.toString('utf8')) as { usage?: RecordedExchange['usage']; model?: string; choices?: { message?: RecordedExchange['responseMessage']; finish_reason?: string }[] };
-            recordLater(raw, reqId, { startMs: start, endMs, usage: j.usage, responseMessage: j.choices?.[0]?.message, finishReason: j.choices?.[0]?.finish_reason, model: j.model });
+            recordLater(raw, reqId, { startMs: start, endMs, usage: j.usage, responseMessage: j.choices?.[0]?.message, finishReason: j.choices?.[0]?.finish_reason, model: j.model }, 'chat', ids);
           });
           return;
         }
-        if (!tap) return void res.end();
+        if (wtap) {
+          res.end();
+          const endMs = clock.nowMs();
+          const n = wtap.end(keepContent);
+          settle('ok', n.usage ?? null);
+          const t0 = wtap.firstTokenAtMs;
+          recordLater(raw, reqId, { startMs: start, endMs, ttftMs: t0 === undefined ? undefined : t0 - start, usage: n.usage, finishReason: n.finishReason, responseMessage: n.message as unknown as RecordedExchange['responseMessage'] }, wireApi!, ids);
+          return;
+        }
+        if (!tap) {
+          settle('failed', null);
+          return void res.end();
+        }
         const tail = tap.end();
         if (tail?.length) res.write(tail);
         res.end();
         const endMs = clock.nowMs();
         const t = tap;
+        settle('ok', t.usage ?? null);
         recordLater(raw, reqId, {
           startMs: start, endMs, ttftMs: t.firstTokenAtMs === undefined ? undefined : t.firstTokenAtMs - start,
           usage: t.usage, finishReason: t.finishReason, responseMessage: t.responseMessage(),
-        });
+        }, 'chat', ids);
       },
       onResponseError(_c, e) {
         done = true;
+        settle(upstreamStatus === 200 ? 'cut' : 'failed', null);
         fail(res, e);
       },
     };
@@ -212,12 +291,37 @@ export async function startRecordingProxy(opts: RecordingProxyOptions): Promise<
     );
   };
 
+  const identifier = new AgentIdentifier(opts.isMainAgent);
+  /** Gate a model call: identify its agent, let the gate clamp or refuse it, then forward. */
+  const admit = async (req: IncomingMessage, res: ServerResponse, raw: Buffer, api: WireApi, gate: RequestGate) => {
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
+    } catch {
+      return forward(req, res, raw, undefined); // the upstream answers the bad body
+    }
+    const n = normalizeRequest(api, body);
+    const who = identifier.identify(req, body, n);
+    const a = await gate.admit({ api, body, request: n, agent: who.agent, parent: who.parent });
+    if (!a.ok) {
+      res.writeHead(a.status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(api === 'messages' ? { type: 'error', error: { type: a.type, message: a.message } } : { error: { message: a.message, type: a.type, code: a.type, param: null } }));
+      return;
+    }
+    // The recorder keeps the agent's identity as the gate saw it (the upstream sees the client's own headers).
+    const wf = opts.workflow?.();
+    const id = (x: string) => (wf ? `${wf}/${x}` : x);
+    forward(req, res, Buffer.from(JSON.stringify(a.body)), undefined, a.ticket, { program_id: id(who.agent), ...(who.parent ? { parent_program_id: id(who.parent) } : {}), ...(wf ? { workflow_id: wf } : {}) });
+  };
+
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const tm: ProxyTiming | undefined = onTiming ? { arrivedNs: process.hrtime.bigint(), upstreamSentNs: 0n, requestId: req.headers['x-request-id'] as string | undefined } : undefined;
     if (tm) res.once('finish', () => onTiming!(tm));
     readBody(req).then(
       (raw) => {
         if (tm) tm.bodyReadNs = process.hrtime.bigint();
+        const api = opts.gate && req.method === 'POST' ? apiOfPath(req.url ?? '/') : null;
+        if (opts.gate && api && api !== 'completions') return void admit(req, res, raw, api, opts.gate).catch((e) => fail(res, e));
         try {
           forward(req, res, raw, tm);
         } catch (e) {
@@ -233,9 +337,10 @@ export async function startRecordingProxy(opts: RecordingProxyOptions): Promise<
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
+    if (opts.socketPath) server.listen(opts.socketPath, () => resolve());
+    else server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
   });
-  const port = (server.address() as AddressInfo).port;
+  const port = opts.socketPath ? 0 : (server.address() as AddressInfo).port;
   const drainNow = () => {
     while (backlog.length) drain();
   };
@@ -264,7 +369,7 @@ export async function startRecordingProxy(opts: RecordingProxyOptions): Promise<
   const timer = periodic ? setInterval(flushInBackground, opts.flushMs ?? 10_000) : undefined;
   timer?.unref();
   return {
-    url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
+    url: opts.socketPath ? `unix:${opts.socketPath}` : `http://${opts.host ?? '127.0.0.1'}:${port}`,
     port,
     recorder,
     flush,

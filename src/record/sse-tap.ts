@@ -31,7 +31,7 @@ function eventEnd(s: string, from: number): { evEnd: number; next: number } | un
   return undefined;
 }
 
-type Chunk = { usage?: RecordedExchange['usage']; choices?: { delta?: { content?: string; tool_calls?: { function?: { name?: string } }[] }; finish_reason?: string | null }[] };
+type Chunk = { usage?: RecordedExchange['usage']; choices?: { delta?: { content?: string; reasoning_content?: string; tool_calls?: { index?: number; id?: string; function?: { name?: string; arguments?: string } }[] }; finish_reason?: string | null }[] };
 
 export class SseTap {
   usage?: RecordedExchange['usage'];
@@ -39,7 +39,10 @@ export class SseTap {
   /** Clock time (ms) of the first event carrying a token (content, reasoning or a tool call). */
   firstTokenAtMs?: number;
   readonly toolNames: string[] = [];
+  /** With keepContent: each streamed tool call whole (id, name, arguments), by its index. */
+  private readonly calls: { id: string; name: string; arguments: string }[] = [];
   text = '';
+  reasoning = '';
   /** Bytes of an event not yet complete. */
   private pending: Buffer | undefined;
 
@@ -82,7 +85,10 @@ export class SseTap {
     return {
       role: 'assistant',
       ...(this.o.keepContent ? { content: this.text } : {}),
-      ...(this.toolNames.length ? { tool_calls: this.toolNames.map((name) => ({ function: { name } })) } : {}),
+      ...(this.o.keepContent && this.calls.length
+        ? { tool_calls: this.calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } })) }
+        : this.toolNames.length ? { tool_calls: this.toolNames.map((name) => ({ function: { name } })) } : {}),
+      ...(this.o.keepContent && this.reasoning ? { reasoning_content: this.reasoning } : {}),
     };
   }
 
@@ -106,8 +112,17 @@ export class SseTap {
     if (j.usage) this.usage = j.usage;
     const ch = j.choices?.[0];
     if (ch?.finish_reason) this.finishReason = ch.finish_reason;
-    for (const t of ch?.delta?.tool_calls ?? []) if (t.function?.name) this.toolNames.push(t.function.name);
+    for (const t of ch?.delta?.tool_calls ?? []) {
+      if (t.function?.name) this.toolNames.push(t.function.name);
+      if (!this.o.keepContent) continue;
+      const i = typeof t.index === 'number' ? t.index : this.calls.length - (t.function?.name ? 0 : 1);
+      this.calls[i] ??= { id: '', name: '', arguments: '' };
+      if (t.id) this.calls[i].id = t.id;
+      if (t.function?.name) this.calls[i].name = t.function.name;
+      if (typeof t.function?.arguments === 'string') this.calls[i].arguments += t.function.arguments;
+    }
     if (this.o.keepContent && typeof ch?.delta?.content === 'string') this.text += ch.delta.content;
+    if (this.o.keepContent && typeof ch?.delta?.reasoning_content === 'string') this.reasoning += ch.delta.reasoning_content;
   }
 }
 

@@ -65,8 +65,8 @@ export const replayFlags = {
   }),
   api: Flags.string({
     description:
-      'chat: POST /v1/chat/completions with messages; completions: POST /v1/completions (vLLM bench serve\'s default backend, or servers without chat) with the same messages rendered as one prompt by a fixed plain-text template ("<|role|>\\n<content>\\n" per message, then "<|assistant|>\\n"), keeping the prefix structure; prompt sizes are calibrated for that template.',
-    options: ['chat', 'completions'],
+      'chat: POST /v1/chat/completions with messages; completions: POST /v1/completions (vLLM bench serve\'s default backend, or servers without chat) with the same messages rendered as one prompt by a fixed plain-text template ("<|role|>\\n<content>\\n" per message, then "<|assistant|>\\n"), keeping the prefix structure; prompt sizes are calibrated for that template. responses: POST /v1/responses (OpenAI Responses API: input items, max_output_tokens, usage from response.completed); messages: POST /v1/messages (Anthropic Messages API: system + messages, usage with cache_read_input_tokens). All four share one timing rule: TTFT at the first visible output (text, reasoning or tool call), TTFO at the first non-reasoning output.',
+    options: ['chat', 'completions', 'responses', 'messages'],
     default: 'chat',
   }),
   'start-turn': Flags.string({ description: 'random: lanes start mid-trajectory after a warm-up request; first: from turn 0.', options: ['random', 'first'], default: 'random' }),
@@ -129,7 +129,7 @@ export async function prepareSession(kind: 'sweep' | 'replay', f: Parsed, json: 
     history: f.history === 'generated' ? 'generated' : 'recorded',
     midStart: f['start-turn'] !== 'first',
     content: f.content === 'recorded' ? 'recorded' : 'synthetic',
-    api: f.api === 'completions' ? 'completions' : 'chat',
+    api: f.api === 'completions' || f.api === 'responses' || f.api === 'messages' ? f.api : 'chat',
     retries: Number(f.retries ?? 0),
   };
   const validity: ValidityThresholds = {
@@ -196,7 +196,11 @@ export async function prepareSession(kind: 'sweep' | 'replay', f: Parsed, json: 
     `target ${target.url} model ${target.model}${target.simulated ? ` (SIMULATED server, profile ${target.simProfile}: illustrative, not a real model)` : ''}`,
     level.api === 'completions'
       ? `api completions: POST /v1/completions, each call's messages rendered as one prompt with the template ${COMPLETIONS_TEMPLATE} (same prefix structure as chat; prompt sizes calibrated for this template)`
-      : 'api chat: POST /v1/chat/completions with messages (the server\'s chat template)',
+      : level.api === 'responses'
+        ? 'api responses: POST /v1/responses with the messages as input items (OpenAI Responses API; usage from response.completed)'
+        : level.api === 'messages'
+          ? 'api messages: POST /v1/messages with system + messages (Anthropic Messages API; prompt = input + cache read + cache write tokens)'
+          : 'api chat: POST /v1/chat/completions with messages (the server\'s chat template)',
     `trajectories ${trajectories.length} from ${files.join(', ')}; history ${level.history}; output length ${target.forceOutputLength ? 'forced (ignore_eos probe passed)' : 'NOT forced (not comparable)'}`,
     `warm-up ${level.warmupS} s after warm-up requests, window ${level.windowS} s, drain cap ${level.drainCapS} s; tool-time scale ${level.toolTimeScale}, idle gap cap ${level.maxIdleGapMs} ms; start turn ${extraConfig.openLoop ? 'first (open loop: each session runs once, from its first turn)' : level.midStart ? 'random (warmed by one request)' : 'first'}; seed ${level.seed}`,
     level.content === 'recorded'

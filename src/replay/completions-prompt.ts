@@ -18,7 +18,8 @@
  */
 import type { ChatMessage, CompletionRequest } from '../endpoint/index.js';
 
-export type ApiMode = 'chat' | 'completions';
+/** Which wire API replay speaks; responses and messages carry the same messages as chat (endpoint/wire maps them). */
+export type ApiMode = 'chat' | 'completions' | 'responses' | 'messages';
 
 /** One-line description of the template, for settings lines and docs. */
 export const COMPLETIONS_TEMPLATE = '"<|role|>\\n<content>\\n" per message, then the assistant cue "<|assistant|>\\n"';
@@ -63,4 +64,4 @@ export function promptFields(api: ApiMode, messages: ChatMessage[]): Pick<Comple
 }
 
 /** The path a mode posts to, for messages and errors. */
-export const apiPath = (api: ApiMode): string => (api === 'completions' ? '/v1/completions' : '/v1/chat/completions');
+export const apiPath = (api: ApiMode): string => ({ chat: '/v1/chat/completions', completions: '/v1/completions', responses: '/v1/responses', messages: '/v1/messages' })[api];

@@ -83,10 +83,10 @@ export async function openTarget(opts: TargetOptions): Promise<Target> {
           hint: 'Use --api chat (the default; /v1/chat/completions), or point --target at a server that exposes the legacy completions API (vLLM, SGLang and TRT-LLM serve both).',
         });
       }
-      throw new AgentdynoError(`a test ${api === 'chat' ? 'chat completion' : 'completion (/v1/completions)'} failed (${probe.errorClass}: ${probe.errorMessage ?? 'no message'})`, { code: 'E_ENDPOINT_UNSUPPORTED', where,
+      throw new AgentdynoError(`a test ${api === 'chat' ? 'chat completion' : `request to ${apiPath(api)}`} failed (${probe.errorClass}: ${probe.errorMessage ?? 'no message'})`, { code: 'E_ENDPOINT_UNSUPPORTED', where,
         hint:
-          api === 'chat'
-            ? 'The target must be an OpenAI-compatible server with streaming /v1/chat/completions; check --target, --model and --api-key-env.'
+          api !== 'completions'
+            ? `The target must serve streaming ${apiPath(api)}; check --target, --model and --api-key-env.`
             : 'With --api completions the target must serve streaming /v1/completions; check --target, --model and --api-key-env, or use --api chat.',
       });
     }

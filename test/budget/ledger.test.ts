@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock, Rng } from '../../src/core/index.js';
 import {
+  CommitOut,
   BudgetConsumedError, BudgetLedger, BudgetRefusedError, SplitOut, type BudgetHandle, type Reservation,
 } from '../../src/budget/index.js';
 
@@ -57,11 +58,15 @@ describe('budget ledger', () => {
     const l = ledger(100);
     const root: BudgetHandle = l.root();
     const r: Reservation = root.reserve({ inputTokens: 10, maxTokens: 20 });
-    const res = r.settle({ promptTokens: 15, completionTokens: 20 });
+    const o1 = new CommitOut();
+    r.settle({ promptTokens: 15, completionTokens: 20 }, o1);
+    const res = o1.result;
     expect(res.faults).toContain('input_underestimate');
     expect(res.overrun.tokens).toBe(0);
     const r2: Reservation = root.reserve({ inputTokens: 10, maxTokens: 1000 });
-    const res2 = r2.settle({ promptTokens: 10, completionTokens: 200 }); // server ignored max_tokens
+    const o2 = new CommitOut();
+    r2.settle({ promptTokens: 10, completionTokens: 200 }, o2); // server ignored max_tokens
+    const res2 = o2.result;
     expect(res2.faults).toContain('output_over_max_tokens');
     expect(res2.overrun.tokens).toBe(200 - 55);
     expect(l.conservation().ok).toBe(true);
@@ -72,7 +77,9 @@ describe('budget ledger', () => {
     const l = ledger(100);
     const root: BudgetHandle = l.root();
     const r: Reservation = root.reserve({ inputTokens: 10, maxTokens: 20 });
-    expect(r.settle(null).faults).toEqual(['missing_usage']);
+    const o = new CommitOut();
+    r.settle(null, o);
+    expect(o.result.faults).toEqual(['missing_usage']);
     expect(root.available().tokens).toBe(70);
   });
 

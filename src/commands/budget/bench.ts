@@ -4,7 +4,7 @@ import { runBudgetBench, type BudgetBenchResult } from '../../budget/index.js';
 
 export default class BudgetBench extends AgentdynoCommand {
   static override description =
-    'Benchmark token-budget policies (naive check-then-spend, static, affine, adaptive) on fan-out workloads over HTTP, with injected faults: violations (each classified), overshoot, over-provisioning and completion per policy. Uses the simulator (illustrative) unless --target is given.';
+    'Benchmark token-budget policies (naive check-then-spend, static, affine, adaptive) on fan-out workloads over HTTP, with injected faults: violations (each classified), overshoot, over-provisioning and completion per policy. Uses the simulator (illustrative) unless --target is given.\n\nBudget handles in code (src/budget): a consumed handle or settled reservation used again is always a run-time error (E_BUDGET_MISUSE). It is also a compile error (TS2339 on never) when the binding is annotated `: BudgetHandle` / `: Reservation`: use after split, splitEven or joinInto; settle or commit or release twice in any order; a child after parent.absorb(child); use after a helper declared `asserts h is never`. Run time only: aliases, a child after join([child]), helpers without that assertion, unannotated bindings, any, JavaScript. Unannotated correct code compiles. Details: docs/budget-types.md.';
   static override examples = [
     '<%= config.bin %> budget bench --policy naive,static,affine,adaptive --trials 200',
     '<%= config.bin %> budget bench --policy affine,adaptive --trials 1000 --json',

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { AgentdynoCommand, AgentdynoError } from '../../core/index.js';
-import { collectRuns, fitPoints, fitSuccess, fitSvg, fitTable, RAW_COORDINATES, readCalibration, verdict, type Coordinate } from '../../efc/index.js';
+import { collectRuns, fitPoints, fitSuccess, fitSvg, fitTable, hasSessionContent, RAW_COORDINATES, readCalibration, scoreSession, sessionFitPoints, verdict, type Collected, type Coordinate, type FitPoint } from '../../efc/index.js';
+import { loadTrajectories } from '../../trajectory/index.js';
 import { openStore } from '../../store/index.js';
 
 export default class EfcFit extends AgentdynoCommand {
@@ -18,23 +19,29 @@ export default class EfcFit extends AgentdynoCommand {
     reps: Flags.integer({ description: 'Bootstrap replicates.', default: 500 }),
     seed: Flags.integer({ description: 'Bootstrap seed.', default: 1 }),
     out: Flags.string({ description: 'SVG plot path.', default: path.join('results', 'efc', 'fit.svg') }),
+    trajectories: Flags.string({ description: 'Also fit real agents\' sessions: trajectory files kept with content (recorded, or imported with messages), each scored event by event; those with labels.success count (demand is not calibrated for sessions: 1). Repeatable. With no run ids, only sessions are fitted.', multiple: true }),
   };
 
   async run() {
     const { argv, flags } = await this.parse(EfcFit);
-    const store = openStore(flags.db, { mustExist: true });
+    const sessionsOnly = (flags.trajectories?.length ?? 0) > 0 && (argv as string[]).length === 0;
+    const store = sessionsOnly ? null : openStore(flags.db, { mustExist: true });
     try {
-      const collected = collectRuns(store, argv as string[], flags.root);
-      if (collected.scores.length < 4) throw new AgentdynoError(`only ${collected.scores.length} finished loop run(s) to fit; need at least 4.`, { code: 'E_USAGE', where: store.path, hint: 'Run `agentdyno efc experiment --quick` or several `agentdyno loop run` first.' });
+      const collected: Collected = store ? collectRuns(store, argv as string[], flags.root) : { scores: [], features: new Map(), skipped: [] };
+      const sessions = (flags.trajectories ?? []).length ? loadTrajectories(flags.trajectories!).map((l) => l.trajectory).filter(hasSessionContent).map((t) => scoreSession(t)) : [];
+      const sp = sessionFitPoints(sessions);
+      collected.skipped.push(...sp.skipped);
+      const total = collected.scores.length + sp.points.length;
+      if (total < 4) throw new AgentdynoError(`only ${total} labelled run(s) or session(s) to fit; need at least 4.`, { code: 'E_USAGE', where: store?.path ?? (flags.trajectories ?? []).join(', '), hint: 'Run `agentdyno efc experiment --quick` or several `agentdyno loop run`, or give sessions with a success label (--trajectories).' });
       const cal = readCalibration(flags.demand);
-      const points = fitPoints(collected, cal.exponents);
+      const points: FitPoint[] = [...fitPoints(collected, cal.exponents), ...sp.points];
       const r = fitSuccess(points, { reps: flags.reps, seed: flags.seed, raw: flags.raw as Coordinate });
       fs.mkdirSync(path.dirname(flags.out), { recursive: true });
       fs.writeFileSync(flags.out, fitSvg(points, r));
       if (!this.jsonEnabled()) {
         this.log(fitTable(r));
         this.log(verdict(r));
-        this.log(`demand: ${cal.source}; plot: ${flags.out}${collected.skipped.length ? `; skipped ${collected.skipped.length} run(s)` : ''}`);
+        this.log(`demand: ${cal.source}${sp.points.length ? ` (${sp.points.length} session(s): demand not calibrated, 1)` : ''}; plot: ${flags.out}${collected.skipped.length ? `; skipped ${collected.skipped.length} run(s)` : ''}`);
       }
       return {
         efc: { r2: r.fits.efcPerDemand.logistic.r2, ci: r.fits.efcPerDemand.ci },
@@ -44,10 +51,11 @@ export default class EfcFit extends AgentdynoCommand {
         demand: cal,
         plot: flags.out,
         skipped: collected.skipped,
+        sessions: sp.points.length,
         note: 'our implementation of the EFC idea on our runs; not a reproduction of the paper',
       };
     } finally {
-      store.close();
+      store?.close();
     }
   }
 }

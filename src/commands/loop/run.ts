@@ -1,12 +1,16 @@
 import { Flags } from '@oclif/core';
 import { AgentdynoCommand } from '../../core/index.js';
-import { FEEDBACK_MODES, loadTask, resolveTaskDir, runTask, type AgentKind, type FeedbackMode, type SearchStrategy } from '../../loop/index.js';
+import { formatBudgetTree } from '../../budget/index.js';
+import { AGENT_PRESETS, FEEDBACK_MODES, loadTask, resolveTaskDir, runTask, type AgentKind, type FeedbackMode, type SearchStrategy } from '../../loop/index.js';
 
 export const loopFlags = {
-  agent: Flags.string({ description: 'Who proposes: search (no model, over declared params), llm (OpenAI-compatible endpoint), scripted (JSON list).', options: ['search', 'llm', 'scripted'], default: 'search' }),
+  agent: Flags.string({ description: 'Who proposes: search (no model, over declared params), llm (OpenAI-compatible endpoint), scripted (JSON list), command (any agent CLI, run in the sandbox behind a recording + budget proxy).', options: ['search', 'llm', 'scripted', 'command'], default: 'search' }),
+  'agent-cmd': Flags.string({ description: 'For --agent command: shell command run in the sandbox on the task workspace. It gets AGENTDYNO_PROMPT (instruction + last feedback), AGENTDYNO_PROMPT_FILE, and OPENAI_BASE_URL / OPENAI_API_BASE / ANTHROPIC_BASE_URL pointing at the agentdyno proxy (the only network the sandbox reaches); the editable files it changes are the proposal.' }),
+  'agent-preset': Flags.string({ description: `For --agent command: a named agent CLI instead of --agent-cmd: ${Object.entries(AGENT_PRESETS).map(([k, v]) => `${k} (${v.note})`).join('; ')}. Presets are the documented invocations; only a stand-in SDK agent is exercised by agentdyno's tests.`, options: Object.keys(AGENT_PRESETS) }),
+  'subagent-share': Flags.string({ description: 'For --agent command: fraction of its parent\'s remaining budget a new sub-agent gets on its first call (affine split; the parent keeps the rest).', default: '0.25' }),
   script: Flags.string({ description: 'For --agent scripted: JSON array of steps ({"files":{...}}, {"params":{...}}, {"stop":true}).' }),
   strategy: Flags.string({ description: 'For --agent search.', options: ['coordinate', 'grid', 'random'], default: 'coordinate' }),
-  target: Flags.string({ description: 'For --agent llm: base URL of an OpenAI-compatible API (…/v1).' }),
+  target: Flags.string({ description: 'For --agent llm: base URL of an OpenAI-compatible API (…/v1). For --agent command: the model endpoint the proxy forwards to (chat, Responses or Messages).' }),
   model: Flags.string({ description: 'For --agent llm: model name.' }),
   'api-key-env': Flags.string({ description: 'For --agent llm: env var holding the API key.', default: 'OPENAI_API_KEY' }),
   'budget-tokens': Flags.integer({ description: 'Token budget (default: the task\'s token_budget).' }),
@@ -26,6 +30,7 @@ export function optionsFrom(flags: Record<string, unknown>) {
       script: flags.script as string | undefined,
       strategy: flags.strategy as SearchStrategy,
       llm: { target: flags.target as string | undefined, model: flags.model as string | undefined, apiKeyEnv: flags['api-key-env'] as string },
+      command: { cmd: flags['agent-cmd'] as string | undefined, preset: flags['agent-preset'] as string | undefined, subagentShare: Number(flags['subagent-share'] ?? 0.25) },
     },
     budgets: { tokens: flags['budget-tokens'] as number | undefined, wallSec: flags['budget-wall'] as number | undefined, iterations: flags.iterations as number },
     feedback: flags.feedback as FeedbackMode,
@@ -69,12 +74,15 @@ export default class LoopRun extends AgentdynoCommand {
       failureCounts: r.failureCounts,
       curve: r.curve,
       scoreLog: r.scoreLog,
+      ...(r.budgetTree ? { budgetTree: r.budgetTree, trajectory: r.trajectory } : {}),
     };
     if (!this.jsonEnabled()) {
       this.log(`${r.task}  run ${r.runId}  sandbox ${r.sandbox}`);
       this.log(`baseline ${out.baseline?.toPrecision(4)}  best ${out.best?.toPrecision(4) ?? '-'} (iteration ${out.bestIteration ?? '-'})  normalized ${r.normalizedScore.toFixed(3)}  reward ${r.reward.toFixed(3)}  success ${r.success}`);
       this.log(`iterations ${r.iterations}  stop ${r.stopReason}${r.agentStopReason ? ` (${r.agentStopReason})` : ''}  tokens ${r.budgetUsed.tokens}  wall ${r.budgetUsed.wallSec}s  stoppedEarly ${r.stoppedEarly}  noProgressBurn ${r.noProgressBurn}`);
       if (Object.keys(r.failureCounts).length) this.log(`failures ${JSON.stringify(r.failureCounts)}`);
+      if (r.budgetTree) for (const l of formatBudgetTree(r.budgetTree)) this.log(l);
+      if (r.trajectory) this.log(`trajectory ${r.trajectory} (replay it: agentdyno sweep --trajectories ${r.trajectory})`);
     }
     return out;
   }

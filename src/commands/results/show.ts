@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { AgentdynoCommand } from '../../core/index.js';
 import { openStore, type LoopIterationRow, type RunRecord, type SweepPointRow } from '../../store/index.js';
 import { renderRunDetail } from '../../ui/index.js';
+import { formatBudgetTree, type AgentBudgetTreeReport } from '../../budget/index.js';
 
 export default class ResultsShow extends AgentdynoCommand {
   static override description = 'Show one stored run: metadata, and for sweeps the sweep points of every SLO tier.';
@@ -24,7 +25,12 @@ export default class ResultsShow extends AgentdynoCommand {
         tStartNs: it.tStartNs === null ? null : (String(it.tStartNs) as unknown as bigint),
         tEndNs: it.tEndNs === null ? null : (String(it.tEndNs) as unknown as bigint),
       }));
-      if (!this.jsonEnabled()) this.log(renderRunDetail(run, { sweepPoints, requestCount }).trimEnd());
+      if (!this.jsonEnabled()) {
+        this.log(renderRunDetail(run, { sweepPoints, requestCount }).trimEnd());
+        // Loop runs with a command agent: the budget tree across the agent and its sub-agents.
+        const tree = (run.result as { budgetTree?: AgentBudgetTreeReport } | null)?.budgetTree;
+        if (tree) for (const l of formatBudgetTree(tree)) this.log(l);
+      }
       return { run, sweepPoints, requestCount, loopIterations };
     } finally {
       store.close();

@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { AgentdynoCommand } from '../../core/index.js';
 import { startSimServer, type SimServerOptions } from '../../sim/index.js';
+import { loadTrajectories } from '../../trajectory/index.js';
 
 export default class SimServe extends AgentdynoCommand {
   static override description =
@@ -10,6 +11,7 @@ export default class SimServe extends AgentdynoCommand {
     '<%= config.bin %> sim serve --port 0 --profile h100-illustrative',
     '<%= config.bin %> sim serve --port 8000 --tokens-per-chunk 4 --role-chunk --crlf --ping-ms 500',
     '<%= config.bin %> sim serve --port 8000 --reset-prob 0.05 --rate-limit-prob 0.02 --seed 7',
+    '<%= config.bin %> sim serve --port 8000 --script session.jsonl --script-time-scale 0',
   ];
   static override flags = {
     port: Flags.integer({ description: 'TCP port (0 = a free one).', default: 8000 }),
@@ -34,6 +36,10 @@ export default class SimServe extends AgentdynoCommand {
     'ignore-max-tokens': Flags.string({ description: 'Generate past max_tokens: a factor > 1 (e.g. 1.5).' }),
     'reasoning-tokens': Flags.integer({ description: 'Reasoning tokens (delta.reasoning_content) before content.', default: 0 }),
     'tool-calls': Flags.boolean({ description: 'Answer with a streamed tool call whenever a request offers tools.' }),
+    script: Flags.string({ description: 'Scripted playback: answer chat, Responses and Messages requests with the recorded assistant turns (text, tool calls, usage, timing) of this trajectory file (kept with content, e.g. agentdyno record --keep-content), matched by conversation position; a request that diverges gets HTTP 400 script_divergence naming the agent and turn.' }),
+    'script-id': Flags.string({ description: 'With --script: the trajectory id to play (default: the first in the file).' }),
+    'script-strict': Flags.boolean({ description: 'With --script: also require every earlier message (tool results included) to equal the recording.' }),
+    'script-time-scale': Flags.string({ description: 'With --script: multiply recorded TTFT and duration (0 = answer at once).', default: '1' }),
     'strict-model': Flags.boolean({ description: 'Answer 404 when a request names a model other than the profile\'s served model name.' }),
   };
 
@@ -50,7 +56,18 @@ export default class SimServe extends AgentdynoCommand {
       ignoreMaxTokens = Number(flags['ignore-max-tokens']);
       if (!(ignoreMaxTokens > 1)) this.error(`--ignore-max-tokens must be a factor > 1 (got "${flags['ignore-max-tokens']}")`, { exit: 2 });
     }
+    let script: SimServerOptions['script'];
+    if (flags.script) {
+      const all = loadTrajectories([flags.script]).map((l) => l.trajectory);
+      script = flags['script-id'] ? all.find((t) => t.id === flags['script-id']) : all[0];
+      if (!script) this.error(`--script-id ${flags['script-id']} is not in ${flags.script} (ids: ${all.map((t) => t.id).join(', ')})`, { exit: 2 });
+    }
+    const timeScale = Number(flags['script-time-scale']);
+    if (!(timeScale >= 0)) this.error(`--script-time-scale must be >= 0 (got "${flags['script-time-scale']}")`, { exit: 2 });
     const opts: SimServerOptions = {
+      script,
+      scriptStrict: flags['script-strict'],
+      scriptTimeScale: timeScale,
       port: flags.port,
       host: flags.host,
       profile: flags.profile,
@@ -82,6 +99,10 @@ export default class SimServe extends AgentdynoCommand {
       this.log(`agentdyno simulated server listening on ${srv.url} (OpenAI-compatible: ${srv.url}/v1)`);
       this.log(`profile ${srv.profile.name} [ILLUSTRATIVE — simulated, not a real model or measurement]: model "${srv.profile.servedModelName}", max_model_len ${srv.profile.maxModelLen}`);
       this.log(`source: ${srv.profile.source}`);
+      if (script) {
+        const turns = script.agents.reduce((n, a) => n + a.steps.filter((st) => st.type === 'llm').length, 0);
+        this.log(`SCRIPTED playback of trajectory ${script.id}: ${script.agents.length} agent(s), ${turns} recorded turn(s) answer chat, Responses and Messages requests by conversation position (${timeScale === 0 ? 'no waiting' : `recorded timing x${timeScale}`}${flags['script-strict'] ? ', strict' : ''}); the engine above is not used for them`);
+      }
       this.log('Press Ctrl-C to stop.');
     }
     await new Promise<void>((resolveStop) => {

@@ -13,6 +13,7 @@ import { handleChoices, isBatchPrompt } from './choices.js';
 import type { RealtimeDriver } from './driver.js';
 import type { SimServerOptions } from './options.js';
 import { OutputPlan, SseWriter, type PieceKind } from './output.js';
+import type { WireOut } from './wire-out.js';
 
 export class HttpError extends Error {
   constructor(
@@ -45,7 +46,11 @@ function intField(body: Record<string, unknown>, key: string): number | undefine
   return v;
 }
 
-export function handleCompletion(ctx: Ctx, api: 'chat' | 'completions', body: Record<string, unknown>, res: ServerResponse): void {
+/**
+ * `wire`: answer in the Responses or Messages API instead (the body was normalized to chat by
+ * wire-front.ts; the chat chunks produced here are translated as they are written).
+ */
+export function handleCompletion(ctx: Ctx, api: 'chat' | 'completions', body: Record<string, unknown>, res: ServerResponse, wire?: WireOut): void {
   const { profile, opts, rng } = ctx;
   // Faults that replace the whole response, drawn first.
   const u = rng.next();
@@ -171,7 +176,7 @@ export function handleCompletion(ctx: Ctx, api: 'chat' | 'completions', body: Re
           : { id, object: 'text_completion', created, model, choices: [{ index: 0, text: text.content, logprobs: null, finish_reason: fr }] };
       if (includeUsage) out.usage = usage(ev);
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(out));
+      res.end(JSON.stringify(wire ? wire.whole(out) : out));
     });
     return;
   }
@@ -179,11 +184,15 @@ export function handleCompletion(ctx: Ctx, api: 'chat' | 'completions', body: Re
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
   res.flushHeaders();
   const w = new SseWriter(res, opts);
+  const send = (evs: [string, unknown][]) => {
+    for (const [name, data] of evs) w.named(name, data);
+  };
+  const emit = wire ? (obj: unknown) => send(wire.chunk(obj)) : (obj: unknown) => w.event(obj);
   const perChunk = opts.tokensPerChunk ?? 1;
   let roleSent = false;
   let toolStarted = false;
   const mk = (choice: Record<string, unknown>) => ({ id, object, created, model, choices: [{ index: 0, ...choice, logprobs: null }] });
-  if (opts.roleChunk && api === 'chat') {
+  if (opts.roleChunk && api === 'chat' && !wire) {
     w.event(mk({ delta: { role: 'assistant', content: '' }, finish_reason: null }));
     roleSent = true;
   }
@@ -193,7 +202,7 @@ export function handleCompletion(ctx: Ctx, api: 'chat' | 'completions', body: Re
     const kind = pending?.kind ?? plan.kind(Math.max(0, outputTokens - 1));
     const t = pending?.text ?? '';
     pending = null;
-    if (api === 'completions') return w.event(mk({ text: t, finish_reason: fr }));
+    if (api === 'completions') return emit(mk({ text: t, finish_reason: fr }));
     const delta: Record<string, unknown> = {};
     if (!roleSent) {
       delta.role = 'assistant';
@@ -205,11 +214,12 @@ export function handleCompletion(ctx: Ctx, api: 'chat' | 'completions', body: Re
       delta.tool_calls = [toolStarted ? { index: 0, function: { arguments: t } } : { index: 0, id: tool.id, type: 'function', function: { name: tool.name, arguments: t } }];
       toolStarted = true;
     }
-    w.event(mk({ delta, finish_reason: fr }));
+    emit(mk({ delta, finish_reason: fr }));
   };
 
   ctx.driver.submit({ id, promptTokens, blockHashes: hasher.blockHashes, outputTokens, finishReason }, (ev) => {
     if (w.isEnded) return;
+    if (wire && !wire.begun) send(wire.begin(ev.promptTokens, ev.cachedTokens));
     for (let i = ev.generatedTokens - ev.newTokens; i < ev.generatedTokens; i++) {
       const kind = plan.kind(i);
       if (pending && pending.kind !== kind) flush(null);
@@ -221,8 +231,9 @@ export function handleCompletion(ctx: Ctx, api: 'chat' | 'completions', body: Re
     if (ev.finished) {
       finished = true;
       flush(ev.finishReason);
-      if (includeUsage) w.event({ id, object, created, model, choices: [], usage: usage(ev) });
-      w.done();
+      if (includeUsage) emit({ id, object, created, model, choices: [], usage: usage(ev) });
+      if (wire) send(wire.end());
+      else w.done();
       w.end();
       return;
     }

@@ -10,6 +10,10 @@ import { loadProfile, type SimProfile } from '../profile.js';
 import { hashChatPrompt, hashCompletionPrompt, simSchemaText, simTokenize, type SimChatMessage } from '../tokenize.js';
 import { handleCompletion, HttpError, sendError } from './completion.js';
 import { RealtimeDriver } from './driver.js';
+import { handleWire } from './wire-front.js';
+import { buildScript } from './script.js';
+import { handleScript } from './script-front.js';
+import { apiOfPath } from '../../endpoint/index.js';
 import { renderMetrics } from './metrics.js';
 import { validateServerOptions, type SimServer, type SimServerOptions } from './options.js';
 import { SIM_HEADER, SIM_OWNED_BY, simVersion } from './identity.js';
@@ -65,6 +69,7 @@ export async function startSimServer(opts: SimServerOptions = {}): Promise<SimSe
   const driver = new RealtimeDriver(engine, monotonicClock);
   const rng = new Rng(opts.seed ?? 42);
   const ctx = { profile, driver, opts, rng };
+  const script = opts.script ? buildScript(opts.script) : null;
   const host = opts.host ?? '127.0.0.1';
 
   const version = simVersion();
@@ -83,9 +88,16 @@ export async function startSimServer(opts: SimServerOptions = {}): Promise<SimSe
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0].replace(/\/+$/, '') || '/';
     const method = req.method ?? 'GET';
+    if (script && method === 'POST' && (path === '/v1/chat/completions' || path === '/v1/completions' || path === '/v1/responses' || path === '/v1/messages')) {
+      return handleScript(script, opts, apiOfPath(path)!, await readJson(req), req, res);
+    }
     if (method === 'POST' && (path === '/v1/chat/completions' || path === '/v1/completions')) {
       const body = await readJson(req);
       return handleCompletion(ctx, path === '/v1/chat/completions' ? 'chat' : 'completions', body, res);
+    }
+    if (method === 'POST' && (path === '/v1/responses' || path === '/v1/messages')) {
+      const body = await readJson(req);
+      return handleWire(ctx, path === '/v1/responses' ? 'responses' : 'messages', body, res);
     }
     if (method === 'GET' && path === '/v1/models') {
       return json(res, 200, {

@@ -1,3 +1,4 @@
+import type { Trajectory } from '../../trajectory/index.js';
 import type { SimProfile } from '../profile.js';
 
 /** How the stream is framed: habits of real servers that client parsers must survive. */
@@ -57,6 +58,12 @@ export interface SimServerOptions extends SimStreamHabits, SimFaults {
   toolCalls?: boolean;
   /** Answer POST /tokenize with 404, like endpoints without it (clients must fall back to usage). */
   disableTokenize?: boolean;
+  /** Scripted playback: answer with this trajectory's recorded assistant turns (script.ts), not the engine. */
+  script?: Trajectory;
+  /** Scripted playback: also require every earlier message's text to equal the recording. */
+  scriptStrict?: boolean;
+  /** Scripted playback: multiply recorded ttft/duration (0 = no waiting; default 1). */
+  scriptTimeScale?: number;
 }
 
 export interface SimServer {

@@ -68,6 +68,11 @@ export class SseWriter {
     this.raw(`${this.prefix}${JSON.stringify(obj)}${this.eol}${this.eol}`);
   }
 
+  /** An event with an `event:` line (Responses and Messages APIs; Anthropic's SDK needs the name). */
+  named(name: string, obj: unknown): void {
+    this.raw(`event: ${name}${this.eol}${this.prefix}${JSON.stringify(obj)}${this.eol}${this.eol}`);
+  }
+
   /** A data line that is not JSON (fault injection). */
   malformed(): void {
     this.raw(`${this.prefix}{"choices": [{"delta": {"content": "unterminated${this.eol}${this.eol}`);
