@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { AgentdynoCommand } from '../core/index.js';
-import { formatLevel, formatOpenLoopLevel, openLoopSettings, prepareSession, replayFlags, requestRows, runRealLevel, runRealOpenLoopLevel, scheduleFor, waitForStart, type ContentMode, type LevelReport, type PromptTokenError } from '../replay/index.js';
+import { formatLevel, formatOpenLoopLevel, openLoopSettings, prepareSession, replayFlags, requestRows, runRealLevel, runRealOpenLoopLevel, scheduleFor, storePowerTrace, waitForStart, type ContentMode, type LevelReport, type PromptTokenError } from '../replay/index.js';
 import { itlHistogramOfRun, parseShard, parseStartAt, type ShardConfig } from '../scale/index.js';
 import { startSimServerInWorker } from '../sim/index.js';
 import type { WindowPower } from '../power/index.js';
@@ -51,6 +51,7 @@ export default class Replay extends AgentdynoCommand {
       power = await Promise.all(s.target.power.map((ch) => ch.window(BigInt(r.windowStartNs), BigInt(r.windowEndNs))));
       // A shard's rows carry the level's N (not its own lane count) and the global lane indices.
       s.store.insertRequests(s.runId, requestRows(run).map((row) => ({ ...row, level: flags.concurrency!, simulated: s.target.simulated })));
+      storePowerTrace(s.options, run.startNs, run.cutNs);
       if (shard) itlHdr = itlHistogramOfRun(run);
       s.sink.emit({ type: 'level-end', concurrency: flags.concurrency, valid: r.valid, reasons: r.reasons, tiers: r.tiers.map((t) => ({ sloTokPerS: t.sloTokPerS, passRate: t.passRate, maxPassing: null, minFailing: null })) });
     } catch (e) {

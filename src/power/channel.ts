@@ -122,6 +122,28 @@ export class SampledChannel implements PowerChannel {
     return (b.meanW - a.meanW) / a.meanW;
   }
 
+  /**
+   * Power over time inside [startNs, endNs] for plotting (reports): power readings as they came;
+   * an energy counter as the mean power between consecutive reads (resets skipped).
+   */
+  trace(startNs: bigint, endNs: bigint): { tNs: bigint; watts: number }[] {
+    const a = Number(startNs) / 1e6;
+    const b = Number(endNs) / 1e6;
+    const out: { tNs: bigint; watts: number }[] = [];
+    const ns = (ms: number) => BigInt(Math.round(ms * 1e6));
+    let prev: Sample | null = null;
+    for (const s of this.samples) {
+      if (s.tMs < a || s.tMs > b) {
+        prev = s;
+        continue;
+      }
+      if (this.opts.kind !== 'energy-counter') out.push({ tNs: ns(s.tMs), watts: s.value });
+      else if (prev && s.tMs > prev.tMs && s.value >= prev.value) out.push({ tNs: ns(s.tMs), watts: ((s.value - prev.value) * 1000) / (s.tMs - prev.tMs) });
+      prev = s;
+    }
+    return out;
+  }
+
   windowMs(startMs: number, endMs: number, startNs = String(Math.round(startMs * 1e6)), endNs = String(Math.round(endMs * 1e6))): WindowPower {
     const r = integrate(this.opts.kind, this.samples, { startMs, endMs }, this.opts.integrate);
     const flags = [...r.flags, ...(this.opts.extraFlags?.(startMs, endMs, this.samples) ?? [])];

@@ -82,6 +82,8 @@ export interface PowerChannel {
   stop(): Promise<void>;
   /** Integrate power over [startNs, endNs] (process.hrtime.bigint() readings). */
   window(startNs: bigint, endNs: bigint): Promise<WindowPower>;
+  /** Power over time inside [startNs, endNs] for plotting (optional: sources that keep readings). */
+  trace?(startNs: bigint, endNs: bigint): { tNs: bigint; watts: number }[];
 }
 
 /** Context a spec may need, e.g. the embedded simulator's /metrics URL for `--power sim`. */

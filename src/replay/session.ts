@@ -152,10 +152,20 @@ function storeLevel(o: SessionOptions, run: LevelRun, level: SweepLevel): void {
       reasons: level.report.reasons,
       outputTokPerS: level.report.outputTokPerS,
       meanPowerW: level.power[0]?.meanW ?? null,
-      detail: { replicate: level.replicate, index: level.index, bindingConstraint: t.bindingConstraint, callFailures: t.callFailures, errors: level.report.errors },
+      detail: { replicate: level.replicate, index: level.index, bindingConstraint: t.bindingConstraint, callFailures: t.callFailures, errors: level.report.errors, levelStartNs: String(run.startNs), cutNs: String(run.cutNs) },
       simulated,
     })),
   );
+  storePowerTrace(o, run.startNs, run.cutNs);
+}
+
+/** The power readings of [fromNs, toNs] (report's power trace), one channel per --power in order. */
+export function storePowerTrace(o: Pick<SessionOptions, 'store' | 'runId' | 'target'>, fromNs: bigint, toNs: bigint): void {
+  if (!o.store?.isOpen) return;
+  o.target.power.forEach((ch, i) => {
+    const rows = ch.trace?.(fromNs, toNs) ?? [];
+    o.store!.insertPowerSamples(o.runId, rows.map((r) => ({ channel: `${i}:${ch.info().source}`, tNs: r.tNs, value: r.watts, kind: 'power_w' })));
+  });
 }
 
 /**
@@ -175,11 +185,12 @@ async function measureIdlePower(o: SessionOptions): Promise<WindowPower[] | unde
   const start = process.hrtime.bigint();
   await sleep(idleS * 1000, o.signal);
   const end = process.hrtime.bigint();
+  storePowerTrace(o, start, end);
   return Promise.all(o.target.power.map((ch) => ch.window(start, end)));
 }
 
 /** A sweep's result plus the prompt-size error over every level's calls. */
-export type RealSweepResult = SweepResult & { contentMode: ContentMode; content: ContentReport; promptTokenError: PromptTokenError };
+export type RealSweepResult = SweepResult & { idlePower?: WindowPower[]; contentMode: ContentMode; content: ContentReport; promptTokenError: PromptTokenError };
 
 export async function runRealSweep(o: SessionOptions, search: SearchOptions, onPartial?: (r: SweepResult) => void): Promise<RealSweepResult> {
   const runs = new Map<number, LevelRun>();
@@ -218,6 +229,6 @@ export async function runRealSweep(o: SessionOptions, search: SearchOptions, onP
     },
   });
   const mode = o.level.content ?? 'synthetic';
-  return { ...result, contentMode: mode, content: contentReport(samples, mode), promptTokenError: promptTokenError(samples, o.target.tokenModel) };
+  return { ...result, ...(idle ? { idlePower: idle } : {}), contentMode: mode, content: contentReport(samples, mode), promptTokenError: promptTokenError(samples, o.target.tokenModel) };
 }
 

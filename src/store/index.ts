@@ -7,3 +7,5 @@ export { redact, isSecretKey, REDACTED } from './redact.js';
 export { hostInfo, agentdynoVersion, gitSha, type HostInfo } from './host.js';
 export { exportRun, runExport, writeRunExport, csvField, type ExportFormat, type RunExport } from './export.js';
 export * from './rows.js';
+export * from './run-v1.js';
+export { readRunDocument, toRunDocument, validateRunDocument, RUN_SCHEMA_PATH, type SchemaProblem } from './document.js';
