@@ -12,3 +12,4 @@ export { collectRuns, fitPoints, readCalibration, DEFAULT_DEMAND_FILE, type Coll
 export { fitTable, verdict, fitSvg } from './report.js';
 export { runExperiment, scriptFor, type ExperimentOptions, type ExperimentResult } from './experiment.js';
 export { scoreSession, hasSessionContent, sessionEventKind, sessionFitPoints, type SessionScoreOptions } from './session.js';
+export { logisticBand, type BandPoint } from './band.js';

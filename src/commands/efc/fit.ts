@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Args, Flags } from '@oclif/core';
-import { AgentdynoCommand, AgentdynoError } from '../../core/index.js';
-import { collectRuns, fitPoints, fitSuccess, fitSvg, fitTable, hasSessionContent, RAW_COORDINATES, readCalibration, scoreSession, sessionFitPoints, verdict, type Collected, type Coordinate, type FitPoint } from '../../efc/index.js';
+import { AgentdynoCommand, AgentdynoError, newRunId } from '../../core/index.js';
+import { collectRuns, fitPoints, fitSuccess, fitSvg, fitTable, hasSessionContent, logisticBand, RAW_COORDINATES, readCalibration, scoreSession, sessionFitPoints, verdict, type Collected, type Coordinate, type FitPoint } from '../../efc/index.js';
 import { loadTrajectories } from '../../trajectory/index.js';
-import { openStore } from '../../store/index.js';
+import { openStore, type EfcFitResultV1 } from '../../store/index.js';
 
 export default class EfcFit extends AgentdynoCommand {
   static override description = 'Fit success against ln EFC, ln EFC/demand and ln raw compute (logistic and power-law failure E = E_inf + A z^-alpha), with R^2, MAE and hierarchical bootstrap CIs; writes an SVG under results/efc/.';
@@ -36,14 +36,27 @@ export default class EfcFit extends AgentdynoCommand {
       const cal = readCalibration(flags.demand);
       const points: FitPoint[] = [...fitPoints(collected, cal.exponents), ...sp.points];
       const r = fitSuccess(points, { reps: flags.reps, seed: flags.seed, raw: flags.raw as Coordinate });
+      // Stored as a run of kind efc-fit, so `agentdyno report` draws it without refitting.
+      // (Sessions-only fits open no database, so they are not stored.)
+      let runId: string | null = null;
+      if (store) {
+        runId = newRunId('efc-fit');
+        const stored: EfcFitResultV1 = {
+          fit: r, points, loopRuns: points.map((p) => p.runId), demandSource: cal.source,
+          bands: { efcPerDemand: logisticBand(points, 'efcPerDemand', { seed: flags.seed }), [r.raw]: logisticBand(points, r.raw, { seed: flags.seed }) },
+        };
+        store.createRun({ id: runId, kind: 'efc-fit', config: { runs: argv, trajectories: flags.trajectories ?? [], raw: flags.raw, reps: flags.reps, seed: flags.seed, demand: flags.demand ?? null } });
+        store.finishRun(runId, 'completed', stored);
+      }
       fs.mkdirSync(path.dirname(flags.out), { recursive: true });
       fs.writeFileSync(flags.out, fitSvg(points, r));
       if (!this.jsonEnabled()) {
         this.log(fitTable(r));
         this.log(verdict(r));
-        this.log(`demand: ${cal.source}${sp.points.length ? ` (${sp.points.length} session(s): demand not calibrated, 1)` : ''}; plot: ${flags.out}${collected.skipped.length ? `; skipped ${collected.skipped.length} run(s)` : ''}`);
+        this.log(`demand: ${cal.source}${sp.points.length ? ` (${sp.points.length} session(s): demand not calibrated, 1)` : ''}; plot: ${flags.out}${runId ? `; stored as run ${runId}` : ''}${collected.skipped.length ? `; skipped ${collected.skipped.length} run(s)` : ''}`);
       }
       return {
+        runId,
         efc: { r2: r.fits.efcPerDemand.logistic.r2, ci: r.fits.efcPerDemand.ci },
         rawCompute: { r2: r.fits[r.raw].logistic.r2, ci: r.fits[r.raw].ci, measure: r.raw },
         n: r.n,

@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
-import { AgentdynoCommand } from '../../core/index.js';
+import { AgentdynoCommand, clockAnchor, newRunId } from '../../core/index.js';
+import { openStore, type SuiteResultV1 } from '../../store/index.js';
 import { runSuite, type SuiteTaskResult } from '../../loop/index.js';
 import { loopFlags, optionsFrom } from '../loop/run.js';
 
@@ -19,7 +20,18 @@ export default class SuiteRun extends AgentdynoCommand {
         this.log(`${x.success ? 'ok  ' : 'miss'} ${x.task.padEnd(24)} normalized ${x.normalizedScore.toFixed(3)}  iterations ${x.iterations}  tokens ${x.budgetUsed.tokens}  wall ${x.budgetUsed.wallSec}s  stop ${x.stopReason}${x.agentStopReason ? ` (${x.agentStopReason})` : ''}${x.stoppedEarly ? '  stoppedEarly' : ''}${x.noProgressBurn ? '  noProgressBurn' : ''}  run ${x.runId}`);
       }
     };
-    const results = await runSuite(args.dir, { ...optionsFrom(flags), parallel: flags.parallel, onResult });
+    // The suite is a run of its own (kind suite) whose result points at each task's loop run.
+    const suiteStore = openStore(flags.db);
+    const suiteId = newRunId('suite');
+    suiteStore.createRun({ id: suiteId, kind: 'suite', config: { dir: args.dir, parallel: flags.parallel, agent: flags.agent, iterations: flags.iterations, feedback: flags.feedback, seed: flags.seed }, clockAnchor: clockAnchor() });
+    let results: Awaited<ReturnType<typeof runSuite>>;
+    try {
+      results = await runSuite(args.dir, { ...optionsFrom(flags), parallel: flags.parallel, onResult });
+    } catch (e) {
+      suiteStore.finishRun(suiteId, 'failed', { error: (e as Error).message });
+      suiteStore.close();
+      throw e;
+    }
     const done = results.filter((r) => r.result).map((r) => r.result!);
     const summary = {
       tasks: results.length,
@@ -28,7 +40,13 @@ export default class SuiteRun extends AgentdynoCommand {
       stoppedEarly: done.filter((r) => r.stoppedEarly).length,
       noProgressBurn: done.filter((r) => r.noProgressBurn).length,
     };
-    if (!this.jsonEnabled()) this.log(`suite: ${summary.succeeded}/${summary.tasks} succeeded, mean normalized ${summary.meanNormalizedScore.toFixed(3)}`);
-    return { summary, results: results.map((r) => (r.result ? { id: r.id, ok: r.ok, runId: r.result.runId, success: r.result.success, normalizedScore: r.result.normalizedScore, iterations: r.result.iterations, budgetUsed: r.result.budgetUsed, timeToFirstImprovement: r.result.timeToFirstImprovement, stoppedEarly: r.result.stoppedEarly, noProgressBurn: r.result.noProgressBurn, curve: r.result.curve } : r)) };
+    const stored: SuiteResultV1 = {
+      summary,
+      tasks: results.map((r) => ({ id: r.result?.task ?? r.id, ok: r.ok, runId: r.result?.runId ?? null, error: r.error ?? null, ...(r.result ? { success: r.result.success, normalizedScore: r.result.normalizedScore, iterations: r.result.iterations, stopReason: r.result.stopReason, stoppedEarly: r.result.stoppedEarly, noProgressBurn: r.result.noProgressBurn } : {}) })),
+    };
+    suiteStore.finishRun(suiteId, 'completed', stored);
+    suiteStore.close();
+    if (!this.jsonEnabled()) this.log(`suite: ${summary.succeeded}/${summary.tasks} succeeded, mean normalized ${summary.meanNormalizedScore.toFixed(3)} (run ${suiteId})`);
+    return { runId: suiteId, summary, results: results.map((r) => (r.result ? { id: r.id, ok: r.ok, runId: r.result.runId, success: r.result.success, normalizedScore: r.result.normalizedScore, iterations: r.result.iterations, budgetUsed: r.result.budgetUsed, timeToFirstImprovement: r.result.timeToFirstImprovement, stoppedEarly: r.result.stoppedEarly, noProgressBurn: r.result.noProgressBurn, curve: r.result.curve } : r)) };
   }
 }
