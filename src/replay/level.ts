@@ -92,6 +92,9 @@ export interface LevelLive {
   errors: number;
   inFlight: number;
   outputTokens: number;
+  /** The calls finished so far (live figures read them; never mutate). */
+  records: readonly CallRecord[];
+  windowStartNs: bigint | null;
 }
 
 export interface LevelRun {
@@ -183,6 +186,8 @@ export async function runLevel(cfg: LevelConfig, env: LevelEnv): Promise<LevelRu
     errors,
     inFlight,
     outputTokens,
+    records,
+    windowStartNs,
   });
   let phase: LevelPhase = 'warmup';
   const ticker = env.onTick ? setInterval(() => env.onTick?.(phase, live()), env.tickMs ?? 1000) : null;

@@ -18,6 +18,7 @@ import { runSweep, summarizeSweep, type SweepLevel, type SweepResult } from './s
 import type { SearchOptions } from './sweep-search.js';
 import type { Target } from './setup.js';
 import type { ApiMode } from './completions-prompt.js';
+import { LiveTicker } from './live-ticker.js';
 
 export interface LevelSettings {
   warmupS: number;
@@ -85,6 +86,7 @@ export async function runRealLevel(o: SessionOptions, concurrency: number, tiers
   const phaseOf = { warmup: 'warmup', window: 'window', drain: 'drain' } as const;
   const sendOnce = (req: Parameters<Target['client']['send']>[0]) => o.target.client.send(req);
   const send = s.retries && s.retries > 0 ? withRetry(sendOnce, { max: s.retries, honourRetryAfter: true, baseDelayMs: 500, maxDelayMs: 10_000, maxRetryAfterMs: 30_000 }) : sendOnce;
+  const ticker = new LiveTicker(o);
   const run = await runLevel(
     {
       concurrency,
@@ -115,7 +117,8 @@ export async function runRealLevel(o: SessionOptions, concurrency: number, tiers
       monitor: startSaturationMonitor,
       canary: () => startTimingCanary(),
       tickMs: 1000,
-      onTick: (phase, live) =>
+      onTick: (phase, live) => {
+        const f = ticker.tick(live, concurrency);
         o.sink?.emit({
           type: 'level-tick',
           concurrency,
@@ -126,11 +129,13 @@ export async function runRealLevel(o: SessionOptions, concurrency: number, tiers
           requestsDone: live.requestsDone,
           errors: live.errors,
           outputTokPerS: live.elapsedS > 0 ? live.outputTokens / live.elapsedS : 0,
-          powerW: null,
-          tiers: tiersNow?.() ?? o.tiers.map((t) => ({ sloTokPerS: t.sloTokPerS, passRate: null, maxPassing: null, minFailing: null })),
-        }),
+          powerW: f.powerW,
+          tiers: (tiersNow?.() ?? o.tiers.map((t) => ({ sloTokPerS: t.sloTokPerS, passRate: null, maxPassing: null, minFailing: null }))).map((t, k) => ({ ...t, passRate: f.tiers[k]?.passRate ?? t.passRate })),
+          live: f.live,
+        });
+      },
     },
-  );
+  ).finally(() => ticker.stop());
   const report = evaluateLevel(run, o.tiers, o.slo, o.validity);
   return { run, report };
 }
@@ -181,7 +186,7 @@ export function underSimulatedLoad(w: WindowPower): WindowPower {
 async function measureIdlePower(o: SessionOptions): Promise<WindowPower[] | undefined> {
   const idleS = o.idleS ?? 0;
   if (idleS <= 0 || o.target.power.length === 0 || o.signal.aborted) return undefined;
-  o.sink?.emit({ type: 'message', level: 'info', text: `measuring idle power for ${idleS} s before the first level` });
+  o.sink?.emit({ type: 'phase', phase: 'idle-power', text: `measuring idle power for ${idleS} s before the first level` });
   const start = process.hrtime.bigint();
   await sleep(idleS * 1000, o.signal);
   const end = process.hrtime.bigint();

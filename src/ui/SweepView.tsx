@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { bracketText, fmtRate, passText, progressBar, type ProgressState } from './progress-state.js';
+import { bracketText, fmtRate, liveLine, passText, progressBar, type ProgressState } from './progress-state.js';
 
 const LOG_LINES = 8;
 
@@ -38,6 +38,7 @@ export function SweepView({ state, width }: { state: ProgressState; width?: numb
             <Text color={lv.errors > 0 ? 'red' : undefined}>{`errors ${lv.errors}`}</Text>
             {`  output ${fmtRate(lv.outputTokPerS)} tok/s  power ${lv.powerW === null ? '-' : `${fmtRate(lv.powerW)} W`}`}
           </Text>
+          {lv.live ? <Text dimColor>{liveLine(lv.live)}</Text> : null}
         </Box>
       ) : null}
       {state.tiers.length > 0 ? (
@@ -49,6 +50,7 @@ export function SweepView({ state, width }: { state: ProgressState; width?: numb
           ))}
         </Box>
       ) : null}
+      {state.phase ? <Text color="cyan">{state.phase.text}</Text> : null}
       {state.messages.map((m, i) => (
         <Text key={i} color={m.level === 'warn' ? 'yellow' : undefined}>
           {m.level === 'warn' ? `warning: ${m.text}` : m.text}
@@ -60,3 +62,4 @@ export function SweepView({ state, width }: { state: ProgressState; width?: numb
     </Box>
   );
 }
+

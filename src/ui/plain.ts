@@ -1,5 +1,5 @@
 import type { ProgressEvent, ProgressSink, TierStatus } from './types.js';
-import { bracketText, fmtRate, passText } from './progress-state.js';
+import { bracketText, fmtRate, liveLine, passText } from './progress-state.js';
 
 export interface PlainPrinterOptions {
   /** Where lines go; stderr by default so stdout stays clean for results. */
@@ -54,7 +54,7 @@ export class PlainProgressPrinter implements ProgressSink {
         const power = e.powerW === null ? '' : `, ${fmtRate(e.powerW)} W`;
         const tiers = e.tiers.length > 0 ? ` | ${tiersText(e.tiers)}` : '';
         this.line(
-          `  ${e.concurrency} agents ${e.phase}${win}: ${e.activeAgents} active, ${e.requestsDone} requests, ${e.errors} errors, ${fmtRate(e.outputTokPerS)} tok/s${power}${tiers}`,
+          `  ${e.concurrency} agents ${e.phase}${win}: ${e.activeAgents} active, ${e.requestsDone} requests, ${e.errors} errors, ${fmtRate(e.outputTokPerS)} tok/s${power}${tiers}${e.live ? ` | ${liveLine(e.live)}` : ''}`,
         );
         break;
       }
@@ -62,6 +62,9 @@ export class PlainProgressPrinter implements ProgressSink {
         this.line(
           `level done: ${e.concurrency} agents ${e.valid ? 'valid' : `INVALID (${e.reasons.join('; ')})`}${e.tiers.length ? ` | ${tiersText(e.tiers)}` : ''}`,
         );
+        break;
+      case 'phase':
+        if (!this.minimal) this.line(e.text);
         break;
       case 'message':
         if (e.level === 'warn') this.line(`warning: ${e.text}`);

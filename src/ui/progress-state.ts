@@ -1,4 +1,4 @@
-import type { ProgressEvent, TierStatus } from './types.js';
+import type { LiveFigures, ProgressEvent, TierStatus } from './types.js';
 
 /** Everything the live view shows, folded from the event stream (pure: no I/O, no clocks). */
 export interface ProgressState {
@@ -17,12 +17,30 @@ export interface ProgressState {
     errors: number;
     outputTokPerS: number;
     powerW: number | null;
+    live: LiveFigures | null;
   } | null;
+  /** A non-level step in progress (e.g. measuring idle power); cleared when a level starts. */
+  phase: { phase: string; text: string } | null;
   tiers: TierStatus[];
+  /** One point per tick, newest last (at most HISTORY): what the sparklines draw. */
+  history: HistoryPoint[];
   finished: FinishedLevel[];
   messages: { level: 'info' | 'warn'; text: string }[];
   status: 'running' | 'completed' | 'interrupted' | 'failed';
 }
+
+export interface HistoryPoint {
+  concurrency: number;
+  outputTokPerS: number;
+  ttftP50Ms: number | null;
+  ttftP99Ms: number | null;
+  tpotP50Ms: number | null;
+  tpotP99Ms: number | null;
+  powerW: number | null;
+  clientLagP99Ms: number | null;
+}
+
+export const HISTORY = 120;
 
 export interface FinishedLevel {
   concurrency: number;
@@ -34,7 +52,7 @@ export interface FinishedLevel {
 export const MAX_MESSAGES = 5;
 
 export function initialProgressState(): ProgressState {
-  return { runId: null, title: '', target: '', simulated: false, level: null, tiers: [], finished: [], messages: [], status: 'running' };
+  return { runId: null, title: '', target: '', simulated: false, level: null, phase: null, tiers: [], history: [], finished: [], messages: [], status: 'running' };
 }
 
 export function reduceProgress(s: ProgressState, e: ProgressEvent): ProgressState {
@@ -55,7 +73,9 @@ export function reduceProgress(s: ProgressState, e: ProgressEvent): ProgressStat
           errors: 0,
           outputTokPerS: 0,
           powerW: null,
+          live: null,
         },
+        phase: null,
       };
     case 'level-tick':
       return {
@@ -71,9 +91,16 @@ export function reduceProgress(s: ProgressState, e: ProgressEvent): ProgressStat
           errors: e.errors,
           outputTokPerS: e.outputTokPerS,
           powerW: e.powerW,
+          live: e.live ?? null,
         },
         tiers: e.tiers,
+        history: [
+          ...s.history,
+          { concurrency: e.concurrency, outputTokPerS: e.outputTokPerS, ttftP50Ms: e.live?.ttftMs?.p50 ?? null, ttftP99Ms: e.live?.ttftMs?.p99 ?? null, tpotP50Ms: e.live?.tpotMs?.p50 ?? null, tpotP99Ms: e.live?.tpotMs?.p99 ?? null, powerW: e.powerW, clientLagP99Ms: e.live?.clientLagP99Ms ?? null },
+        ].slice(-HISTORY),
       };
+    case 'phase':
+      return { ...s, phase: { phase: e.phase, text: e.text } };
     case 'level-end':
       return {
         ...s,
@@ -84,7 +111,7 @@ export function reduceProgress(s: ProgressState, e: ProgressEvent): ProgressStat
     case 'message':
       return { ...s, messages: [...s.messages, { level: e.level, text: e.text }].slice(-MAX_MESSAGES) };
     case 'run-end':
-      return { ...s, status: e.status, level: null };
+      return { ...s, status: e.status, level: null, phase: null };
     default:
       return s;
   }
@@ -109,4 +136,13 @@ export function fmtRate(v: number | null | undefined): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return '-';
   if (Number.isInteger(v) || Math.abs(v) >= 100) return Math.round(v).toLocaleString('en-US');
   return v.toFixed(1);
+}
+
+const ms = (v: number | null | undefined) => (v === null || v === undefined ? '-' : v >= 100 ? String(Math.round(v)) : v.toFixed(1));
+
+/** The window's live figures in one line (provisional until the level ends). */
+export function liveLine(l: LiveFigures): string {
+  const errs = Object.entries(l.errorsByClass).map(([k, n]) => `${k} ${n}`).join(', ');
+  return `so far: ${l.callsJudged} calls  TTFT p50/p99 ${ms(l.ttftMs?.p50)}/${ms(l.ttftMs?.p99)} ms  TPOT ${ms(l.tpotMs?.p50)}/${ms(l.tpotMs?.p99)} ms` +
+    `${l.energyJ === null ? '' : `  energy ${fmtRate(l.energyJ)} J`}  client lag p99 ${ms(l.clientLagP99Ms)} ms${l.canaryLagP99Ms === null ? '' : `  canary p99 ${ms(l.canaryLagP99Ms)} ms`}${errs ? `  errors: ${errs}` : ''}`;
 }

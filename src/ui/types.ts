@@ -27,10 +27,40 @@ export type ProgressEvent =
       outputTokPerS: number;
       powerW: number | null;
       tiers: TierStatus[];
+      /** Figures of the calls finished so far in this level's window (absent from producers that have none). */
+      live?: LiveFigures;
     }
   | { type: 'level-end'; concurrency: number; valid: boolean; reasons: string[]; tiers: TierStatus[] }
   | { type: 'message'; level: 'info' | 'warn'; text: string }
+  /** A step that is not a load level (e.g. measuring idle power): shown until the next level starts. */
+  | { type: 'phase'; phase: string; text: string }
   | { type: 'run-end'; runId: string; status: 'completed' | 'interrupted' | 'failed' };
+
+/** p50 / p99 of one figure over the calls finished so far in the window. */
+export interface LiveStat {
+  p50: number;
+  p99: number;
+  n: number;
+}
+
+/**
+ * Live figures of the current level, computed by the producer (replay) from the calls finished so far
+ * in the window: provisional until the level ends and is judged as a whole.
+ */
+export interface LiveFigures {
+  ttftMs: LiveStat | null;
+  tpotMs: LiveStat | null;
+  /** Window calls per error class so far. */
+  errorsByClass: Record<string, number>;
+  /** Energy of the first power channel since the level started, J. */
+  energyJ: number | null;
+  /** The client's own event-loop delay p99 over the last tick, ms (its timing lag). */
+  clientLagP99Ms: number | null;
+  /** The timing canary's read lag p99, ms, when the producer runs one. */
+  canaryLagP99Ms: number | null;
+  /** Window calls judged so far. */
+  callsJudged: number;
+}
 
 export interface ProgressSink {
   emit(e: ProgressEvent): void;
