@@ -10,7 +10,8 @@ import { Flags } from '@oclif/core';
 import { AgentdynoError, clockAnchor, newRunId } from '../core/index.js';
 import { openStore, markFailedOnCrash, markInterruptedOnExit, type Store } from '../store/index.js';
 import { loadTrajectories, type Trajectory } from '../trajectory/index.js';
-import { createProgressSink, type ProgressSink } from '../ui/index.js';
+import { createProgressSink, teeSinks, type ProgressSink } from '../ui/index.js';
+import { feedFlags, openFeeds } from './feeds.js';
 import { DEFAULT_VALIDITY, type ValidityThresholds } from './evaluate.js';
 import { openTarget, type EmbeddedSim, type Target } from './setup.js';
 import { parseSloTiers, type SloThresholds, type SloTier } from './slo.js';
@@ -82,6 +83,7 @@ export const replayFlags = {
   'min-window': Flags.string({ description: `Minimum steady window in seconds for a valid level (default ${DEFAULT_VALIDITY.minWindowS}, --quick ${QUICK.windowS}).` }),
   db: Flags.string({ description: 'Results database (default results/agentdyno.db or $AGENTDYNO_DB).' }),
   ...openLoopFlags,
+  ...feedFlags,
 };
 
 type Parsed = { [K in keyof typeof replayFlags]: unknown } & Record<string, unknown>;
@@ -174,7 +176,13 @@ export async function prepareSession(kind: 'sweep' | 'replay', f: Parsed, json: 
   const runId = newRunId(kind);
   const config = { kind, tiers, slo, level, validity, trajectories: files, trajectoryCount: trajectories.length, tokenModel: target.tokenModel, quick, ...extraConfig };
   store.createRun({ id: runId, kind, config, target: { url: target.url, model: target.model, simulated: target.simulated, simProfile: target.simProfile, maxModelLen: target.maxModelLen, notes: target.notes }, clockAnchor: clockAnchor() });
-  const sink = createProgressSink({ json });
+  const feeds = await openFeeds(f, store, runId, json, (text) => process.stderr.write(`warning: ${text}\n`)).catch(async (e) => {
+    store.finishRun(runId, 'failed', { error: (e as Error).message });
+    store.close();
+    await target.close();
+    throw e;
+  });
+  const sink = teeSinks(createProgressSink({ json }), ...feeds.sinks);
   const controller = new AbortController();
   // First Ctrl-C: end the current level, keep every finished one, mark the run interrupted.
   // A second one exits at once (the store marks the run and closes cleanly).
@@ -189,6 +197,7 @@ export async function prepareSession(kind: 'sweep' | 'replay', f: Parsed, json: 
   // A bug that escapes the run: the levels already stored stay, and the run says it failed.
   const disposeCrash = markFailedOnCrash(store, runId);
   sink.emit({ type: 'run-start', runId, title: `agentdyno ${kind}`, target: target.url, simulated: target.simulated });
+  if (feeds.metricsUrl) sink.emit({ type: 'message', level: 'info', text: `Prometheus metrics at ${feeds.metricsUrl}` });
   if (level.content === 'recorded' && contentSteps.withContent === 0)
     sink.emit({ type: 'message', level: 'warn', text: `--content recorded: no llm step in ${files.join(', ')} keeps content.messages, so every call falls back to synthetic text (import or record with --keep-content)` });
   const tm = target.tokenModel;

@@ -323,6 +323,19 @@ export class Store {
     return this.select('budget_events', BUDGET_EVENT_COLS, runId, '', [], 'seq, rowid');
   }
 
+  // ---- live events (dashboard follow) --------------------------------------------------------
+
+  /** One agentdyno.events.v1 object of a running run (its `seq` and `type` are indexed). */
+  appendLiveEvent(runId: string, e: { seq: number; type: string }): void {
+    this.db.prepare('INSERT OR REPLACE INTO live_events (run_id, seq, type, event_json) VALUES (?, ?, ?, ?)').run(runId, e.seq, e.type, toJson(e));
+  }
+
+  /** Events after `afterSeq`, in order (a follower polls with the last seq it saw). */
+  getLiveEvents(runId: string, afterSeq = 0, limit = 10_000): { seq: number; type: string; event: unknown }[] {
+    const rows = this.db.prepare('SELECT seq, type, event_json FROM live_events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?').all(runId, afterSeq, limit) as { seq: number; type: string; event_json: string }[];
+    return rows.map((r) => ({ seq: r.seq, type: r.type, event: JSON.parse(r.event_json) }));
+  }
+
   private unknownRun(id: string): AgentdynoError {
     return new AgentdynoError(`no run with id "${id}" in the results database.`, { code: 'E_RUN_NOT_FOUND', where: this.path,
       hint: 'List the stored runs with `agentdyno results list` (add --db PATH if the run was written elsewhere).',

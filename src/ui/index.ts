@@ -8,3 +8,6 @@ export { createProgressSink, InkProgressSink, type ProgressSinkOptions } from '.
 export { PlainProgressPrinter, type PlainPrinterOptions } from './plain.js';
 export { SweepView } from './SweepView.js';
 export { initialProgressState, reduceProgress, progressBar, type ProgressState, type FinishedLevel } from './progress-state.js';
+export { FeedSink, ndjsonSink, teeSinks, fromFeedEvent, EVENTS_FORMAT, type FeedEvent } from './feeds/events.js';
+export { PrometheusFeed } from './feeds/prometheus.js';
+export { liveLine, HISTORY, type HistoryPoint } from './progress-state.js';
