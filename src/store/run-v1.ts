@@ -141,9 +141,19 @@ export interface MergedResultV1 {
   tiers: { sloTokPerS: number; passRate: number | null; pass: boolean; agentsActive: number; agentsMeeting: number }[];
   errors: Record<string, number>;
   outputTokPerS: number;
-  vllm: { ttftMs: StatV1 | null; tpotMs: StatV1 | null; e2elMs: StatV1 | null; itlMs?: StatV1 | null };
+  /** Percentiles from merged HDR histograms (never averaged percentiles). */
+  vllm: { ttftMs: HdrStatV1; tpotMs: HdrStatV1; e2elMs: HdrStatV1; itlMs: HdrStatV1 | null };
   power: unknown[];
   shards: { runId: string }[];
+}
+
+export interface HdrStatV1 {
+  count: number;
+  mean: number | null;
+  p50: number | null;
+  p90: number | null;
+  p99: number | null;
+  max: number | null;
 }
 
 export interface PlanResultV1 {

@@ -56,7 +56,7 @@ export function mergedSections(d: RunData & { doc: MergedRunV1 }): Section[] {
   const blocks: Block[] = [];
   if (!r.valid) blocks.push({ kind: 'text', tone: 'warn', text: `Merged level INVALID: ${r.reasons.join('; ')}` });
   blocks.push({ kind: 'table', headers: ['SLO tier', 'pass rate', 'agents meeting / active', 'verdict'], rows: r.tiers.map((t) => [`${fmt(t.sloTokPerS)} tok/s`, pct(t.passRate), `${t.agentsMeeting} / ${t.agentsActive}`, t.pass ? 'pass' : 'FAIL']), caption: `${r.concurrency} agents over ${r.shardCount} shards; wall-clock window overlap ${fmt(r.window.overlapS)} s; verdicts from summed counts, percentiles from merged HDR histograms.` });
-  blocks.push({ kind: 'table', headers: ['figure', 'mean', 'median', 'p99'], rows: (['ttftMs', 'tpotMs', 'itlMs', 'e2elMs'] as const).map((k) => { const s = r.vllm[k]; return [k, fmt(s?.mean), fmt(s?.median), fmt(s?.p99)]; }) });
+  blocks.push({ kind: 'table', headers: ['figure (merged HDR), ms', 'calls', 'mean', 'p50', 'p90', 'p99', 'max'], rows: (['ttftMs', 'tpotMs', 'itlMs', 'e2elMs'] as const).map((k) => { const s = r.vllm[k]; return [k, s?.count ?? null, fmt(s?.mean), fmt(s?.p50), fmt(s?.p90), fmt(s?.p99), fmt(s?.max)]; }) });
   blocks.push({ kind: 'table', headers: ['shard run'], rows: r.shards.map((s) => [s.runId]) });
   return [{ heading: `Merged level: ${r.concurrency} agents`, blocks }, provenanceSection(d)];
 }
