@@ -11,3 +11,7 @@ export { initialProgressState, reduceProgress, progressBar, type ProgressState, 
 export { FeedSink, ndjsonSink, teeSinks, fromFeedEvent, EVENTS_FORMAT, type FeedEvent } from './feeds/events.js';
 export { PrometheusFeed } from './feeds/prometheus.js';
 export { liveLine, HISTORY, type HistoryPoint } from './progress-state.js';
+export { runDashboard, DashboardApp, type DashboardSource, type DashboardOptions } from './follow.js';
+export { Dashboard } from './Dashboard.js';
+export { applyEvents, newFollowed, type FollowedRun, type RunRef } from './dashboard-state.js';
+export { sparkline } from './sparkline.js';
