@@ -25,6 +25,8 @@ export interface DashboardOptions {
   stdout?: NodeJS.WriteStream;
   stdin?: NodeJS.ReadStream;
   plain?: boolean;
+  /** Columns to lay out for (default the terminal's, at most 100). */
+  width?: number;
 }
 
 function pickInitial(runs: RunRef[], o: DashboardOptions): number {
@@ -82,7 +84,7 @@ export function DashboardApp({ source, opts }: { source: DashboardSource; opts: 
 
   const ref = runs[index];
   const run = ref ? (followed.current.get(ref.id) ?? null) : null;
-  return <Dashboard run={run} index={Math.max(0, index)} count={runs.length} paused={paused} width={Math.min(stdout?.columns || 80, 100)} />;
+  return <Dashboard run={run} index={Math.max(0, index)} count={runs.length} paused={paused} width={opts.width ?? Math.min(stdout?.columns || 80, 100)} />;
 }
 
 /** Plain lines (not a TTY): the followed run's events as the sweep prints them, until it ends. */
