@@ -62,22 +62,22 @@ function quantiles(values: number[]): Quantiles | null {
 /** One pass over the run's stored calls (streamed: 100k rows never sit in memory as objects). */
 export function levelCalls(store: Store, runId: string): LevelCalls[] {
   const by = new Map<number, { calls: number; ok: number; errors: Record<string, number>; ttft: number[]; decode: number[]; itl50: number[]; itl99: number[] }>();
-  for (const r of store.iterateRequests(runId)) {
-    let b = by.get(r.level);
-    if (!b) by.set(r.level, (b = { calls: 0, ok: 0, errors: {}, ttft: [], decode: [], itl50: [], itl99: [] }));
+  for (const [level, inWindow, status, errorClass, ttft, decode, itl50, itl99] of store.iterateRequestFigures(runId)) {
+    let b = by.get(level);
+    if (!b) by.set(level, (b = { calls: 0, ok: 0, errors: {}, ttft: [], decode: [], itl50: [], itl99: [] }));
     b.calls++;
-    if (!r.inWindow) continue;
-    if (r.status !== 'ok') {
+    if (!inWindow) continue;
+    if (status !== 'ok') {
       // Calls cut at the end of the drain are judged on what arrived (evaluate.ts): not errors.
-      const k = r.errorClass === 'aborted' ? 'cut at drain (not an error)' : (r.errorClass ?? r.status);
+      const k = errorClass === 'aborted' ? 'cut at drain (not an error)' : (errorClass ?? status);
       b.errors[k] = (b.errors[k] ?? 0) + 1;
       continue;
     }
     b.ok++;
-    if (r.ttftMs !== null) b.ttft.push(r.ttftMs);
-    if (r.decodeTokPerS !== null) b.decode.push(r.decodeTokPerS);
-    if (r.itlP50Ms !== null) b.itl50.push(r.itlP50Ms);
-    if (r.itlP99Ms !== null) b.itl99.push(r.itlP99Ms);
+    if (ttft !== null) b.ttft.push(ttft);
+    if (decode !== null) b.decode.push(decode);
+    if (itl50 !== null) b.itl50.push(itl50);
+    if (itl99 !== null) b.itl99.push(itl99);
   }
   return [...by.entries()]
     .sort((a, b) => a[0] - b[0])
