@@ -76,6 +76,14 @@ describe('live feeds during a real sweep --quick', () => {
     // The live pass rate is shown while the window runs, not only when the level ends.
     expect(lines.some((e) => e.type === 'level-tick' && e.phase === 'window' && e.tiers?.some((t) => t.passRate !== null))).toBe(true);
 
+    // Off a terminal the dashboard prints the run's events as plain lines and ends with the run.
+    const runId = (JSON.parse(r.stdout) as { runId: string }).runId;
+    const plain = await execa('node', [path.join(ROOT, 'bin/run.js'), 'dashboard', runId, '--db', db], { cwd: ROOT, reject: false, timeout: 60_000 });
+    expect(plain.exitCode, plain.stderr).toBe(0);
+    expect(plain.stdout).toContain('measuring idle power');
+    expect(plain.stdout.match(/^level done: /gm)?.length).toBe(2);
+    expect(plain.stdout).toContain(`run ${runId} completed`);
+
     if (hasTmux) {
       await sleep(1500);
       panes.push(pane());
