@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { AgentdynoCommand } from '../../core/index.js';
-import { openStore, type LoopIterationRow, type RunRecord, type SweepPointRow } from '../../store/index.js';
+import { openStore, toRunDocument, validateRunDocument, type LoopIterationRow, type RunRecord, type SweepPointRow } from '../../store/index.js';
 import { renderRunDetail } from '../../ui/index.js';
 import { formatBudgetTree, type AgentBudgetTreeReport } from '../../budget/index.js';
 
@@ -25,6 +25,9 @@ export default class ResultsShow extends AgentdynoCommand {
         tStartNs: it.tStartNs === null ? null : (String(it.tStartNs) as unknown as bigint),
         tEndNs: it.tEndNs === null ? null : (String(it.tEndNs) as unknown as bigint),
       }));
+      // Stored results are agentdyno.run.v1: say so when one does not match (older version, or a bug).
+      const problems = validateRunDocument(toRunDocument(run));
+      if (problems.length) this.logToStderr(`warning: the stored result does not match agentdyno.run.v1 (${problems.slice(0, 3).map((p) => `${p.path}: ${p.message}`).join('; ')}); shown as stored`);
       if (!this.jsonEnabled()) {
         this.log(renderRunDetail(run, { sweepPoints, requestCount }).trimEnd());
         // Loop runs with a command agent: the budget tree across the agent and its sub-agents.
