@@ -131,15 +131,21 @@ export class SampledChannel implements PowerChannel {
     const b = Number(endNs) / 1e6;
     const out: { tNs: bigint; watts: number }[] = [];
     const ns = (ms: number) => BigInt(Math.round(ms * 1e6));
+    // Counter reads closer than half a poll period (an edge read beside a periodic one) are merged:
+    // dividing a counter step by a tiny interval would draw spikes that are not there.
+    const minGapMs = (this.opts.periodMs ?? 1000) / 2;
     let prev: Sample | null = null;
     for (const s of this.samples) {
       if (s.tMs < a || s.tMs > b) {
-        prev = s;
+        if (s.tMs < a) prev = s;
         continue;
       }
       if (this.opts.kind !== 'energy-counter') out.push({ tNs: ns(s.tMs), watts: s.value });
-      else if (prev && s.tMs > prev.tMs && s.value >= prev.value) out.push({ tNs: ns(s.tMs), watts: ((s.value - prev.value) * 1000) / (s.tMs - prev.tMs) });
-      prev = s;
+      else if (!prev || s.value < prev.value) prev = s;
+      else if (s.tMs - prev.tMs >= minGapMs) {
+        out.push({ tNs: ns(s.tMs), watts: ((s.value - prev.value) * 1000) / (s.tMs - prev.tMs) });
+        prev = s;
+      }
     }
     return out;
   }
