@@ -16,6 +16,7 @@ export default class Report extends AgentdynoCommand {
   static override flags = {
     out: Flags.string({ description: 'output file (default results/report-<first run>.html or .md)' }),
     format: Flags.string({ description: 'html: one self-contained page; md: Markdown with the SVGs beside it', options: ['html', 'md'], default: 'html' }),
+    png: Flags.boolean({ description: 'also a PNG beside each chart SVG (drawn by the system Chromium through puppeteer-core)' }),
     db: Flags.string({ description: 'results database (default: $AGENTDYNO_DB or results/agentdyno.db)' }),
   };
 
@@ -26,7 +27,7 @@ export default class Report extends AgentdynoCommand {
     const store = openStore(flags.db, { mustExist: true });
     try {
       const out = flags.out ?? `results/report-${ids[0]}${ids.length > 1 ? `-and-${ids.length - 1}` : ''}.${format === 'md' ? 'md' : 'html'}`;
-      const w = await writeReport(store, ids, { out, format });
+      const w = await writeReport(store, ids, { out, format, png: flags.png });
       if (!this.jsonEnabled()) this.log(`wrote ${w.out} (${w.charts.length} charts; SVGs in ${w.charts[0] ? w.charts[0].svg.replace(/\/[^/]+$/, '') : '-'})`);
       return w;
     } finally {

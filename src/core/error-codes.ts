@@ -42,6 +42,7 @@ export const ERROR_CODES = {
   E_AGENT: { family: 'sandbox', summary: 'a loop agent cannot start or its proposals cannot be applied' },
   E_STORE: { family: 'store', summary: 'the results database cannot be opened or written' },
   E_RUN_NOT_FOUND: { family: 'store', summary: 'no stored run has that id' },
+  E_BROWSER_UNAVAILABLE: { family: 'usage', summary: 'report --png needs Chromium and puppeteer-core, and one is missing' },
   E_RESULT_INVALID: { family: 'store', summary: 'a stored run result does not match agentdyno.run.v1 (schemas/run.v1.json), or its kind has no published shape' },
   E_SHARD_MISMATCH: { family: 'store', summary: 'shards to merge are not one experiment or do not overlap' },
   E_BUDGET_SPENT: { family: 'budget', summary: 'a token budget is spent' },

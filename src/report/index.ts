@@ -12,6 +12,7 @@ import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
 import type { Block, Page, Section } from './page.js';
 import { chartSvg } from './render.js';
+import { svgsToPng } from './png.js';
 import { compareSections } from './pages/compare.js';
 import { loopSections, suiteSections } from './pages/loop.js';
 import { budgetSections, efcSections, mergedSections, planSections, powerRecordSections } from './pages/misc.js';
@@ -72,7 +73,7 @@ export function footerText(): string {
 export interface WrittenReport {
   out: string;
   format: ReportFormat;
-  charts: { id: string; title: string; svg: string }[];
+  charts: { id: string; title: string; svg: string; png?: string }[];
   runs: string[];
 }
 
@@ -80,7 +81,7 @@ export interface WrittenReport {
  * Writes the report: `out` (HTML or Markdown) and, in `<out without extension>-charts/`, one SVG per
  * chart (the Markdown links them; with HTML they are extra copies for papers).
  */
-export async function writeReport(store: Store, ids: readonly string[], o: { out: string; format: ReportFormat }): Promise<WrittenReport> {
+export async function writeReport(store: Store, ids: readonly string[], o: { out: string; format: ReportFormat; png?: boolean }): Promise<WrittenReport> {
   const runs = ids.map((id) => loadRun(store, id));
   const page = buildPage(runs);
   const svgs = await renderCharts(page);
@@ -96,5 +97,6 @@ export async function writeReport(store: Store, ids: readonly string[], o: { out
   const footer = footerText();
   const text = o.format === 'md' ? renderMarkdown(page, (id) => `${path.basename(dir)}/${id}.svg`, footer) : renderHtml(page, svgs, footer);
   fs.writeFileSync(out, text);
-  return { out, format: o.format, charts, runs: [...ids] };
+  const pngs = o.png ? await svgsToPng(charts.map((c) => c.svg)) : [];
+  return { out, format: o.format, charts: charts.map((c, i) => ({ ...c, ...(pngs[i] ? { png: pngs[i] } : {}) })), runs: [...ids] };
 }

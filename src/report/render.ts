@@ -9,7 +9,7 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 const CONFIG = {
   font: 'sans-serif',
   axis: { labelFontSize: 11, titleFontSize: 12, grid: true, gridColor: '#eee' },
-  legend: { labelFontSize: 11, titleFontSize: 11 },
+  legend: { labelFontSize: 11, titleFontSize: 11, labelLimit: 360 },
   view: { stroke: '#ccc' },
 };
 

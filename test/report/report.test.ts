@@ -128,4 +128,15 @@ describe('agentdyno report', () => {
   }, 300_000);
 });
 
+describe.skipIf(!CHROMIUM)('agentdyno report --png', () => {
+  it('writes a PNG beside each chart SVG, drawn by the system Chromium', async () => {
+    const file = path.join(fx.dir, 'reports', 'budget-png.html');
+    const r = await cli(['report', fx.ids.budget, '--db', fx.db, '--out', file, '--png', '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const w = JSON.parse(r.stdout) as { charts: { svg: string; png?: string }[] };
+    expect(w.charts.length).toBeGreaterThan(0);
+    for (const c of w.charts) expect(fs.readFileSync(c.png!).subarray(1, 4).toString()).toBe('PNG');
+  }, 120_000);
+});
+
 if (!CHROMIUM) console.log('SKIPPED: report browser test: no Chromium at /usr/bin/chromium (apt-get install chromium, or set AGENTDYNO_CHROMIUM)');
