@@ -92,9 +92,9 @@ export interface LevelLive {
   errors: number;
   inFlight: number;
   outputTokens: number;
-  /** The calls finished so far (live figures read them; never mutate). */
-  records: readonly CallRecord[];
-  windowStartNs: bigint | null;
+  /** The calls finished so far (live figures read them; never mutate); absent from drivers that do not share them. */
+  records?: readonly CallRecord[];
+  windowStartNs?: bigint | null;
 }
 
 export interface LevelRun {

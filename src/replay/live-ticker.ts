@@ -38,7 +38,7 @@ export class LiveTicker {
     const t0 = performance.now();
     if (t0 >= this.nextAtMs) {
       this.last = liveFigures(
-        { records: live.records, windowStartNs: live.windowStartNs, nowNs: monotonicClock.nowNs(), tiers: this.o.tiers, slo: this.o.slo, validity: this.o.validity, run: { concurrency, startNs: this.levelStartNs, contentMode: this.o.level.content ?? 'synthetic', api: this.o.level.api ?? 'chat', tokenModel: this.o.target.tokenModel } },
+        { records: live.records ?? [], windowStartNs: live.windowStartNs ?? null, nowNs: monotonicClock.nowNs(), tiers: this.o.tiers, slo: this.o.slo, validity: this.o.validity, run: { concurrency, startNs: this.levelStartNs, contentMode: this.o.level.content ?? 'synthetic', api: this.o.level.api ?? 'chat', tokenModel: this.o.target.tokenModel } },
         { energyJ: this.energyJ, clientLagP99Ms },
       );
       this.nextAtMs = t0 + 100 * (performance.now() - t0);

@@ -51,6 +51,8 @@ export interface TierLevelV1 {
   agentsActive: number;
   agentsMeeting: number;
   bindingConstraint: string;
+  /** Set when the client could not resolve this tier at this level (timing canary rule). */
+  invalidReason?: string;
 }
 
 export interface CanaryV1 {
@@ -75,7 +77,8 @@ export interface LevelReportV1 {
   outputTokPerS: number;
   vllm: VllmV1;
   saturation: { eventLoopUtilization: number; eventLoopDelayP99Ms: number; eventLoopDelayMaxMs?: number; processCpuCores: number; cores: number } | null;
-  canary?: CanaryV1;
+  /** null: the canary could not start; absent: not run (virtual time, older runs). */
+  canary?: CanaryV1 | null;
 }
 
 export interface SweepLevelV1 {
@@ -126,7 +129,9 @@ export interface SweepResultV1 {
 
 export interface ReplayResultV1 {
   level: LevelReportV1;
-  power: WindowPowerV1[];
+  /** Absent for open-loop replays. */
+  power?: WindowPowerV1[];
+  mode?: 'open-loop';
   scaleOut?: { shard: object };
 }
 

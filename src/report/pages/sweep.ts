@@ -63,6 +63,7 @@ export function replaySections(d: RunData & { doc: ReplayRunV1 }): Section[] {
   const id = d.doc.id;
   const blocks: Block[] = [];
   if (!l.valid) blocks.push({ kind: 'text', tone: 'warn', text: `Level INVALID: ${l.reasons.join('; ')}` });
+  if (r.mode === 'open-loop') blocks.push({ kind: 'text', tone: 'note', text: 'Open-loop replay: agents arrived on a schedule (not N closed lanes); N here is the lanes the schedule needed.' });
   if (r.scaleOut) blocks.push({ kind: 'text', tone: 'note', text: 'This is one shard of a sharded level: its figures are the shard\'s alone (merge the shards with `agentdyno results merge`).' });
   blocks.push({
     kind: 'table',
@@ -70,7 +71,7 @@ export function replaySections(d: RunData & { doc: ReplayRunV1 }): Section[] {
     rows: l.tiers.map((t) => [`${fmt(t.sloTokPerS)} tok/s`, pct(t.passRate), `${t.agentsMeeting} / ${t.agentsActive}`, t.pass ? 'pass' : 'FAIL', t.bindingConstraint]),
     caption: `${l.concurrency} agent lanes, ${fmt(l.windowS)} s window, ${l.callsSentInWindow} calls sent in the window.`,
   });
-  return [{ heading: `Replay at ${l.concurrency} agents`, blocks }, distributionSection(id, d), powerSection(id, d, [r.power], undefined), lagSection(id, [{ label: String(l.concurrency), report: l }], d.doc.config), provenanceSection(d)];
+  return [{ heading: `Replay at ${l.concurrency} agents`, blocks }, distributionSection(id, d), powerSection(id, d, [r.power ?? []], undefined), lagSection(id, [{ label: String(l.concurrency), report: l }], d.doc.config), provenanceSection(d)];
 }
 
 function paretoSection(id: string, reports: (LevelReportV1 & { replicate: number })[]): Section {
