@@ -29,13 +29,21 @@ function source(runs: { id: string; status: string; events: FeedEvent[] }[]): Da
 }
 
 const wait = (ms = 80) => new Promise((r) => setTimeout(r, ms));
+/** Polls the frame until it holds `text` (a loaded machine renders late), at most 3 s. */
+async function frameWith(lastFrame: () => string | undefined, text: string): Promise<string> {
+  for (let i = 0; i < 150; i++) {
+    const f = lastFrame() ?? '';
+    if (f.includes(text)) return f;
+    await wait(20);
+  }
+  return lastFrame() ?? '';
+}
 
 describe('dashboard', () => {
   it('fits 80x24 and shows level, live pass rate, sparklines, errors, lag and the pass-rate-vs-N curve', async () => {
     const evs = feed(script.slice(0, -1));
     const { lastFrame, unmount } = render(<DashboardApp source={source([{ id: 'sweep-a', status: 'running', events: evs }])} opts={{ intervalMs: 30, width: 80 }} />);
-    await wait();
-    const f = lastFrame() ?? '';
+    const f = await frameWith(lastFrame, '* 20 tok/s');
     unmount();
     const lines = f.split('\n');
     expect(lines.length).toBeLessThanOrEqual(24);
@@ -54,24 +62,18 @@ describe('dashboard', () => {
     const a = { id: 'sweep-b', status: 'running', events: feed(script.slice(0, 4)) };
     const b = { id: 'sweep-a', status: 'completed', events: feed(script) };
     const { lastFrame, stdin, unmount } = render(<DashboardApp source={source([a, b])} opts={{ intervalMs: 30 }} />);
-    await wait();
-    expect(lastFrame()).toContain('sweep-b');
+    expect(await frameWith(lastFrame, 'sweep-b')).toContain('sweep-b');
     stdin.write('n');
-    await wait();
-    expect(lastFrame()).toContain('sweep-a');
-    expect(lastFrame()).toContain('run 2/2');
+    expect(await frameWith(lastFrame, 'run 2/2')).toContain('sweep-a');
     stdin.write('p');
-    await wait();
-    expect(lastFrame()).toContain('run 1/2');
+    expect(await frameWith(lastFrame, 'run 1/2')).toContain('sweep-b');
     stdin.write(' ');
-    await wait();
-    expect(lastFrame()).toContain('PAUSED');
+    expect(await frameWith(lastFrame, 'PAUSED')).toContain('PAUSED');
     a.events = feed(script.slice(0, 8));
-    await wait();
+    await wait(200);
     expect(lastFrame()).toContain('N=6'); // paused: still the old level
     stdin.write(' ');
-    await wait();
-    expect(lastFrame()).toContain('N=12');
+    expect(await frameWith(lastFrame, 'N=12')).toContain('N=12');
     stdin.write('q');
     await wait();
     unmount();
