@@ -58,15 +58,18 @@ export function DashboardApp({ source, opts }: { source: DashboardSource; opts: 
   useEffect(() => {
     const poll = () => {
       const list = source.runs();
-      const { runs: before, index: i, paused: isPaused } = live.current;
-      const current = before[i]?.id;
-      let j = current ? list.findIndex((r) => r.id === current) : pickInitial(list, opts);
-      // --follow: when the followed run has ended and a newer one runs, move to it.
-      if (opts.follow && j >= 0 && list[j].status !== 'running') {
-        const newer = list.findIndex((r, k) => k < j && r.status === 'running');
-        if (newer >= 0) j = newer;
-      }
-      if (j < 0) j = pickInitial(list, opts);
+      const { runs: before, paused: isPaused } = live.current;
+      // The functional update sees a key press made since the last render (never undoes it).
+      const reindex = (i: number) => {
+        const current = before[i]?.id;
+        let j = current ? list.findIndex((r) => r.id === current) : pickInitial(list, opts);
+        // --follow: when the followed run has ended and a newer one runs, move to it.
+        if (opts.follow && j >= 0 && list[j].status !== 'running') {
+          const newer = list.findIndex((r, k) => k < j && r.status === 'running');
+          if (newer >= 0) j = newer;
+        }
+        return j >= 0 ? j : pickInitial(list, opts);
+      };
       if (!isPaused) {
         for (const ref of list.slice(0, 8)) {
           const f = followed.current.get(ref.id) ?? newFollowed(ref);
@@ -74,7 +77,7 @@ export function DashboardApp({ source, opts }: { source: DashboardSource; opts: 
         }
       }
       setRuns(list);
-      setIndex(j);
+      setIndex(reindex);
       setTick((t) => t + 1);
     };
     poll();

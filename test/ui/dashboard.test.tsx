@@ -63,6 +63,7 @@ describe('dashboard', () => {
     const b = { id: 'sweep-a', status: 'completed', events: feed(script) };
     const { lastFrame, stdin, unmount } = render(<DashboardApp source={source([a, b])} opts={{ intervalMs: 30 }} />);
     expect(await frameWith(lastFrame, 'sweep-b')).toContain('sweep-b');
+    await wait(150); // ink attaches its key listener after the first frame
     stdin.write('n');
     expect(await frameWith(lastFrame, 'run 2/2')).toContain('sweep-a');
     stdin.write('p');
