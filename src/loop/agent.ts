@@ -1,3 +1,4 @@
+import type { AgentBudgetTree } from '../budget/index.js';
 import type { ShownEvent } from './feedback.js';
 import type { ParamSpec } from './task.js';
 
@@ -39,6 +40,11 @@ export interface TurnContext {
   remaining: Remaining;
   /** The same feedback as structured events (as shaped: a noisy value is the noisy one). */
   shown: readonly ShownEvent[];
+  /**
+   * The loop's budget as a ledger tree: reserve from it (main agent) before every model call and
+   * commit the usage after; a refused reservation ends the turn. Unset outside a loop.
+   */
+  budget?: AgentBudgetTree;
   /** Current content of a workspace file (the agent's working state), or null. */
   readFile(rel: string): string | null;
 }

@@ -5,6 +5,8 @@ import type { Agent, AgentTaskView, Proposal, Remaining } from './agent.js';
 import { evaluate, type Evaluation } from './executor.js';
 import { composeFeedback, eventsFor, FeedbackShaper, type FeedbackMode, type ShownEvent } from './feedback.js';
 import { assertHarborRunnable } from './harbor.js';
+import { LoopBudget } from './budget.js';
+import type { AgentBudgetTree, AgentBudgetTreeReport } from '../budget/index.js';
 import { fastP, isImprovement, score, type Anchors, type MeasureStats, type Scores } from './measure.js';
 import { prepareWorkspaceOwner, type Limits, type SandboxMode } from './sandbox.js';
 import type { Task } from './task.js';
@@ -71,6 +73,10 @@ export interface LoopResult {
   fastP: { p: number; value: number; n: number } | null;
   failureCounts: Record<string, number>;
   curve: CurvePoint[];
+  /** The loop's budget as the ledger kept it: every agent (and sub-agent) reserved / committed / forfeited. */
+  budgetTree: AgentBudgetTreeReport;
+  /** Why the token budget ended the run (a refused reservation), or null. */
+  budgetStop: string | null;
 }
 
 export interface LoopOptions {
@@ -88,6 +94,8 @@ export interface LoopOptions {
   onIteration?: (rec: IterationRecord) => void;
   /** Consecutive agent errors after which the loop gives up. */
   maxAgentErrors?: number;
+  /** The loop's budget tree (the command agent's proxy spends from it too); default: one over budgets.tokens. */
+  budgetTree?: AgentBudgetTree;
 }
 
 /** The starting workspace's files (env + working overlay) as the agent sees them. */
@@ -131,6 +139,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
   const failureCounts: Record<string, number> = {};
   const curve: CurvePoint[] = [];
   let tokens = 0;
+  const budget = new LoopBudget(o.budgets.tokens, o.budgetTree);
   let bestStats = baseEval.measurement;
   let bestIteration = 0;
   let bestScores: Scores | null = null;
@@ -173,8 +182,9 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
       let tokensOut = 0;
       let agentLog: unknown;
       const errors: string[] = [];
+      budget.beginTurn();
       try {
-        const turn = await o.agent.propose({ iteration: it, task: view, feedback: feedbackShown, remaining, shown, readFile: (rel) => readWorking(task, working, params, rel) });
+        const turn = await o.agent.propose({ iteration: it, task: view, feedback: feedbackShown, remaining, shown, budget: budget.tree, readFile: (rel) => readWorking(task, working, params, rel) });
         proposal = turn.proposal;
         tokensIn = turn.tokensIn;
         tokensOut = turn.tokensOut;
@@ -184,7 +194,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
         errors.push(`agent failed: ${errorMessage(e)}`);
         agentErrors++;
       }
-      tokens += tokensIn + tokensOut;
+      tokens = budget.endTurn(tokensIn + tokensOut); // what the ledger charged
       const agentMs = clock.nowMs() - ta;
       const te = clock.nowMs();
       let status = 'agent_error';
@@ -192,7 +202,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
       let scores: Scores | null = null;
       let improved = false;
       if (proposal?.kind === 'stop') {
-        stopReason = 'agent';
+        stopReason = budget.spent ? 'token_budget' : 'agent';
         agentStopReason = proposal.reason ?? null;
         const rec: IterationRecord = { iteration: it, status: 'stop', proposal, measurement: null, scores: null, improved: false, tokensIn, tokensOut, agentMs, evalMs: 0, tStartNs, tEndNs: clock.nowNs(), feedbackShown, shown, evaluation: null, agentLog };
         records.push(rec);
@@ -246,6 +256,10 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
         stopReason = 'agent_errors';
         break;
       }
+      if (budget.spent) {
+        stopReason = 'token_budget'; // the turn was cut by a refused reservation: its staged work was measured
+        break;
+      }
     }
 
   const wallSec = (clock.nowMs() - t0) / 1000;
@@ -278,6 +292,8 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
     fastP: task.domain === 'kernel' ? { p: o.fastPThreshold ?? 1, value: fastP(measuredSamples, o.fastPThreshold ?? 1), n: measuredSamples.length } : null,
     failureCounts,
     curve,
+    budgetTree: budget.report(),
+    budgetStop: budget.spent,
   };
 }
 

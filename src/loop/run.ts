@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import pLimit from 'p-limit';
+import { AgentBudgetTree } from '../budget/index.js';
 import { AgentdynoError, clockAnchor, errorMessage, newRunId } from '../core/index.js';
 import { markFailedOnCrash, markInterruptedOnExit, openStore, type Store } from '../store/index.js';
 import type { Agent } from './agent.js';
@@ -42,17 +43,15 @@ export interface RunTaskOptions {
 export interface TaskRunSummary extends LoopResult {
   runId: string;
   scoreLog: string;
-  /** --agent command: the budget tree across the agent and its sub-agents. */
-  budgetTree?: import('../budget/index.js').AgentBudgetTreeReport;
   /** --agent command: the recorded trajectory (JSONL). */
   trajectory?: string;
 }
 
-export function makeAgent(spec: AgentSpec, task: Task, seed: number, run?: { sandbox: SandboxMode; budgetTokens: number; runDir: string }): Agent {
+export function makeAgent(spec: AgentSpec, task: Task, seed: number, run?: { sandbox: SandboxMode; budgetTokens: number; runDir: string; tree?: AgentBudgetTree }): Agent {
   if (spec.kind === 'command') {
     if (!spec.llm?.target) throw new AgentdynoError('the command agent needs --target URL: the model endpoint its proxy forwards to.', { code: 'E_USAGE', where: '--target', hint: 'Example: --target http://127.0.0.1:8000 (a model server, or agentdyno sim serve --script SESSION).' });
     if (!run) throw new AgentdynoError('the command agent runs only inside a loop run', { code: 'E_INTERNAL', where: 'makeAgent' });
-    return new CommandAgent({ ...spec.command, upstream: spec.llm.target, model: spec.llm.model, apiKeyEnv: spec.llm.apiKeyEnv, budgetTokens: run.budgetTokens, sandbox: run.sandbox, timeoutSec: spec.command?.timeoutSec ?? task.agentTimeoutSec, trajectoryOut: path.join(run.runDir, 'trajectory.jsonl') });
+    return new CommandAgent({ ...spec.command, upstream: spec.llm.target, model: spec.llm.model, apiKeyEnv: spec.llm.apiKeyEnv, budgetTokens: run.budgetTokens, tree: run.tree, sandbox: run.sandbox, timeoutSec: spec.command?.timeoutSec ?? task.agentTimeoutSec, trajectoryOut: path.join(run.runDir, 'trajectory.jsonl') });
   }
   if (spec.kind === 'scripted') {
     if (!spec.script) throw new AgentdynoError('the scripted agent needs --script FILE (a JSON array of proposals).', { code: 'E_USAGE', where: '--script' });
@@ -73,7 +72,9 @@ export async function runTask(task: Task, o: RunTaskOptions): Promise<TaskRunSum
   const runId = newRunId('loop');
   const scoreLog = path.join(o.resultsDir ?? 'results', 'loops', runId, 'score.jsonl');
   fs.mkdirSync(path.dirname(scoreLog), { recursive: true });
-  const agent = makeAgent(o.agent, task, seed, { sandbox, budgetTokens: budgets.tokens, runDir: path.dirname(scoreLog) });
+  // One budget tree for the run, whatever the agent: the loop's budget is a ledger handle.
+  const tree = new AgentBudgetTree({ tokens: Math.max(0, budgets.tokens) }, { subagentShare: o.agent.command?.subagentShare });
+  const agent = makeAgent(o.agent, task, seed, { sandbox, budgetTokens: budgets.tokens, runDir: path.dirname(scoreLog), tree });
   const store = o.store ?? openStore(o.db);
   const config = { task: task.id, agent: agent.name, budgets, feedback: o.feedback ?? 'rich', sandbox, seed, llm: o.agent.llm ? { target: o.agent.llm.target, model: o.agent.llm.model } : undefined };
   store.createRun({ id: runId, kind: 'loop', config, clockAnchor: clockAnchor() });
@@ -85,11 +86,10 @@ export async function runTask(task: Task, o: RunTaskOptions): Promise<TaskRunSum
         markFailedOnCrash(store, runId),
       ];
   try {
-    const result = await runLoop({ task, agent, sandbox, budgets, feedback: o.feedback, seed, recorder: new MultiRecorder([new StoreRecorder(store, runId), new ScoreLog(scoreLog)]) });
-    // A command agent's budget tree (every sub-agent's reserved / committed / forfeited) and recording.
-    const budgetTree = agent instanceof CommandAgent ? agent.budgetReport() : undefined;
+    const result = await runLoop({ task, agent, sandbox, budgets, feedback: o.feedback, seed, budgetTree: tree, recorder: new MultiRecorder([new StoreRecorder(store, runId), new ScoreLog(scoreLog)]) });
+    // The budget tree (result.budgetTree) is stored for every agent kind; a command agent's recording too.
     const trajectory = agent instanceof CommandAgent ? path.join(path.dirname(scoreLog), 'trajectory.jsonl') : undefined;
-    const summary = { runId, scoreLog, ...result, ...(budgetTree ? { budgetTree, trajectory } : {}) };
+    const summary = { runId, scoreLog, ...result, ...(trajectory ? { trajectory } : {}) };
     store.finishRun(runId, result.stopReason === 'baseline_failed' ? 'failed' : 'completed', summary);
     return summary;
   } catch (e) {

@@ -74,12 +74,14 @@ export default class LoopRun extends AgentdynoCommand {
       failureCounts: r.failureCounts,
       curve: r.curve,
       scoreLog: r.scoreLog,
-      ...(r.budgetTree ? { budgetTree: r.budgetTree, trajectory: r.trajectory } : {}),
+      budgetTree: r.budgetTree,
+      budgetStop: r.budgetStop,
+      ...(r.trajectory ? { trajectory: r.trajectory } : {}),
     };
     if (!this.jsonEnabled()) {
       this.log(`${r.task}  run ${r.runId}  sandbox ${r.sandbox}`);
       this.log(`baseline ${out.baseline?.toPrecision(4)}  best ${out.best?.toPrecision(4) ?? '-'} (iteration ${out.bestIteration ?? '-'})  normalized ${r.normalizedScore.toFixed(3)}  reward ${r.reward.toFixed(3)}  success ${r.success}`);
-      this.log(`iterations ${r.iterations}  stop ${r.stopReason}${r.agentStopReason ? ` (${r.agentStopReason})` : ''}  tokens ${r.budgetUsed.tokens}  wall ${r.budgetUsed.wallSec}s  stoppedEarly ${r.stoppedEarly}  noProgressBurn ${r.noProgressBurn}`);
+      this.log(`iterations ${r.iterations}  stop ${r.stopReason}${r.budgetStop ? ` (${r.budgetStop})` : r.agentStopReason ? ` (${r.agentStopReason})` : ''}  tokens ${r.budgetUsed.tokens}  wall ${r.budgetUsed.wallSec}s  stoppedEarly ${r.stoppedEarly}  noProgressBurn ${r.noProgressBurn}`);
       if (Object.keys(r.failureCounts).length) this.log(`failures ${JSON.stringify(r.failureCounts)}`);
       if (r.budgetTree) for (const l of formatBudgetTree(r.budgetTree)) this.log(l);
       if (r.trajectory) this.log(`trajectory ${r.trajectory} (replay it: agentdyno sweep --trajectories ${r.trajectory})`);

@@ -30,7 +30,7 @@ export default class ResultsShow extends AgentdynoCommand {
       if (problems.length) this.logToStderr(`warning: the stored result does not match agentdyno.run.v1 (${problems.slice(0, 3).map((p) => `${p.path}: ${p.message}`).join('; ')}); shown as stored`);
       if (!this.jsonEnabled()) {
         this.log(renderRunDetail(run, { sweepPoints, requestCount }).trimEnd());
-        // Loop runs with a command agent: the budget tree across the agent and its sub-agents.
+        // Loop runs (every agent kind): the budget tree across the agent and its sub-agents.
         const tree = (run.result as { budgetTree?: AgentBudgetTreeReport } | null)?.budgetTree;
         if (tree) for (const l of formatBudgetTree(tree)) this.log(l);
       }

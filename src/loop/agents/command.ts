@@ -53,6 +53,8 @@ export interface CommandAgentOptions {
   keepContent?: boolean;
   /** Wall limit of one agent run (s). */
   timeoutSec?: number;
+  /** The loop's budget tree to spend from (runTask passes the loop's); default: a new one over budgetTokens. */
+  tree?: AgentBudgetTree;
   /** Share of its parent's available budget a new sub-agent gets (default 0.25). */
   subagentShare?: number;
   /** Extra environment for the agent (e.g. AGENTDYNO_FANOUT for tests). */
@@ -91,7 +93,7 @@ export class CommandAgent implements Agent {
     if (!cmd) throw new AgentdynoError('the command agent needs --agent-cmd \'…\' or --agent-preset NAME.', { code: 'E_USAGE', where: '--agent-cmd', hint: `Presets: ${Object.keys(AGENT_PRESETS).join(', ')}.` });
     this.cmd = cmd;
     this.name = o.preset ? `command:${o.preset}` : 'command';
-    this.tree = new AgentBudgetTree({ tokens: Math.max(0, o.budgetTokens) }, { subagentShare: o.subagentShare });
+    this.tree = o.tree ?? new AgentBudgetTree({ tokens: Math.max(0, o.budgetTokens) }, { subagentShare: o.subagentShare });
     this.gate = new BudgetGate(this.tree);
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdyno-agent-'));
     fs.chmodSync(this.dir, 0o755);

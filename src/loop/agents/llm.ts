@@ -1,6 +1,6 @@
 import { Ajv, type ValidateFunction } from 'ajv';
-import { encode } from 'gpt-tokenizer';
 import { request } from 'undici';
+import { AgentBudgetTree, BudgetRefusedError, CommitOut, estimateInputTokens, type Reservation } from '../../budget/index.js';
 import { AgentdynoError, errorMessage, redactSecrets, registerSecret } from '../../core/index.js';
 import type { Agent, AgentTurn, TurnContext } from '../agent.js';
 import { isEditable, safeRel } from '../workspace.js';
@@ -114,12 +114,36 @@ export class LlmAgent implements Agent {
     let tokensOut = 0;
     const calls: { tool: string; ok: boolean; error?: string }[] = [];
     const maxCalls = this.o.maxCallsPerTurn ?? 8;
+    // Outside a loop (no ledger given) the turn gets a tree of its own over what remains.
+    const budget = ctx.budget ?? new AgentBudgetTree({ tokens: Math.max(0, ctx.remaining.tokens) });
     for (let call = 0; call < maxCalls; call++) {
-      const left = ctx.remaining.tokens - tokensIn - tokensOut;
-      if (left <= 0) break;
-      const reply = await this.complete(Math.min(this.o.maxTokensPerCall ?? 4096, left));
-      tokensIn += reply.tokensIn;
-      tokensOut += reply.tokensOut;
+      // Reserve before the call: the prompt as the last call's usage (exact) + the messages added since
+      // (GPT tokenizer x 1.25), and the output cap; the cap sent is what was reserved.
+      let r: Reservation;
+      try {
+        r = budget.reserve(budget.mainAgent, this.inputEstimate(), this.o.maxTokensPerCall ?? 4096);
+      } catch (e) {
+        if (!(e instanceof BudgetRefusedError)) throw e;
+        // A spent budget ends the turn cleanly: what is staged is run, else the agent stops, with the reason.
+        const reason = `token budget spent: ${e.message}`;
+        this.messages.push({ role: 'user', content: `The harness stopped this turn: ${reason}` });
+        const log = { calls, budgetRefused: reason };
+        if (Object.keys(files).length) return { proposal: { kind: 'change', files, note: `stopped by the budget: ${reason}` }, tokensIn, tokensOut, log };
+        return { proposal: { kind: 'stop', reason }, tokensIn, tokensOut, log };
+      }
+      const reply = await this.complete(r.maxTokens).catch((e: unknown) => {
+        // Refused or unreachable before generating: nothing used. A broken answer may have generated: charged whole.
+        if ((e as { sent?: boolean }).sent) budget.forfeit(r);
+        else budget.release(r);
+        throw e;
+      });
+      const settled = new CommitOut();
+      r.settle(reply.usage, settled);
+      this.last = reply.usage ? { tokens: reply.usage.promptTokens + reply.usage.completionTokens, messages: this.messages.length } : null;
+      const charged = settled.result.charged.tokens;
+      // What the ledger charged is what the turn cost (the whole reservation when usage was missing).
+      tokensIn += reply.usage ? reply.usage.promptTokens : charged;
+      tokensOut += reply.usage ? reply.usage.completionTokens : 0;
       const msg = reply.message;
       this.messages.push({ role: 'assistant', content: msg.content ?? null, ...(msg.tool_calls?.length ? { tool_calls: msg.tool_calls } : {}) });
       if (!msg.tool_calls?.length) {
@@ -184,7 +208,17 @@ export class LlmAgent implements Agent {
     return { proposal: { kind: 'change', files, note: 'call limit reached' }, tokensIn, tokensOut, log: { calls, callLimit: true } };
   }
 
-  private async complete(maxTokens: number): Promise<{ message: { content?: string | null; tool_calls?: ToolCall[] }; tokensIn: number; tokensOut: number }> {
+  /** The last call's prompt + completion tokens (server usage) and how many messages it covered. */
+  private last: { tokens: number; messages: number } | null = null;
+
+  private inputEstimate(): number {
+    const prev = this.last;
+    const fresh = (prev ? this.messages.slice(prev.messages) : this.messages).map((m) => JSON.stringify(m));
+    // The reply just received is in the previous usage (completion) and again as a new message: a safe double count.
+    return estimateInputTokens(prev ? { promptTokens: prev.tokens, completionTokens: 0 } : null, prev ? fresh : [...fresh, JSON.stringify(LLM_TOOLS)]).tokens;
+  }
+
+  private async complete(maxTokens: number): Promise<{ message: { content?: string | null; tool_calls?: ToolCall[] }; usage: { promptTokens: number; completionTokens: number } | null }> {
     const url = `${this.base}/chat/completions`;
     const body = { model: this.o.model, messages: this.messages, tools: LLM_TOOLS, tool_choice: 'auto', max_tokens: maxTokens, temperature: this.o.temperature ?? 0.2, stream: false };
     let res;
@@ -206,12 +240,12 @@ export class LlmAgent implements Agent {
     try {
       json = JSON.parse(text);
     } catch {
-      throw new AgentdynoError(`the model endpoint sent non-JSON: ${text.slice(0, 200)}`, { code: 'E_AGENT', where: url });
+      throw Object.assign(new AgentdynoError(`the model endpoint sent non-JSON: ${text.slice(0, 200)}`, { code: 'E_AGENT', where: url }), { sent: true });
     }
     const message = json.choices?.[0]?.message ?? { content: '' };
-    // Usage from the server when given; else counted with the GPT tokenizer (an estimate).
-    const tokensIn = json.usage?.prompt_tokens ?? encode(JSON.stringify(this.messages)).length;
-    const tokensOut = json.usage?.completion_tokens ?? encode(JSON.stringify(message)).length;
-    return { message, tokensIn, tokensOut };
+    // Usage from the server when given; else null, and the ledger charges the whole reservation.
+    const u = json.usage;
+    const usage = typeof u?.prompt_tokens === 'number' && typeof u.completion_tokens === 'number' ? { promptTokens: u.prompt_tokens, completionTokens: u.completion_tokens } : null;
+    return { message, usage };
   }
 }
