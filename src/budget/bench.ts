@@ -7,7 +7,7 @@
 import pLimit from 'p-limit';
 import { type Clock, Rng, percentile } from '../core/index.js';
 import { POLICIES, runPolicyTrial, type ModelFn, type PolicyName, type TrialOutcome } from './policies.js';
-import { generateWorkload, withToolLoop, type Workload } from './workload.js';
+import { generateWorkload, jitterWorkload, withToolLoop, type Workload } from './workload.js';
 
 export const FAULTS = ['none', 'retry_5xx', 'cancelled_stream', 'missing_usage', 'ignore_max_tokens', 'tokenizer_mismatch', 'tool_loop'] as const;
 export type FaultName = (typeof FAULTS)[number];
@@ -66,6 +66,8 @@ export interface BenchOptions {
   budgetShare?: number;
   /** Extra workloads (e.g. from trajectories' spawn steps), used in turn with generated ones. */
   extraWorkloads?: readonly Workload[];
+  /** Only these workloads (e.g. one recorded fan-out shape), in turn, sizes jittered per trial; no generated ones. */
+  workloads?: readonly Workload[];
   concurrency?: number;
   clock: Clock;
   /** The model for a trial's fault (the bench points each at a suitably configured server). */
@@ -88,14 +90,16 @@ export function classifyViolation(t: TrialOutcome): ViolationCategory | null {
 
 interface TrialPlan { trial: number; fault: FaultName; workload: Workload; budgetTokens: number }
 
-export function planTrials(opts: Pick<BenchOptions, 'trials' | 'seed' | 'faults' | 'budgetShare' | 'extraWorkloads' | 'maxWidth' | 'maxDepth'>): TrialPlan[] {
+export function planTrials(opts: Pick<BenchOptions, 'trials' | 'seed' | 'faults' | 'budgetShare' | 'extraWorkloads' | 'workloads' | 'maxWidth' | 'maxDepth'>): TrialPlan[] {
   const faults = opts.faults ?? FAULTS;
   const extra = opts.extraWorkloads ?? [];
   const plans: TrialPlan[] = [];
   for (let k = 0; k < opts.trials; k++) {
     const rng = new Rng(opts.seed * 1_000_003 + k);
     // Every third trial uses a recorded spawn tree when there are any.
-    let w = extra.length && k % 3 === 2 ? extra[Math.floor(k / 3) % extra.length] : generateWorkload(rng, { maxWidth: opts.maxWidth, maxDepth: opts.maxDepth });
+    let w = opts.workloads?.length
+      ? jitterWorkload(opts.workloads[k % opts.workloads.length], rng)
+      : extra.length && k % 3 === 2 ? extra[Math.floor(k / 3) % extra.length] : generateWorkload(rng, { maxWidth: opts.maxWidth, maxDepth: opts.maxDepth });
     const budgetTokens = Math.max(1, Math.round(w.demandTokens * (opts.budgetShare ?? 0.6)));
     const fault = faults[k % faults.length];
     if (fault === 'tool_loop') w = withToolLoop(w, rng);

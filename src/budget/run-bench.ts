@@ -18,6 +18,8 @@ export interface BudgetBenchConfig {
   concurrency?: number;
   /** Trajectory files/folders whose spawn steps become workloads (default: bundled `trajectories/`). */
   trajectories?: string[];
+  /** `generated` (default: generated trees, every third trial a bundled spawn tree) or `trajectory:FILE[,FILE]`: only the fan-out shapes recorded there. */
+  workload?: string;
   /** Results database; null = do not store. */
   db?: string | null;
   onProgress?: (done: number, total: number) => void;
@@ -28,11 +30,47 @@ export interface BudgetBenchResult {
   simulated: boolean;
   target: string;
   policies: PolicySummary[];
-  workloads: { generated: number; fromTrajectories: number; trajectoryNote: string | null };
+  workloads: { generated: number; fromTrajectories: number; trajectoryNote: string | null; shapes?: WorkloadShape[] };
   faults: FaultName[];
   unsupportedFaults: FaultName[];
   notes: string[];
   wallS: number;
+}
+
+/** A recorded fan-out shape as the bench replays it. */
+export interface WorkloadShape {
+  id: string;
+  file: string;
+  agents: number;
+  /** Sub-agents the root spawns at once (parallel), and after which of its turns. */
+  width: number;
+  spawnAfterTurn: number;
+  depth: number;
+  turnsPerAgent: number[];
+  /** Token demand of the scaled tree (before per-trial jitter). */
+  demandTokens: number;
+}
+
+/** `trajectory:FILE[,FILE]`: every trajectory there with a spawn step becomes a workload, nothing else. */
+async function recordedWorkloads(spec: string): Promise<{ ws: Workload[]; shapes: WorkloadShape[] }> {
+  const files = spec.slice('trajectory:'.length).split(',').map((s) => s.trim()).filter(Boolean);
+  if (!files.length) throw new AgentdynoError('--workload trajectory: needs a file.', { code: 'E_USAGE', where: '--workload', hint: 'Example: --workload trajectory:session.jsonl (an agentdyno trajectory file, e.g. from agentdyno import weka|claude-code FILE --out session.jsonl).' });
+  const { loadTrajectories } = await import('../trajectory/index.js');
+  const ws: Workload[] = [];
+  const shapes: WorkloadShape[] = [];
+  for (const file of files) {
+    for (const l of loadTrajectories([file])) {
+      for (const w of workloadsFromTrajectories([l.trajectory])) {
+        const turns: number[] = [];
+        const walk = (n: Workload['root']) => { turns.push(n.turns.length); n.children.forEach(walk); };
+        walk(w.root);
+        ws.push(w);
+        shapes.push({ id: w.id, file, agents: w.agents, width: w.width, spawnAfterTurn: w.root.spawnAfter, depth: w.depth, turnsPerAgent: turns, demandTokens: w.demandTokens });
+      }
+    }
+  }
+  if (!ws.length) throw new AgentdynoError(`no trajectory in ${files.join(', ')} spawns a sub-agent, so there is no fan-out shape to replay.`, { code: 'E_USAGE', where: '--workload', hint: 'Give a session with sub-agents (a spawn step), e.g. one imported from Claude Code or weka traces with --include-subagents.' });
+  return { ws, shapes };
 }
 
 export function parseList<T extends string>(raw: string, allowed: readonly T[], flag: string): T[] {
@@ -64,7 +102,10 @@ export async function runBudgetBench(cfg: BudgetBenchConfig): Promise<BudgetBenc
   if (!Number.isInteger(cfg.trials) || cfg.trials < 1) throw new AgentdynoError(`--trials must be a positive integer, got ${cfg.trials}.`, { code: 'E_USAGE', where: '--trials' });
   if (cfg.budgetShare !== undefined && !(cfg.budgetShare > 0 && cfg.budgetShare <= 2)) throw new AgentdynoError(`--budget-share must be in (0, 2], got ${cfg.budgetShare}.`, { code: 'E_USAGE', where: '--budget-share' });
   const t0 = monotonicClock.nowMs();
-  const { ws, note } = await trajectoryWorkloads(cfg.trajectories);
+  const wspec = cfg.workload ?? 'generated';
+  if (wspec !== 'generated' && !wspec.startsWith('trajectory:')) throw new AgentdynoError(`unknown --workload "${wspec}".`, { code: 'E_USAGE', where: '--workload', hint: 'Use generated or trajectory:FILE[,FILE].' });
+  const recorded = wspec === 'generated' ? null : await recordedWorkloads(wspec);
+  const { ws, note } = recorded ? { ws: [] as Workload[], note: null } : await trajectoryWorkloads(cfg.trajectories);
   const targets = await startBenchTargets({ target: cfg.target, model: cfg.model, seed: cfg.seed, faults });
   const notes: string[] = [];
   if (targets.simulated) notes.push('Simulated server (profile small-budget-bench, illustrative): token counts are the simulator\'s (words + chat template); the judge counts what each call really consumed with the same rule.');
@@ -77,7 +118,8 @@ export async function runBudgetBench(cfg: BudgetBenchConfig): Promise<BudgetBenc
   }
   let store: import('../store/index.js').Store | null = null;
   let runId: string | null = null;
-  const config = { policies, trials: cfg.trials, seed: cfg.seed, faults, target: cfg.target ?? 'sim', budgetShare: cfg.budgetShare ?? 0.6 };
+  const config = { policies, trials: cfg.trials, seed: cfg.seed, faults, target: cfg.target ?? 'sim', budgetShare: cfg.budgetShare ?? 0.6, workload: wspec };
+  if (recorded) notes.push(`workload ${wspec}: every trial replays the recorded fan-out shape (agents, parallel spawn, turns per agent); token counts scaled down (/200, clamped) and jittered +-25% per trial, so sizes are illustrative and the shape is the recording's.`);
   if (cfg.db !== null) {
     const { openStore } = await import('../store/index.js');
     store = openStore(cfg.db);
@@ -88,13 +130,15 @@ export async function runBudgetBench(cfg: BudgetBenchConfig): Promise<BudgetBenc
   const total = cfg.trials * policies.length;
   try {
     const { summaries, records } = await runBench({
-      policies, trials: cfg.trials, seed: cfg.seed, faults, budgetShare: cfg.budgetShare, extraWorkloads: ws,
+      policies, trials: cfg.trials, seed: cfg.seed, faults, budgetShare: cfg.budgetShare, extraWorkloads: ws, workloads: recorded?.ws,
       concurrency: cfg.concurrency ?? 32, clock: monotonicClock, modelFor: (f) => targets.modelFor(f),
       onTrial: () => cfg.onProgress?.(++done, total),
     });
     const result: BudgetBenchResult = {
       runId, simulated: targets.simulated, target: cfg.target ?? 'sim (in-process worker threads)', policies: summaries,
-      workloads: { generated: cfg.trials - (ws.length ? Math.floor((cfg.trials + 1) / 3) : 0), fromTrajectories: ws.length ? Math.floor((cfg.trials + 1) / 3) : 0, trajectoryNote: note },
+      workloads: recorded
+        ? { generated: 0, fromTrajectories: cfg.trials, trajectoryNote: null, shapes: recorded.shapes }
+        : { generated: cfg.trials - (ws.length ? Math.floor((cfg.trials + 1) / 3) : 0), fromTrajectories: ws.length ? Math.floor((cfg.trials + 1) / 3) : 0, trajectoryNote: note },
       faults, unsupportedFaults: targets.unsupported, notes, wallS: Math.round(monotonicClock.nowMs() - t0) / 1000,
     };
     if (store && runId) {

@@ -124,6 +124,24 @@ export function workloadsFromTrajectories(trajs: readonly Trajectory[], opts: { 
   return out;
 }
 
+/**
+ * The same tree with every turn's new input and wanted output scaled by its own seeded factor in
+ * [1 - spread, 1 + spread]: trials of one recorded shape differ in sizes, never in shape.
+ */
+export function jitterWorkload(w: Workload, rng: Rng, spread = 0.25): Workload {
+  const clone = structuredClone(w);
+  const f = () => 1 - spread + 2 * spread * rng.next();
+  const walk = (n: AgentNode) => {
+    for (const t of n.turns) {
+      t.newInputTokens = Math.max(1, Math.round(t.newInputTokens * f()));
+      t.wantOutputTokens = Math.max(1, Math.round(t.wantOutputTokens * f()));
+    }
+    n.children.forEach(walk);
+  };
+  walk(clone.root);
+  return { ...clone, demandTokens: demandTokens(clone.root) };
+}
+
 /** Fault: one sub-agent falls into a tool-call loop (keeps calling the model). */
 export function withToolLoop(w: Workload, rng: Rng, extraTurns = 40): Workload {
   const clone = structuredClone(w);

@@ -7,6 +7,7 @@ export default class BudgetBench extends AgentdynoCommand {
     'Benchmark token-budget policies (naive check-then-spend, static, affine, adaptive) on fan-out workloads over HTTP, with injected faults: violations (each classified), overshoot, over-provisioning and completion per policy. Uses the simulator (illustrative) unless --target is given.\n\nBudget handles in code (src/budget): a consumed handle or settled reservation used again is always a run-time error (E_BUDGET_MISUSE). It is also a compile error (TS2339 on never) when the binding is annotated `: BudgetHandle` / `: Reservation`: use after split, splitEven or joinInto; settle or commit or release twice in any order; a child after parent.absorb(child); use after a helper declared `asserts h is never`. Run time only: aliases, a child after join([child]), helpers without that assertion, unannotated bindings, any, JavaScript. Unannotated correct code compiles. Details: docs/budget-types.md.';
   static override examples = [
     '<%= config.bin %> budget bench --policy naive,static,affine,adaptive --trials 200',
+    '<%= config.bin %> budget bench --workload trajectory:session.jsonl --trials 200',
     '<%= config.bin %> budget bench --policy affine,adaptive --trials 1000 --json',
     '<%= config.bin %> budget bench --policy naive,affine --trials 50 --faults none,tool_loop --target http://127.0.0.1:8000 --model my-model',
   ];
@@ -19,6 +20,7 @@ export default class BudgetBench extends AgentdynoCommand {
     model: Flags.string({ description: 'Model name sent to --target.', default: 'sim-small' }),
     'budget-share': Flags.string({ description: 'Budget as a share of each workload\'s token demand.', default: '0.6' }),
     concurrency: Flags.integer({ description: 'Trials run at once.', default: 32 }),
+    workload: Flags.string({ description: 'generated (default: generated trees; every third trial a spawn tree from --trajectories) or trajectory:FILE[,FILE]: every trial replays the fan-out shape recorded in those trajectory files (e.g. an imported Claude Code or weka session with parallel sub-agents).', default: 'generated' }),
     trajectories: Flags.string({ description: 'Trajectory file or folder whose spawn steps become workloads (default: trajectories/).', multiple: true }),
     db: Flags.string({ description: 'Results database (default results/agentdyno.db or AGENTDYNO_DB).' }),
     'no-store': Flags.boolean({ description: 'Do not write the results database.' }),
@@ -29,12 +31,13 @@ export default class BudgetBench extends AgentdynoCommand {
     const tty = process.stderr.isTTY && !this.jsonEnabled();
     const r = await runBudgetBench({
       policies: flags.policy, trials: flags.trials, seed: flags.seed, faults: flags.faults, target: flags.target, model: flags.model,
-      budgetShare: Number(flags['budget-share']), concurrency: flags.concurrency, trajectories: flags.trajectories,
+      budgetShare: Number(flags['budget-share']), concurrency: flags.concurrency, trajectories: flags.trajectories, workload: flags.workload,
       db: flags['no-store'] ? null : flags.db,
       onProgress: tty ? (d, t) => { if (d % 50 === 0 || d === t) process.stderr.write(`\r${d}/${t} trials`); } : undefined,
     });
     if (tty) process.stderr.write('\n');
     if (!this.jsonEnabled()) {
+      for (const s of r.workloads.shapes ?? []) this.log(`workload ${s.id} (${s.file}): ${s.agents} agents, root spawns ${s.width} in parallel after turn ${s.spawnAfterTurn}, depth ${s.depth}, turns per agent ${s.turnsPerAgent.join('/')}, demand ${s.demandTokens} tokens (scaled)`);
       const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
       this.log('policy    trials  violations  (server)  max over  p95 over  over-prov  completion  truncated  unused  ignored-max  categories');
       for (const p of r.policies) {
