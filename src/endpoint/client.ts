@@ -125,17 +125,20 @@ export class EndpointClient {
     return { ...rest, ...authHeaders(api, this.#key) };
   }
 
-  /** GET /v1/models -> ids and max_model_len where reported. */
-  async listModels(signal?: AbortSignal): Promise<ModelInfo[]> {
-    return (await this.describeServer(signal)).models;
+  /**
+   * GET /v1/models -> ids and max_model_len where reported. `api` says how to authenticate:
+   * 'messages' sends the key as x-api-key with anthropic-version (Anthropic), the others as a bearer token.
+   */
+  async listModels(signal?: AbortSignal, api: CompletionRequest['api'] = 'chat'): Promise<ModelInfo[]> {
+    return (await this.describeServer(signal, api)).models;
   }
 
   /**
    * GET /v1/models, and whether the server is agentdyno's simulator: its x-agentdyno-sim header,
    * or an entry owned_by "agentdyno-sim" (a proxy may drop headers, not the body).
    */
-  async describeServer(signal?: AbortSignal): Promise<ServerDescription> {
-    const { status, body, headers } = await this.plainRequest('GET', `${this.target.root}/v1/models`, undefined, signal);
+  async describeServer(signal?: AbortSignal, api: CompletionRequest['api'] = 'chat'): Promise<ServerDescription> {
+    const { status, body, headers } = await this.plainRequest('GET', `${this.target.root}/v1/models`, undefined, signal, api);
     if (status !== 200) throw this.setupError(`GET /v1/models answered HTTP ${status}: ${body.slice(0, 200)}`, '/v1/models');
     let data: unknown;
     try {
@@ -220,8 +223,8 @@ export class EndpointClient {
     else await this.pool.close();
   }
 
-  private async plainRequest(method: 'GET' | 'POST', path: string, body: string | undefined, signal?: AbortSignal): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
-    const headers = { ...this.#headers, accept: 'application/json' };
+  private async plainRequest(method: 'GET' | 'POST', path: string, body: string | undefined, signal?: AbortSignal, api: CompletionRequest['api'] = 'chat'): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
+    const headers = { ...(api === 'messages' ? this.#headersFor(api) : this.#headers), accept: 'application/json' };
     try {
       const res = await this.pool.request({ path, method, headers, body, signal, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs });
       return { status: res.statusCode, body: this.ctx.redact(await res.body.text()), headers: res.headers };

@@ -60,7 +60,7 @@ export async function openTarget(opts: TargetOptions): Promise<Target> {
     let models;
     let detected: SimulatorIdentity | null;
     try {
-      ({ models, simulator: detected } = await probeClient.describeServer());
+      ({ models, simulator: detected } = await probeClient.describeServer(undefined, opts.api)); // Messages: x-api-key
     } finally {
       await probeClient.close(true);
     }
