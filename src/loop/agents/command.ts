@@ -30,7 +30,7 @@ export const AGENT_PRESETS: Record<string, { cmd: string; note: string }> = {
   // OpenCode bundles (no package install at run time); models.dev and auto-update lookups are off.
   opencode: {
     cmd: 'mkdir -p /tmp/agentdyno-opencode && printf \'%s\' \'{"autoupdate":false,"share":"disabled","model":"agentdyno/\'"$AGENTDYNO_MODEL"\'","provider":{"agentdyno":{"npm":"@ai-sdk/openai-compatible","name":"agentdyno proxy","options":{"baseURL":"{env:OPENAI_BASE_URL}","apiKey":"{env:OPENAI_API_KEY}"},"models":{"\'"$AGENTDYNO_MODEL"\'":{"name":"\'"$AGENTDYNO_MODEL"\'","tool_call":true}}}}}\' > /tmp/agentdyno-opencode/opencode.json && OPENCODE_CONFIG=/tmp/agentdyno-opencode/opencode.json OPENCODE_DISABLE_MODELS_FETCH=1 OPENCODE_DISABLE_AUTOUPDATE=1 OPENCODE_DISABLE_LSP_DOWNLOAD=1 XDG_DATA_HOME=/tmp/agentdyno-opencode/data XDG_CACHE_HOME=/tmp/agentdyno-opencode/cache XDG_CONFIG_HOME=/tmp/agentdyno-opencode/config XDG_STATE_HOME=/tmp/agentdyno-opencode/state "${AGENTDYNO_OPENCODE_BIN:-opencode}" run "$AGENTDYNO_PROMPT"',
-    note: 'OpenCode (npm opencode-ai): a custom provider on chat completions at the proxy through OpenCode\'s bundled @ai-sdk/openai-compatible (no run-time package install), models.dev fetch and auto-update off',
+    note: 'OpenCode (npm opencode-ai; run offline against sim --script in agentdyno\'s tests): a custom provider on chat completions at the proxy through OpenCode\'s bundled @ai-sdk/openai-compatible (no run-time package install), models.dev fetch and auto-update off',
   },
   // Codex CLI ignores OPENAI_BASE_URL for its built-in provider: a custom provider on the Responses API.
   codex: {
