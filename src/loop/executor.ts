@@ -1,7 +1,7 @@
 import { monotonicClock } from '../core/index.js';
 import { evaluateHarbor, type HarborVerdict } from './harbor.js';
 import { parseMeasureLine, summarizeMeasurement, type MeasureStats } from './measure.js';
-import { runStep, tail, type ExecResult, type FailureClass, type Limits, type Phase, type SandboxMode } from './sandbox.js';
+import { runStep, tail, type ExecResult, type FailureClass, type Limits, type Phase, type SandboxMode, type SandboxSpec } from './sandbox.js';
 import type { Task } from './task.js';
 import { modifiedHarness, type Workspace } from './workspace.js';
 
@@ -47,7 +47,12 @@ export function summarizeStep(r: ExecResult, outputChars = 2000): StepSummary {
 
 /** Default step limits from the task: verifier timeout as wall limit, environment memory. */
 export function taskLimits(task: Task, over: Partial<Limits> = {}): Partial<Limits> {
-  return { wallSec: task.verifierTimeoutSec, memoryMb: task.environment.memoryMb, fileMb: task.environment.storageMb, ...over };
+  return { wallSec: task.verifierTimeoutSec, memoryMb: task.environment.memoryMb, fileMb: task.environment.storageMb, tmpMb: Math.min(task.environment.storageMb, 1024), cpus: task.environment.cpus, ...over };
+}
+
+/** Network and devices the task declares: allow_internet keeps the host network, GPU tasks get /dev/nvidia*. */
+export function taskSandboxSpec(task: Task): SandboxSpec {
+  return { network: task.environment.allowInternet ? 'host' : 'none', gpu: task.environment.gpus > 0 || task.requires.includes('gpu') };
 }
 
 /**
@@ -61,7 +66,7 @@ export async function evaluate(task: Task, ws: Workspace, opts: EvalOptions): Pr
   const steps: StepSummary[] = [];
   const limits = taskLimits(task, opts.limits);
   const run = async (phase: Phase, cmd: string) => {
-    const r = await runStep(cmd, ws.dir, { phase, sandbox: opts.sandbox, limits });
+    const r = await runStep(cmd, ws.dir, { phase, sandbox: opts.sandbox, limits, ...taskSandboxSpec(task) });
     steps.push(summarizeStep(r));
     return r;
   };

@@ -11,9 +11,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { AgentdynoError, median, monotonicClock } from '../core/index.js';
-import { summarizeStep, taskLimits, type EvalOptions, type Evaluation, type StepSummary } from './executor.js';
+import { summarizeStep, taskLimits, taskSandboxSpec, type EvalOptions, type Evaluation, type StepSummary } from './executor.js';
 import { summarizeMeasurement } from './measure.js';
-import { prepareWorkspaceOwner, runStep, tail, type ExecResult, type FailureClass, type Limits, type Phase, type SandboxMode } from './sandbox.js';
+import { safeReadUnder } from './safe-read.js';
+
+/** reward.json is a few fields; anything bigger is not read. */
+const REWARD_CAP = 64 << 10;
+import { prepareWorkspaceOwner, runStep, tail, type ExecResult, type FailureClass, type Limits, type Phase, type SandboxMode, type SandboxSpec } from './sandbox.js';
 import type { Domain, Reader, Task } from './task.js';
 import type { Workspace } from './workspace.js';
 
@@ -175,7 +179,7 @@ function runFolder(dirs: Record<string, string>, sandbox: SandboxMode): string {
 }
 
 /** Runs `bash <dir>/<script>` the way Harbor would: bwrap with /app, /<name>, /logs; unsafe: cwd = workspace. */
-async function runHarborScript(name: 'tests' | 'solution', srcDir: string, script: string, wsDir: string, sandbox: SandboxMode, phase: Phase, limits: Partial<Limits>) {
+async function runHarborScript(name: 'tests' | 'solution', srcDir: string, script: string, wsDir: string, sandbox: SandboxMode, phase: Phase, limits: Partial<Limits>, spec: SandboxSpec = {}) {
   const run = runFolder({ [name]: srcDir }, sandbox);
   try {
     const bwrap = sandbox === 'bwrap';
@@ -186,19 +190,23 @@ async function runHarborScript(name: 'tests' | 'solution', srcDir: string, scrip
       env: { LOGS_DIR: bwrap ? '/logs' : path.join(run, 'logs'), HOME: bwrap ? '/app' : wsDir },
       binds: [{ src: path.join(run, name), dest: `/${name}`, readOnly: true }, { src: path.join(run, 'logs'), dest: '/logs' }],
       mountWorkspaceAt: '/app',
+      ...spec,
     });
-    const rj = path.join(run, 'logs', 'verifier', 'reward.json');
-    const rewardText = fs.existsSync(rj) ? fs.readFileSync(rj, 'utf8') : null;
-    return { exec, rewardText };
+    // /logs is sandbox-writable: reward.json may be a link to a root-only file or a FIFO.
+    const got = safeReadUnder(run, 'logs/verifier/reward.json', REWARD_CAP);
+    const rewardText = got.ok ? got.data.toString('utf8') : null;
+    const rewardRefused = !got.ok && !got.why.endsWith('missing') ? got.why : null;
+    return { exec, rewardText, rewardRefused };
   } finally {
     fs.rmSync(run, { recursive: true, force: true });
   }
 }
 
 /** One run of a tests/ folder's test.sh against a workspace (also used on our own tasks' verifiers). */
-export async function runVerifier(testsDir: string, wsDir: string, sandbox: SandboxMode, limits: Partial<Limits> = {}): Promise<VerifierRun & { rewardText: string | null }> {
-  const { exec, rewardText } = await runHarborScript('tests', testsDir, 'test.sh', wsDir, sandbox, 'check', limits);
+export async function runVerifier(testsDir: string, wsDir: string, sandbox: SandboxMode, limits: Partial<Limits> = {}, spec: SandboxSpec = {}): Promise<VerifierRun & { rewardText: string | null }> {
+  const { exec, rewardText, rewardRefused } = await runHarborScript('tests', testsDir, 'test.sh', wsDir, sandbox, 'check', limits, spec);
   const reward = rewardText === null ? null : parseRewardJson(rewardText);
+  if (rewardRefused) return { exec, reward: null, rewardText: null, failure: 'sandbox_violation', reason: `reward.json not read: ${rewardRefused}` };
   return { exec, reward, rewardText, ...verdict(exec, reward) };
 }
 
@@ -206,7 +214,7 @@ export async function runVerifier(testsDir: string, wsDir: string, sandbox: Sand
 export async function runHarborSolution(task: Task, wsDir: string, script: string, sandbox: SandboxMode): Promise<ExecResult> {
   const why = harborUnrunnable(task, sandbox, script);
   if (why) throw new AgentdynoError(`Harbor task ${task.id}: ${why}.`, { code: 'E_SANDBOX_UNAVAILABLE', where: script, hint: 'Install bubblewrap and run again.' });
-  const { exec } = await runHarborScript('solution', path.dirname(script), path.basename(script), wsDir, sandbox, 'solution', taskLimits(task));
+  const { exec } = await runHarborScript('solution', path.dirname(script), path.basename(script), wsDir, sandbox, 'solution', taskLimits(task), taskSandboxSpec(task));
   return exec;
 }
 
@@ -246,7 +254,7 @@ export async function evaluateHarbor(task: Task, ws: Workspace, opts: EvalOption
   });
   for (let i = 0; i < repeats; i++) {
     if (opts.signal?.aborted) break;
-    const v = await runVerifier(info.testsDir, ws.dir, opts.sandbox, limits);
+    const v = await runVerifier(info.testsDir, ws.dir, opts.sandbox, limits, taskSandboxSpec(task));
     const s = summarizeStep(v.exec);
     const out = [`[${info.note}]`, s.output, v.rewardText !== null ? `reward.json: ${v.rewardText.trim()}` : '', v.reason ? `verifier reason: ${v.reason}` : ''].filter(Boolean).join('\n');
     // Keep the first and last runs' output only: repeats say the same thing.
