@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { errorMessage, monotonicClock, type Clock } from '../core/index.js';
 import type { Agent, AgentTaskView, Proposal, Remaining } from './agent.js';
-import { evaluate, type Evaluation } from './executor.js';
+import { evaluate, taskSandboxSpec, type Evaluation } from './executor.js';
+import { pairedBaseline } from './timed.js';
 import { composeFeedback, eventsFor, FeedbackShaper, type FeedbackMode, type ShownEvent } from './feedback.js';
 import { assertHarborRunnable } from './harbor.js';
 import { fastP, isImprovement, score, type Anchors, type MeasureStats, type Scores } from './measure.js';
@@ -68,6 +69,8 @@ export interface LoopResult {
   stoppedEarly: boolean;
   noProgressBurn: boolean;
   review: boolean;
+  /** Iterations whose result was implausible: kept for review, never counted as success. */
+  unconfirmed: { iteration: number; value: number; reasons: string[] }[];
   fastP: { p: number; value: number; n: number } | null;
   failureCounts: Record<string, number>;
   curve: CurvePoint[];
@@ -120,13 +123,16 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
   };
 
   // Baseline re-measured at run start: anchors scores to this machine, now.
+  // Its built workspace then stays for the whole run: the paired baseline beside every candidate repeat.
   const bws = fresh();
   let baseEval: Evaluation;
   try {
     baseEval = await evaluate(task, bws, { sandbox: o.sandbox, harness, seed, limits: stepLimits() });
-  } finally {
+  } catch (e) {
     bws.remove();
+    throw e;
   }
+  const pair = task.kind === 'agentdyno' && baseEval.status === 'ok' ? pairedBaseline(task, bws.dir, o.sandbox, stepLimits, taskSandboxSpec(task)) : undefined;
   const records: IterationRecord[] = [];
   const failureCounts: Record<string, number> = {};
   const curve: CurvePoint[] = [];
@@ -138,6 +144,9 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
   let stopReason: LoopResult['stopReason'] = 'iterations';
   let agentStopReason: string | null = null;
   let anyReview = false;
+  const unconfirmed: LoopResult['unconfirmed'] = [];
+  // Best so far as a paired speedup CI over the baseline (the baseline itself: exactly 1).
+  let bestSpeedup = { ciLow: 1, ciHigh: 1 };
   const anchors: Anchors | null = bestStats
     ? { direction: task.direction, scoring: task.scoring, baselineMeasured: bestStats.median, baselineToml: task.baseline.score, referenceToml: task.reference.score }
     : null;
@@ -148,6 +157,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
   );
   let agentErrors = 0;
 
+  try {
   if (!bestStats || !anchors) stopReason = 'baseline_failed';
   else
     for (let it = 1; ; it++) {
@@ -214,15 +224,20 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
           if (proposal.params) params = { ...params, ...proposal.params };
           const ws = fresh();
           try {
-            evaluation = await evaluate(task, ws, { sandbox: o.sandbox, harness, seed: seed + it, limits: stepLimits() });
+            evaluation = await evaluate(task, ws, { sandbox: o.sandbox, harness, seed: seed + it, limits: stepLimits(), pair });
           } finally {
             ws.remove();
           }
           status = evaluation.status;
-          if (evaluation.measurement) {
-            scores = score(evaluation.measurement.median, anchors);
-            improved = isImprovement(evaluation.measurement, bestStats, task.direction);
-            anyReview ||= scores.review;
+          const m = evaluation.measurement;
+          if (m) {
+            // Scored against the baseline measured beside it (drift-matched), when there is one.
+            scores = score(m.median, m.paired ? { ...anchors, baselineMeasured: m.paired.baseline.median } : anchors);
+            const ok = evaluation.status === 'ok';
+            improved = ok && (m.paired ? m.paired.speedup.ciLow > bestSpeedup.ciHigh : isImprovement(m, bestStats, task.direction));
+            anyReview ||= scores.review || evaluation.status === 'unconfirmed';
+            if (evaluation.status === 'unconfirmed') unconfirmed.push({ iteration: it, value: m.median, reasons: evaluation.unconfirmed ?? [] });
+            if (!ok) scores = { ...scores, reward: 0 }; // kept for review, never counted
           }
         }
       }
@@ -230,6 +245,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
       const prevBest = { median: bestStats.median, ciLow: bestStats.ciLow, ciHigh: bestStats.ciHigh, iteration: bestIteration };
       if (improved && evaluation?.measurement) {
         bestStats = evaluation.measurement;
+        if (evaluation.measurement.paired) bestSpeedup = evaluation.measurement.paired.speedup;
         bestIteration = it;
         bestScores = scores;
         firstImprovement ??= { iteration: it, wallMs: clock.nowMs() - t0, tokens };
@@ -248,6 +264,9 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
       }
     }
 
+  } finally {
+    bws.remove();
+  }
   const wallSec = (clock.nowMs() - t0) / 1000;
   const iterations = records.filter((r) => r.status !== 'stop').length;
   const fractions = [o.budgets.tokens > 0 ? tokens / o.budgets.tokens : 0, wallSec / o.budgets.wallSec, iterations / o.budgets.iterations];
@@ -275,6 +294,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
     timeToFirstImprovement: firstImprovement,
     ...loopFailureFlags({ stopReason, budgetFraction: fraction, normalizedScore, improved: bestIteration > 0, iterations }),
     review: anyReview,
+    unconfirmed,
     fastP: task.domain === 'kernel' ? { p: o.fastPThreshold ?? 1, value: fastP(measuredSamples, o.fastPThreshold ?? 1), n: measuredSamples.length } : null,
     failureCounts,
     curve,

@@ -26,6 +26,9 @@ export default class TasksValidate extends AgentdynoCommand {
       if (!this.jsonEnabled()) {
         const detail = v.baseline && v.reference ? ` (baseline ${v.baseline.median?.toFixed(3)}, reference ${v.reference.median?.toFixed(3)}, normalized ${v.reference.normalized?.toFixed(2)})` : '';
         this.log(`${v.ok ? 'ok  ' : 'FAIL'} ${v.id}${v.kind === 'harbor' ? ' [harbor]' : ''}${detail}`);
+        const pr = v.reference?.paired;
+        if (pr) this.log(`     paired: reference ${pr.speedup.toFixed(2)}x the baseline (95% CI ${pr.ciLow.toFixed(2)}-${pr.ciHigh.toFixed(2)}; ${pr.pairs} ${pr.method}); timed outputs ${v.reference?.verified ? 'compared with the baseline\'s' : 'NOT compared (no timed_output)'}`);
+        if (v.wrong) this.log(`     wrong.sh: ${v.wrong.status}${v.wrong.reason ? ` (${v.wrong.reason.slice(0, 160)})` : ''}`);
         for (const p of v.problems) this.log(`     - ${p}`);
         for (const n of v.notes ?? []) this.log(`     note: ${n}`);
       }
