@@ -56,7 +56,7 @@ export function summarizeStep(r: ExecResult, outputChars = 2000): StepSummary {
 
 /** Default step limits from the task: verifier timeout as wall limit, environment memory. */
 export function taskLimits(task: Task, over: Partial<Limits> = {}): Partial<Limits> {
-  return { wallSec: task.verifierTimeoutSec, memoryMb: task.environment.memoryMb, fileMb: task.environment.storageMb, tmpMb: Math.min(task.environment.storageMb, 1024), cpus: task.environment.cpus, ...over };
+  return { wallSec: task.verifierTimeoutSec, memoryMb: task.environment.memoryMb, fileMb: task.environment.storageMb, tmpMb: Math.min(task.environment.storageMb, 1024), workspaceMb: task.environment.storageMb, cpus: task.environment.cpus, ...over };
 }
 
 /** Network and devices the task declares: allow_internet keeps the host network, GPU tasks get /dev/nvidia*. */

@@ -15,3 +15,6 @@ export { ScriptedAgent, type ScriptStep } from './agents/scripted.js';
 export { SearchAgent, paramValues, type SearchStrategy } from './agents/search.js';
 export { LlmAgent, LLM_TOOLS, type LlmAgentOptions } from './agents/llm.js';
 export { CommandAgent, AGENT_PRESETS, type CommandAgentOptions } from './agents/command.js';
+export * from './timed.js';
+export * from './safe-read.js';
+export { memoryCapKind, type CapKind } from './cgroup.js';

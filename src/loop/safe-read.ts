@@ -89,3 +89,35 @@ export function safeSha256(root: string, rel: string, capBytes = 256 << 20): str
   if (!r.ok || r.truncated) return null;
   return crypto.createHash('sha256').update(r.data).digest('hex');
 }
+
+/**
+ * Bytes and entries under `dir`, never following links; stops counting past `maxEntries` (a tree of
+ * millions of empty files is itself a disk-fill attack: inodes).
+ */
+export function treeUsage(dir: string, maxEntries = 200_000): { bytes: number; entries: number } {
+  let bytes = 0;
+  let entries = 0;
+  const stack = [dir];
+  while (stack.length && entries <= maxEntries) {
+    const d = stack.pop()!;
+    let names: fs.Dirent[];
+    try {
+      names = fs.readdirSync(d, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const e of names) {
+      entries++;
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) stack.push(p);
+      else if (e.isFile()) {
+        try {
+          bytes += fs.lstatSync(p).blocks * 512;
+        } catch {
+          /* removed meanwhile */
+        }
+      }
+    }
+  }
+  return { bytes, entries };
+}

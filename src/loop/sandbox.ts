@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { AgentdynoError, monotonicClock } from '../core/index.js';
 import { stepCgroup, type CapKind } from './cgroup.js';
+import { treeUsage } from './safe-read.js';
 
 /** Why a step failed. `null` in results means it succeeded. */
 export type FailureClass =
@@ -36,9 +37,14 @@ export interface Limits {
   tmpMb: number;
   /** CPU quota (task.toml [environment].cpus) where a cgroup cpu controller exists. */
   cpus?: number;
+  /**
+   * The workspace is host disk: its total size (and entry count) is watched during the step and the
+   * step killed beyond this (`output_limit`); RLIMIT_FSIZE (`fileMb`) bounds each file in between polls.
+   */
+  workspaceMb: number;
 }
 
-export const DEFAULT_LIMITS: Limits = { wallSec: 60, memoryMb: 1024, nproc: 256, outputBytes: 1 << 20, fileMb: 512, tmpMb: 256 };
+export const DEFAULT_LIMITS: Limits = { wallSec: 60, memoryMb: 1024, nproc: 256, outputBytes: 1 << 20, fileMb: 512, tmpMb: 256, workspaceMb: 1024 };
 
 export type SandboxMode = 'bwrap' | 'none (unsafe)';
 
@@ -259,6 +265,8 @@ export async function runStep(command: string, workspace: string, opts: RunOptio
     timedOut = true;
     killGroup();
   }, limits.wallSec * 1000);
+  let ticks = 0;
+  let diskFull: string | null = null;
   const watch = setInterval(() => {
     try {
       if (fs.fstatSync(outFd).size > limits.outputBytes || fs.fstatSync(errFd).size > limits.outputBytes) {
@@ -267,6 +275,13 @@ export async function runStep(command: string, workspace: string, opts: RunOptio
       }
     } catch {
       /* closed */
+    }
+    if (++ticks % 3 === 0) {
+      const u = treeUsage(workspace, 100_000);
+      if (u.bytes > limits.workspaceMb * 1024 * 1024 || u.entries > 100_000) {
+        diskFull = `workspace grew past its cap (${Math.round(u.bytes / 1048576)} MB, ${u.entries} entries; cap ${limits.workspaceMb} MB, 100000 entries)`;
+        killGroup();
+      }
     }
   }, 100);
   const { code, signal } = await new Promise<{ code: number | null; signal: string | null }>((resolve) => {
@@ -306,6 +321,10 @@ export async function runStep(command: string, workspace: string, opts: RunOptio
     memoryCap: cg.kind,
   };
   res.failure = oom && !timedOut ? 'oom' : classify(res);
+  if (diskFull && !timedOut) {
+    res.failure = 'output_limit';
+    res.stderr = `${res.stderr}\nagentdyno: ${diskFull}`;
+  }
   return res;
 }
 
