@@ -58,7 +58,7 @@ export interface LoopResult {
   reward: number;
   bestValue: number | null;
   bestIteration: number | null;
-  baseline: { measured: MeasureStats | null; status: string };
+  baseline: { measured: MeasureStats | null; status: string; reason: string | null; steps: Evaluation['steps'] };
   iterations: number;
   stopReason: 'agent' | 'token_budget' | 'wall_budget' | 'iterations' | 'agent_errors' | 'baseline_failed';
   /** The agent's own words when it stopped (stopReason 'agent'), e.g. "grid exhausted". */
@@ -285,7 +285,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
     reward,
     bestValue: bestIteration > 0 ? bestStats?.median ?? null : null,
     bestIteration: bestIteration > 0 ? bestIteration : null,
-    baseline: { measured: baseEval.measurement, status: baseEval.status },
+    baseline: { measured: baseEval.measurement, status: baseEval.status, reason: baseEval.reason ?? null, steps: baseEval.steps },
     iterations,
     stopReason,
     agentStopReason,

@@ -86,8 +86,10 @@ export function eventsFor(o: IterationOutcome): FeedbackEvent[] {
       `verifier: ${s.reward > 0 ? 'beats baseline' : 'does not beat baseline'}`,
       { ...s },
     );
+  } else if (e && e.status === 'unconfirmed') {
+    add('verifier', `result: UNCONFIRMED, not counted until a person confirms it: ${(e.unconfirmed ?? []).join('; ')}`, 'result: unconfirmed (not counted)', { status: e.status, reward: 0, unconfirmed: e.unconfirmed ?? [] });
   } else if (e && e.status !== 'ok') {
-    add('verifier', `result: ${e.status} (scores 0)`, `result: ${e.status}`, { status: e.status, reward: 0 });
+    add('verifier', `result: ${e.status} (scores 0)${e.reason ? `: ${e.reason}` : ''}`, `result: ${e.status}`, { status: e.status, reward: 0, reason: e.reason ?? null });
   }
   return ev;
 }

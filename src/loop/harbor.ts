@@ -20,14 +20,19 @@ const REWARD_CAP = 64 << 10;
 import { prepareWorkspaceOwner, runStep, tail, type ExecResult, type FailureClass, type Limits, type Phase, type SandboxMode, type SandboxSpec } from './sandbox.js';
 import type { Domain, Reader, Task } from './task.js';
 import type { Workspace } from './workspace.js';
+import { materializeOrig, parseDockerfile, requiredTools, type DockerfileInfo } from './dockerfile.js';
 
 type Tbl = Record<string, unknown>;
 
 /**
- * AutoLab's domain names → ours. AutoLab's README splits its tasks into model-dev, system-opt,
- * puzzle and CUDA; our own names are accepted as well.
+ * AutoLab's domain names → ours. The 36 task.toml files of autolabhq/autolab (v1.1, read 2026-12)
+ * use `system_optimization`, `puzzle_and_challenge`, `model_development` and `cuda`; the README's
+ * short names (system-opt, model-dev, puzzle) and our own names are accepted as well.
  */
 export const HARBOR_DOMAINS: Readonly<Record<string, Domain>> = {
+  system_optimization: 'system',
+  puzzle_and_challenge: 'puzzle',
+  model_development: 'model',
   'system-opt': 'system',
   system: 'system',
   'model-dev': 'model',
@@ -49,6 +54,10 @@ export interface HarborInfo {
   pathsNamed: string[];
   /** Said in every verifier step's output, so the agent knows what protects what. */
   note: string;
+  /** environment/Dockerfile, parsed: the /orig files it writes and the tools it installs (dockerfile.ts). */
+  dockerfile: DockerfileInfo | null;
+  /** Tools the Dockerfile installs that the verifier or build files use (added to `requires`). */
+  requiredTools: string[];
 }
 
 const NOTE = 'Harbor task: every file under environment/ is editable; the verifier tests/test.sh guards its build files itself (integrity gate) and writes /logs/verifier/reward.json';
@@ -91,7 +100,9 @@ export function harborInfo(r: Reader, taskDir: string, declaredDomain: string): 
   let pathsNamed: string[] = [];
   if (!fs.existsSync(verifier)) r.problem('tests/test.sh', 'missing (a task.toml without [agentdyno] is a Harbor task: tests/test.sh is its verifier)');
   else pathsNamed = namedPaths(fs.readFileSync(verifier, 'utf8'));
-  return { declaredDomain, testsDir, verifier, pathsNamed, note: NOTE };
+  const df = path.join(taskDir, 'environment', 'Dockerfile');
+  const dockerfile = fs.existsSync(df) ? parseDockerfile(fs.readFileSync(df, 'utf8')) : null;
+  return { declaredDomain, testsDir, verifier, pathsNamed, note: NOTE, dockerfile, requiredTools: dockerfile ? requiredTools(dockerfile, taskDir) : [] };
 }
 
 /** instruction.md's first heading, as the task's one-line description. */
@@ -102,7 +113,7 @@ export function harborDescription(instruction: string): string | undefined {
 /** Which of /app, /tests, /logs a script names (`${LOGS_DIR:-/logs}` does not count: LOGS_DIR is set). */
 export function namedPaths(script: string): string[] {
   const s = script.replaceAll('${LOGS_DIR:-/logs}', '');
-  return ['/app', '/tests', '/logs', '/solution'].filter((p) => new RegExp(`${p}(?![\\w.-])`).test(s));
+  return ['/app', '/tests', '/logs', '/solution', '/orig'].filter((p) => new RegExp(`${p}(?![\\w.-])`).test(s));
 }
 
 /** Why this task cannot run with this sandbox, or null. Without bwrap there is no /app to mount. */
@@ -169,18 +180,23 @@ export function verdict(exec: Pick<ExecResult, 'timedOut' | 'failure' | 'exitCod
   return { failure: null, reason: null };
 }
 
-/** Copies `dirs` into a fresh run folder with logs/verifier, owned by the sandbox user. */
-function runFolder(dirs: Record<string, string>, sandbox: SandboxMode): string {
+/**
+ * Copies `dirs` into a fresh run folder with logs/verifier, owned by the sandbox user, and `orig/`
+ * as the Dockerfile would have made it (root-owned, mounted read-only at /orig).
+ */
+function runFolder(dirs: Record<string, string>, sandbox: SandboxMode, origFrom?: { info: DockerfileInfo; envDir: string }): { run: string; origMissing: string[] } {
   const run = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdyno-harbor-'));
   for (const [name, src] of Object.entries(dirs)) fs.cpSync(src, path.join(run, name), { recursive: true });
   fs.mkdirSync(path.join(run, 'logs', 'verifier'), { recursive: true });
   prepareWorkspaceOwner(run, sandbox);
-  return run;
+  const origMissing = origFrom ? materializeOrig(origFrom.info, origFrom.envDir, path.join(run, 'orig')) : [];
+  fs.mkdirSync(path.join(run, 'orig'), { recursive: true });
+  return { run, origMissing };
 }
 
 /** Runs `bash <dir>/<script>` the way Harbor would: bwrap with /app, /<name>, /logs; unsafe: cwd = workspace. */
-async function runHarborScript(name: 'tests' | 'solution', srcDir: string, script: string, wsDir: string, sandbox: SandboxMode, phase: Phase, limits: Partial<Limits>, spec: SandboxSpec = {}) {
-  const run = runFolder({ [name]: srcDir }, sandbox);
+async function runHarborScript(name: 'tests' | 'solution', srcDir: string, script: string, wsDir: string, sandbox: SandboxMode, phase: Phase, limits: Partial<Limits>, spec: SandboxSpec = {}, origFrom?: { info: DockerfileInfo; envDir: string }) {
+  const { run, origMissing } = runFolder({ [name]: srcDir }, sandbox, origFrom);
   try {
     const bwrap = sandbox === 'bwrap';
     const exec = await runStep(bwrap ? `bash /${name}/${script}` : `bash '${path.join(run, name, script)}'`, wsDir, {
@@ -188,7 +204,7 @@ async function runHarborScript(name: 'tests' | 'solution', srcDir: string, scrip
       sandbox,
       limits,
       env: { LOGS_DIR: bwrap ? '/logs' : path.join(run, 'logs'), HOME: bwrap ? '/app' : wsDir },
-      binds: [{ src: path.join(run, name), dest: `/${name}`, readOnly: true }, { src: path.join(run, 'logs'), dest: '/logs' }],
+      binds: [{ src: path.join(run, name), dest: `/${name}`, readOnly: true }, { src: path.join(run, 'logs'), dest: '/logs' }, { src: path.join(run, 'orig'), dest: '/orig', readOnly: true }],
       mountWorkspaceAt: '/app',
       ...spec,
     });
@@ -196,25 +212,26 @@ async function runHarborScript(name: 'tests' | 'solution', srcDir: string, scrip
     const got = safeReadUnder(run, 'logs/verifier/reward.json', REWARD_CAP);
     const rewardText = got.ok ? got.data.toString('utf8') : null;
     const rewardRefused = !got.ok && !got.why.endsWith('missing') ? got.why : null;
-    return { exec, rewardText, rewardRefused };
+    return { exec, rewardText, rewardRefused, origMissing };
   } finally {
     fs.rmSync(run, { recursive: true, force: true });
   }
 }
 
 /** One run of a tests/ folder's test.sh against a workspace (also used on our own tasks' verifiers). */
-export async function runVerifier(testsDir: string, wsDir: string, sandbox: SandboxMode, limits: Partial<Limits> = {}, spec: SandboxSpec = {}): Promise<VerifierRun & { rewardText: string | null }> {
-  const { exec, rewardText, rewardRefused } = await runHarborScript('tests', testsDir, 'test.sh', wsDir, sandbox, 'check', limits, spec);
+export async function runVerifier(testsDir: string, wsDir: string, sandbox: SandboxMode, limits: Partial<Limits> = {}, spec: SandboxSpec = {}, origFrom?: { info: DockerfileInfo; envDir: string }): Promise<VerifierRun & { rewardText: string | null; origMissing?: string[] }> {
+  const { exec, rewardText, rewardRefused, origMissing } = await runHarborScript('tests', testsDir, 'test.sh', wsDir, sandbox, 'check', limits, spec, origFrom);
   const reward = rewardText === null ? null : parseRewardJson(rewardText);
-  if (rewardRefused) return { exec, reward: null, rewardText: null, failure: 'sandbox_violation', reason: `reward.json not read: ${rewardRefused}` };
-  return { exec, reward, rewardText, ...verdict(exec, reward) };
+  if (rewardRefused) return { exec, reward: null, rewardText: null, origMissing, failure: 'sandbox_violation', reason: `reward.json not read: ${rewardRefused}` };
+  return { exec, reward, rewardText, origMissing, ...verdict(exec, reward) };
 }
 
 /** Runs solution/solve.sh in the workspace (Harbor: it edits /app), under the sandbox. */
 export async function runHarborSolution(task: Task, wsDir: string, script: string, sandbox: SandboxMode): Promise<ExecResult> {
   const why = harborUnrunnable(task, sandbox, script);
   if (why) throw new AgentdynoError(`Harbor task ${task.id}: ${why}.`, { code: 'E_SANDBOX_UNAVAILABLE', where: script, hint: 'Install bubblewrap and run again.' });
-  const { exec } = await runHarborScript('solution', path.dirname(script), path.basename(script), wsDir, sandbox, 'solution', taskLimits(task), taskSandboxSpec(task));
+  const df = task.harbor?.dockerfile;
+  const { exec } = await runHarborScript('solution', path.dirname(script), path.basename(script), wsDir, sandbox, 'solution', taskLimits(task), taskSandboxSpec(task), df ? { info: df, envDir: task.environmentDir } : undefined);
   return exec;
 }
 
@@ -251,12 +268,14 @@ export async function evaluateHarbor(task: Task, ws: Workspace, opts: EvalOption
     sandbox: opts.sandbox,
     wallMs: Math.round(monotonicClock.nowMs() - t0),
     verifier: { runs, reward: medianOrNull(runs.map((r) => r.reward)), speedup: medianOrNull(runs.map((r) => r.speedup)), reason },
+    ...(reason ? { reason: `verifier: ${reason}` } : {}),
   });
   for (let i = 0; i < repeats; i++) {
     if (opts.signal?.aborted) break;
-    const v = await runVerifier(info.testsDir, ws.dir, opts.sandbox, limits, taskSandboxSpec(task));
+    const v = await runVerifier(info.testsDir, ws.dir, opts.sandbox, limits, taskSandboxSpec(task), info.dockerfile ? { info: info.dockerfile, envDir: task.environmentDir } : undefined);
     const s = summarizeStep(v.exec);
-    const out = [`[${info.note}]`, s.output, v.rewardText !== null ? `reward.json: ${v.rewardText.trim()}` : '', v.reason ? `verifier reason: ${v.reason}` : ''].filter(Boolean).join('\n');
+    const origNote = v.origMissing?.length ? `[not derivable from the Dockerfile, so absent under /orig: ${v.origMissing.join('; ')}]` : '';
+    const out = [`[${info.note}]`, origNote, s.output, v.rewardText !== null ? `reward.json: ${v.rewardText.trim()}` : '', v.reason ? `verifier reason: ${v.reason}` : ''].filter(Boolean).join('\n');
     // Keep the first and last runs' output only: repeats say the same thing.
     if (i > 0 && steps.length > 1) steps.pop();
     steps.push({ ...s, failure: v.failure, output: tail(out, 2000) });

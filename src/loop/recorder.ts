@@ -34,6 +34,10 @@ export class StoreRecorder implements LoopRecorder {
         evalMs: r.evalMs,
         steps: r.evaluation?.steps ?? [],
         harnessModified: r.evaluation?.harnessModified ?? [],
+        // Why it failed (the verifier's own `reason` for Harbor tasks) and what made it unconfirmed.
+        reason: r.evaluation?.reason ?? null,
+        unconfirmed: r.evaluation?.unconfirmed ?? [],
+        verifier: r.evaluation?.verifier ?? null,
         sandbox: r.evaluation?.sandbox ?? null,
         // Exactly what the agent was shown at the start of this iteration.
         feedbackShown: r.feedbackShown,

@@ -306,6 +306,8 @@ export function loadTask(dir: string, rootDir?: string): Task {
   if (!fs.existsSync(task.environmentDir) || !fs.statSync(task.environmentDir).isDirectory()) r.problem('environment/', 'missing folder');
   if (isHarbor) {
     task.harbor = harborInfo(r, abs, declaredDomain);
+    // Tools its Dockerfile installs and its verifier uses: checked before a run like any `requires`.
+    task.requires = [...new Set([...task.requires, ...task.harbor.requiredTools])];
     task.metadata.description ??= harborDescription(task.instruction); // AutoLab has no description field
   }
   void rootDir;

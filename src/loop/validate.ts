@@ -5,7 +5,7 @@ import { evaluate, taskLimits, taskSandboxSpec, type Evaluation } from './execut
 import { pairedBaseline, type PairedBaseline } from './timed.js';
 import { harborUnrunnable, runHarborSolution } from './harbor.js';
 import { isImprovement, score } from './measure.js';
-import { missingRequirements, prepareWorkspaceOwner, runStep, type SandboxMode } from './sandbox.js';
+import { environmentProblems, missingRequirements, prepareWorkspaceOwner, runStep, type SandboxMode } from './sandbox.js';
 import { loadTask, type Task } from './task.js';
 import { harnessHashes, Workspace } from './workspace.js';
 
@@ -53,7 +53,7 @@ export async function validateTask(dir: string, sandbox: SandboxMode, seed = 1):
       return v;
     }
   }
-  const missing = missingRequirements(task.requires);
+  const missing = [...missingRequirements(task.requires, sandbox), ...environmentProblems(task.environment)];
   if (missing.length) {
     v.problems.push(`requires what this machine lacks: ${missing.join('; ')}`);
     return v;
@@ -113,6 +113,11 @@ export async function validateTask(dir: string, sandbox: SandboxMode, seed = 1):
   if (task.kind === 'harbor') {
     v.verifier = { baselineReward: base.verifier?.reward ?? null, referenceReward: refVerifier?.reward ?? null, referenceSpeedup: refVerifier?.speedup ?? null };
     v.notes = [`Harbor task (no [agentdyno] table): domain "${task.harbor?.declaredDomain}" → ${task.domain}; verifier tests/test.sh with the workspace at /app; every environment/ file is editable (the verifier's integrity gate protects its build files)`];
+    const df = task.harbor?.dockerfile;
+    if (df) {
+      v.notes.push(`from environment/Dockerfile: /orig gets ${df.orig.map((e) => e.dest).join(', ') || 'nothing'}; tools checked: ${task.harbor?.requiredTools.join(', ') || 'none'}${df.baseImage ? `; image ${df.baseImage} is not used (this machine's /usr is)` : ''}`);
+      if (df.notReplayed.length) v.notes.push(`Dockerfile steps not replayed: ${df.notReplayed.map((x) => x.slice(0, 80)).join(' | ')}`);
+    }
   }
   const wrong = path.join(task.solutionDir, 'wrong.sh');
   if (!fs.existsSync(wrong) && task.kind === 'harbor') v.notes?.push('no wrong solution to check (solution/wrong.sh absent, as in AutoLab)');

@@ -52,7 +52,19 @@ export default class LoopRun extends AgentdynoCommand {
   async run() {
     const { flags } = await this.parse(LoopRun);
     const task = loadTask(resolveTaskDir(flags.task, flags.root));
-    const r = await runTask(task, optionsFrom(flags));
+    const quiet = this.jsonEnabled();
+    const r = await runTask(task, {
+      ...optionsFrom(flags),
+      // One line per iteration: status and, when it failed, why (the verifier's own reason for Harbor tasks).
+      onIteration: (it) => {
+        if (quiet || it.status === 'stop') return;
+        const e = it.evaluation;
+        const why = e?.status === 'unconfirmed' ? (e.unconfirmed ?? []).join('; ') : e?.reason ?? '';
+        const val = it.measurement ? ` ${task.metric} ${it.measurement.median.toPrecision(4)}` : '';
+        const stderr = e && e.status !== 'ok' ? e.steps.find((st) => st.failure)?.output.split('\n').slice(-3).join(' | ') : '';
+        this.log(`iteration ${it.iteration}: ${it.status}${val}${it.improved ? ' (improved)' : ''}${why ? `: ${why}` : ''}${stderr ? `\n  output: ${stderr.slice(0, 300)}` : ''}`);
+      },
+    });
     const out = {
       runId: r.runId,
       task: r.task,
@@ -70,6 +82,7 @@ export default class LoopRun extends AgentdynoCommand {
       bestIteration: r.bestIteration,
       timeToFirstImprovement: r.timeToFirstImprovement,
       review: r.review,
+      unconfirmed: r.unconfirmed,
       fastP: r.fastP,
       failureCounts: r.failureCounts,
       curve: r.curve,
