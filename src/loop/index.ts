@@ -18,3 +18,4 @@ export { CommandAgent, AGENT_PRESETS, type CommandAgentOptions } from './agents/
 export * from './timed.js';
 export * from './safe-read.js';
 export { memoryCapKind, type CapKind } from './cgroup.js';
+export * from './dockerfile.js';
