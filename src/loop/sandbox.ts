@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { AgentdynoError, monotonicClock } from '../core/index.js';
-import { stepCgroup, type CapKind } from './cgroup.js';
+import { memoryCapKind, stepCgroup, type CapKind } from './cgroup.js';
 import { treeUsage } from './safe-read.js';
 
 /** Why a step failed. `null` in results means it succeeded. */
@@ -380,6 +380,17 @@ export function environmentProblems(env: { cpus: number; allowInternet: boolean 
   const have = os.availableParallelism?.() ?? os.cpus().length;
   if (env.cpus > have) out.push(`[environment].cpus = ${env.cpus} but this machine has ${have} CPU(s)`);
   return out;
+}
+
+/** What the sandbox limits and what it does not, in words (printed by `loop run` and `tasks validate`). */
+export function describeSandbox(limits: Partial<Limits>, sandbox: SandboxMode, spec: SandboxSpec = {}, cap: CapKind = memoryCapKind()): string {
+  const l = { ...DEFAULT_LIMITS, ...limits };
+  const mem = cap === 'prlimit-per-process'
+    ? `memory ${l.memoryMb} MB per process only (RLIMIT_AS: no writable cgroup here, so N processes can use N x ${l.memoryMb} MB)`
+    : `memory ${l.memoryMb} MB for the whole process tree, /tmp included (${cap})`;
+  const cpu = l.cpus ? (cap === 'prlimit-per-process' ? `, ${l.cpus} CPUs declared but not enforced` : `, CPU quota ${l.cpus}`) : '';
+  if (sandbox === 'none (unsafe)') return `NO SANDBOX (--unsafe-no-sandbox): proposals see the whole host and its network; ${mem}${cpu}, files <= ${l.fileMb} MB, wall ${l.wallSec} s`;
+  return `bubblewrap: /usr /bin /lib* and a minimal /etc read-only, nothing else of the host; ${spec.network === 'host' ? 'HOST NETWORK (allow_internet = true)' : 'no network'}; ${mem}${cpu}; <= ${l.nproc} processes; /tmp and /dev/shm ${l.tmpMb} MB each; workspace <= ${l.workspaceMb} MB, files <= ${l.fileMb} MB; wall ${l.wallSec} s per step${spec.gpu ? '; /dev/nvidia* bound' : ''}`;
 }
 
 /** The last `n` characters, for feedback and logs. */

@@ -92,43 +92,43 @@ export async function validateTask(dir: string, sandbox: SandboxMode, seed = 1):
     }
   };
   try {
-  const base = await run(null);
-  v.baseline = { status: base.status, median: base.m?.median ?? null };
-  if (base.status !== 'ok' || !base.m) v.problems.push(`baseline does not build, pass check and measure: ${base.status}`);
-  const solve = path.join(task.solutionDir, 'solve.sh');
-  let refVerifier: Evaluation['verifier'];
-  if (!fs.existsSync(solve)) v.problems.push('solution/solve.sh: missing');
-  else {
-    const ref = await run(solve);
-    refVerifier = ref.verifier;
-    const s = ref.m && base.m ? score(ref.m.median, { direction: task.direction, scoring: task.scoring, baselineMeasured: base.m.median, baselineToml: task.baseline.score, referenceToml: task.reference.score }) : null;
-    const p = ref.m?.paired;
-    // With pairs: the paired speedup's CI must lie above 1 (drift cancels); else the two CIs must not overlap.
-    const beats = Boolean(ref.m && base.m && (p ? p.speedup.ciLow > 1 : isImprovement(ref.m, base.m, task.direction)));
-    v.reference = { status: ref.status, median: ref.m?.median ?? null, normalized: s?.normalized ?? null, beatsBaseline: beats, verified: ref.verified ?? false };
-    if (p) v.reference.paired = { pairs: p.pairs, baselineMedian: p.baseline.median, speedup: p.speedup.median, ciLow: p.speedup.ciLow, ciHigh: p.speedup.ciHigh, method: p.method };
-    if (ref.status !== 'ok') v.problems.push(`reference solution does not pass: ${ref.status}${ref.reason ? ` (${ref.reason})` : ''}`);
-    else if (!beats) v.problems.push(`reference solution does not beat the baseline beyond noise (baseline ${base.m?.median}, reference ${ref.m?.median}${p ? `, paired speedup ${p.speedup.median.toFixed(2)}x, 95% CI ${p.speedup.ciLow.toFixed(2)}-${p.speedup.ciHigh.toFixed(2)}` : ''})`);
-  }
-  if (task.kind === 'harbor') {
-    v.verifier = { baselineReward: base.verifier?.reward ?? null, referenceReward: refVerifier?.reward ?? null, referenceSpeedup: refVerifier?.speedup ?? null };
-    v.notes = [`Harbor task (no [agentdyno] table): domain "${task.harbor?.declaredDomain}" → ${task.domain}; verifier tests/test.sh with the workspace at /app; every environment/ file is editable (the verifier's integrity gate protects its build files)`];
-    const df = task.harbor?.dockerfile;
-    if (df) {
-      v.notes.push(`from environment/Dockerfile: /orig gets ${df.orig.map((e) => e.dest).join(', ') || 'nothing'}; tools checked: ${task.harbor?.requiredTools.join(', ') || 'none'}${df.baseImage ? `; image ${df.baseImage} is not used (this machine's /usr is)` : ''}`);
-      if (df.notReplayed.length) v.notes.push(`Dockerfile steps not replayed: ${df.notReplayed.map((x) => x.slice(0, 80)).join(' | ')}`);
+    const base = await run(null);
+    v.baseline = { status: base.status, median: base.m?.median ?? null };
+    if (base.status !== 'ok' || !base.m) v.problems.push(`baseline does not build, pass check and measure: ${base.status}`);
+    const solve = path.join(task.solutionDir, 'solve.sh');
+    let refVerifier: Evaluation['verifier'];
+    if (!fs.existsSync(solve)) v.problems.push('solution/solve.sh: missing');
+    else {
+      const ref = await run(solve);
+      refVerifier = ref.verifier;
+      const s = ref.m && base.m ? score(ref.m.median, { direction: task.direction, scoring: task.scoring, baselineMeasured: base.m.median, baselineToml: task.baseline.score, referenceToml: task.reference.score }) : null;
+      const p = ref.m?.paired;
+      // With pairs: the paired speedup's CI must lie above 1 (drift cancels); else the two CIs must not overlap.
+      const beats = Boolean(ref.m && base.m && (p ? p.speedup.ciLow > 1 : isImprovement(ref.m, base.m, task.direction)));
+      v.reference = { status: ref.status, median: ref.m?.median ?? null, normalized: s?.normalized ?? null, beatsBaseline: beats, verified: ref.verified ?? false };
+      if (p) v.reference.paired = { pairs: p.pairs, baselineMedian: p.baseline.median, speedup: p.speedup.median, ciLow: p.speedup.ciLow, ciHigh: p.speedup.ciHigh, method: p.method };
+      if (ref.status !== 'ok') v.problems.push(`reference solution does not pass: ${ref.status}${ref.reason ? ` (${ref.reason})` : ''}`);
+      else if (!beats) v.problems.push(`reference solution does not beat the baseline beyond noise (baseline ${base.m?.median}, reference ${ref.m?.median}${p ? `, paired speedup ${p.speedup.median.toFixed(2)}x, 95% CI ${p.speedup.ciLow.toFixed(2)}-${p.speedup.ciHigh.toFixed(2)}` : ''})`);
     }
-  }
-  const wrong = path.join(task.solutionDir, 'wrong.sh');
-  if (!fs.existsSync(wrong) && task.kind === 'harbor') v.notes?.push('no wrong solution to check (solution/wrong.sh absent, as in AutoLab)');
-  if (fs.existsSync(wrong)) {
-    const w = await run(wrong);
-    v.wrong = { status: w.status, reason: w.reason };
-    if (w.status === 'ok') v.problems.push('solution/wrong.sh: the deliberately wrong solution passes the check (the check is too weak)');
-  }
-  if (task.kind === 'agentdyno' && !task.timedOutput) (v.notes ??= []).push('measurement not self-verifying: the task declares no [agentdyno] timed_output, so the timed run\'s output is not compared (its value is the harness\'s own report)');
-  v.ok = v.problems.length === 0;
-  return v;
+    if (task.kind === 'harbor') {
+      v.verifier = { baselineReward: base.verifier?.reward ?? null, referenceReward: refVerifier?.reward ?? null, referenceSpeedup: refVerifier?.speedup ?? null };
+      v.notes = [`Harbor task (no [agentdyno] table): domain "${task.harbor?.declaredDomain}" → ${task.domain}; verifier tests/test.sh with the workspace at /app; every environment/ file is editable (the verifier's integrity gate protects its build files)`];
+      const df = task.harbor?.dockerfile;
+      if (df) {
+        v.notes.push(`from environment/Dockerfile: /orig gets ${df.orig.map((e) => e.dest).join(', ') || 'nothing'}; tools checked: ${task.harbor?.requiredTools.join(', ') || 'none'}${df.baseImage ? `; image ${df.baseImage} is not used (this machine's /usr is)` : ''}`);
+        if (df.notReplayed.length) v.notes.push(`Dockerfile steps not replayed: ${df.notReplayed.map((x) => x.slice(0, 80)).join(' | ')}`);
+      }
+    }
+    const wrong = path.join(task.solutionDir, 'wrong.sh');
+    if (!fs.existsSync(wrong) && task.kind === 'harbor') v.notes?.push('no wrong solution to check (solution/wrong.sh absent, as in AutoLab)');
+    if (fs.existsSync(wrong)) {
+      const w = await run(wrong);
+      v.wrong = { status: w.status, reason: w.reason };
+      if (w.status === 'ok') v.problems.push('solution/wrong.sh: the deliberately wrong solution passes the check (the check is too weak)');
+    }
+    if (task.kind === 'agentdyno' && !task.timedOutput) (v.notes ??= []).push('measurement not self-verifying: the task declares no [agentdyno] timed_output, so the timed run\'s output is not compared (its value is the harness\'s own report)');
+    v.ok = v.problems.length === 0;
+    return v;
   } finally {
     (baseWs as Workspace | null)?.remove();
   }

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { AgentdynoCommand } from '../../core/index.js';
-import { chooseSandbox, findTaskDirs, resolveTaskDir, validateTask, type TaskValidation } from '../../loop/index.js';
+import { chooseSandbox, describeSandbox, findTaskDirs, resolveTaskDir, validateTask, type TaskValidation } from '../../loop/index.js';
 
 export default class TasksValidate extends AgentdynoCommand {
   static override description =
@@ -20,6 +20,7 @@ export default class TasksValidate extends AgentdynoCommand {
     const dirs = ids.length ? ids.map((i) => resolveTaskDir(i, flags.root)) : findTaskDirs(flags.root);
     const sandbox = chooseSandbox(flags['unsafe-no-sandbox']);
     const tasks: TaskValidation[] = [];
+    if (!this.jsonEnabled() && dirs.length) this.log(`sandbox: ${describeSandbox({}, sandbox)} (defaults; each task's own limits apply)`);
     for (const d of dirs) {
       const v = await validateTask(d, sandbox, flags.seed);
       tasks.push(v);
