@@ -1,5 +1,5 @@
 import type { ShownEvent } from './feedback.js';
-import type { ParamSpec } from './task.js';
+import type { ParamSpec } from '../task/index.js';
 
 /** What an agent proposes for one iteration. Files are whole contents, relative to the workspace. */
 export type Proposal =

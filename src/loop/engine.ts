@@ -8,7 +8,7 @@ import { composeFeedback, eventsFor, FeedbackShaper, type FeedbackMode, type Sho
 import { assertHarborRunnable } from './harbor.js';
 import { fastP, isImprovement, score, type Anchors, type MeasureStats, type Scores } from './measure.js';
 import { describeSandbox, prepareWorkspaceOwner, type Limits, type SandboxMode } from './sandbox.js';
-import type { Task } from './task.js';
+import type { Task } from '../task/index.js';
 import { harnessHashes, isEditable, listFiles, safeRel, Workspace } from './workspace.js';
 
 export interface LoopBudgets {

@@ -3,7 +3,7 @@ import { evaluateHarbor, type HarborVerdict } from './harbor.js';
 import { summarizeMeasurement, type MeasureStats } from './measure.js';
 import { compareOutputs, pairedStats, runTimed, seedFor, unconfirmedReasons, type PairedBaseline, type TimedRun } from './timed.js';
 import { runStep, tail, type ExecResult, type FailureClass, type Limits, type Phase, type SandboxMode, type SandboxSpec } from './sandbox.js';
-import type { Task } from './task.js';
+import type { Task } from '../task/index.js';
 import { modifiedHarness, type Workspace } from './workspace.js';
 
 /** What is kept of one step: enough to explain the outcome, bounded in size. */

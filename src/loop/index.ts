@@ -1,5 +1,5 @@
 /** loop/: task loader, workspace + sandbox, build/check/measure executor, loop engine, agents (DESIGN 6). */
-export * from './task.js';
+export * from '../task/index.js';
 export * from './harbor.js';
 export * from './sandbox.js';
 export * from './workspace.js';
@@ -18,4 +18,3 @@ export { CommandAgent, AGENT_PRESETS, type CommandAgentOptions } from './agents/
 export * from './timed.js';
 export * from './safe-read.js';
 export { memoryCapKind, type CapKind } from './cgroup.js';
-export * from './dockerfile.js';

@@ -7,7 +7,7 @@
  * better side of the best-so-far CI (non-overlap), so noise alone never makes progress.
  */
 import { Rng, mean, median, percentile, stddev } from '../core/index.js';
-import type { ScoringRule } from './task.js';
+import type { ScoringRule } from '../task/index.js';
 import type { PairedStats } from './timed.js';
 
 export interface MeasureStats {

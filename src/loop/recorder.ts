@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Store } from '../store/index.js';
 import type { IterationRecord, LoopRecorder } from './engine.js';
-import type { Task } from './task.js';
+import type { Task } from '../task/index.js';
 
 /** Writes each iteration to the store (loop_iterations + feedback_events) as it finishes. */
 export class StoreRecorder implements LoopRecorder {

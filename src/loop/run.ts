@@ -12,7 +12,7 @@ import { runLoop, type IterationRecord, type LoopBudgets, type LoopResult } from
 import type { FeedbackMode } from './feedback.js';
 import { MultiRecorder, ScoreLog, StoreRecorder } from './recorder.js';
 import { chooseSandbox, environmentProblems, missingRequirements, type SandboxMode } from './sandbox.js';
-import { findTaskDirs, loadTask, type Task } from './task.js';
+import { findTaskDirs, loadTask, type Task } from '../task/index.js';
 
 export type AgentKind = 'search' | 'llm' | 'scripted' | 'command';
 

@@ -15,16 +15,8 @@ import { median } from '../core/index.js';
 import { bootstrapMedianCi, parseMeasureLine, summarizeMeasurement, type Direction, type MeasureStats } from './measure.js';
 import { safeReadUnder } from './safe-read.js';
 import { prepareWorkspaceOwner, runStep, type ExecResult, type Limits, type SandboxMode, type SandboxSpec } from './sandbox.js';
-import type { Task } from './task.js';
+import type { OutputSpec, Task } from '../task/index.js';
 
-export const OUTPUT_TYPES = ['bytes', 'u8', 'u32', 'i32', 'i64', 'f32', 'f64'] as const;
-
-/** `[agentdyno] timed_output`: element type of the output file and the tolerance between two correct outputs. */
-export interface OutputSpec {
-  type: (typeof OUTPUT_TYPES)[number];
-  abs: number;
-  rel: number;
-}
 
 /** Folder in the workspace the harness writes the timed run's files into (recreated before every repeat). */
 export const TIMED_DIR = '.agentdyno-timed';

@@ -6,7 +6,7 @@ import { pairedBaseline, type PairedBaseline } from './timed.js';
 import { harborUnrunnable, runHarborSolution } from './harbor.js';
 import { isImprovement, score } from './measure.js';
 import { environmentProblems, missingRequirements, prepareWorkspaceOwner, runStep, type SandboxMode } from './sandbox.js';
-import { loadTask, type Task } from './task.js';
+import { loadTask, type Task } from '../task/index.js';
 import { harnessHashes, Workspace } from './workspace.js';
 
 export interface TaskValidation {

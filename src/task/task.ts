@@ -2,8 +2,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { AgentdynoError } from '../core/index.js';
-import { OUTPUT_TYPES, type OutputSpec } from './timed.js';
 import { harborAgentdynoTable, harborDescription, harborInfo, mapHarborDomain, type HarborInfo } from './harbor.js';
+
+export const OUTPUT_TYPES = ['bytes', 'u8', 'u32', 'i32', 'i64', 'f32', 'f64'] as const;
+
+/** `[agentdyno] timed_output`: element type of the timed run's output file and the tolerance between two correct outputs. */
+export interface OutputSpec {
+  type: (typeof OUTPUT_TYPES)[number];
+  abs: number;
+  rel: number;
+}
 
 /** Task domains (DESIGN 3.2 / AutoLab). */
 export const DOMAINS = ['kernel', 'system', 'puzzle', 'model'] as const;
