@@ -71,8 +71,11 @@ export function seedFor(seed: number, repeat: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-/** Metrics in milliseconds are times: a claimed time can be checked against the host's clock. */
-export const isTimeMetric = (metric: string): boolean => /_ms$/.test(metric);
+/**
+ * Wall-time metrics (runtime_ms, latency_ms, ...): a claimed time can be checked against the host's
+ * clock. A derived cost in ms (compress-tune's cost_ms adds a size term) is not one.
+ */
+export const isTimeMetric = (metric: string): boolean => /(^|_)(runtime|time|latency|wall)_ms$/.test(metric);
 
 export interface TimedRun {
   seed: number;

@@ -101,7 +101,7 @@ export async function validateTask(dir: string, sandbox: SandboxMode, seed = 1):
     else {
       const ref = await run(solve);
       refVerifier = ref.verifier;
-      const s = ref.m && base.m ? score(ref.m.median, { direction: task.direction, scoring: task.scoring, baselineMeasured: base.m.median, baselineToml: task.baseline.score, referenceToml: task.reference.score }) : null;
+      const s = ref.m && base.m ? score(ref.m.median, { direction: task.direction, scoring: task.scoring, baselineMeasured: ref.m.paired?.baseline.median ?? base.m.median, baselineToml: task.baseline.score, referenceToml: task.reference.score }) : null;
       const p = ref.m?.paired;
       // With pairs: the paired speedup's CI must lie above 1 (drift cancels); else the two CIs must not overlap.
       const beats = Boolean(ref.m && base.m && (p ? p.speedup.ciLow > 1 : isImprovement(ref.m, base.m, task.direction)));

@@ -53,3 +53,11 @@ describe('paired measurement and plausibility', () => {
     expect(unconfirmedReasons(task, summarizeMeasurement(honest), forged)[0]).toMatch(/not seen on the host clock/);
   });
 });
+
+describe('which metrics the host clock can check', () => {
+  it('wall times yes, derived costs no', async () => {
+    const { isTimeMetric } = await import('../../src/loop/index.js');
+    expect(['runtime_ms', 'latency_ms', 'wall_ms'].map(isTimeMetric)).toEqual([true, true, true]);
+    expect(['cost_ms', 'val_mse', 'requests_per_s'].map(isTimeMetric)).toEqual([false, false, false]);
+  });
+});
