@@ -1,6 +1,7 @@
 // Harness (not editable): `bench check SEED N` compares sumsq_gpu with a long double CPU
 // reference (relative error <= 1e-9); `bench time N` prints one JSON line {"value": <ms>}: the
-// median of 10 launches timed with CUDA events after 2 warm-up launches.
+// median of 10 launches timed with CUDA events after 2 warm-up launches, on the input of AGENTDYNO_SEED
+// with one element changed before every launch; each launch's sum is reported (timed_io.h) and checked.
 #include <cuda_runtime.h>
 #include "timed_io.h"
 #include <math.h>
