@@ -3,7 +3,7 @@ import { compareOutputs, pairedStats, seedFor, summarizeMeasurement, unconfirmed
 
 const f32 = (xs: number[]) => Buffer.from(new Float32Array(xs).buffer);
 const u32 = (xs: number[]) => Buffer.from(new Uint32Array(xs).buffer);
-const task = { metric: 'runtime_ms', direction: 'lower' as const, plausibleSpeedup: 10, plausibleLimit: null };
+const task = { metric: 'runtime_ms', direction: 'lower' as const, plausibleSpeedup: 10, plausibleLimit: null, scoring: 'log-speedup' as const };
 
 describe('timed-output comparison', () => {
   it('exact types must match bit for bit; the first differing element is named', () => {
