@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { AgentdynoError, monotonicClock } from '../core/index.js';
 import { memoryCapKind, stepCgroup, type CapKind } from './cgroup.js';
+import { BRIDGE_AT, openLoopbackBridge } from './loopback.js';
 import { treeUsage } from './safe-read.js';
 
 /** Why a step failed. `null` in results means it succeeded. */
@@ -166,6 +167,11 @@ export interface SandboxSpec {
   mountWorkspaceAt?: string;
   network?: Network;
   gpu?: boolean;
+  /**
+   * With network 'none': the step may reach these host loopback ports and nothing else (for agent
+   * CLIs talking to an agentdyno proxy; loopback.ts). Ignored without bwrap (unsafe mode has the host network).
+   */
+  loopbackPorts?: number[];
 }
 
 /** argv that runs `sh -c command` in the workspace with the limits applied. */
@@ -220,11 +226,22 @@ export interface RunOptions extends SandboxSpec {
  * sandbox user, so `tee /dev/stderr` works inside (a socket pair would not reopen) and nothing the
  * step does can swap them. Output beyond `outputBytes` kills the step (`output_limit`).
  *
- * Network: `network: 'none'` is a fresh namespace. A "only this loopback port" mode (for agent CLIs
- * talking to an agentdyno proxy) is not built yet: the way to add it is a host unix socket bound
- * into the sandbox plus a forwarder inside listening on 127.0.0.1:PORT of the new namespace.
+ * Network: `network: 'none'` is a fresh namespace; `loopbackPorts` lets it reach only those host
+ * loopback ports (loopback.ts), e.g. an agentdyno proxy for an agent CLI.
  */
 export async function runStep(command: string, workspace: string, opts: RunOptions): Promise<ExecResult> {
+  const bridged = opts.sandbox === 'bwrap' && (opts.network ?? 'none') === 'none' && opts.loopbackPorts?.length;
+  if (!bridged) return runStepOnce(command, workspace, opts);
+  const bridge = await openLoopbackBridge(opts.loopbackPorts!, isRoot() ? SANDBOX_UID : null);
+  try {
+    const r = await runStepOnce(bridge.wrap(command), workspace, { ...opts, binds: [...(opts.binds ?? []), { src: bridge.dir, dest: BRIDGE_AT, readOnly: true }] });
+    return { ...r, command };
+  } finally {
+    await bridge.close();
+  }
+}
+
+async function runStepOnce(command: string, workspace: string, opts: RunOptions): Promise<ExecResult> {
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const cg = stepCgroup(limits.memoryMb, limits.nproc, limits.cpus);
   const inner = sandboxArgv(command, workspace, limits, opts.sandbox, opts, cg.kind === 'prlimit-per-process');

@@ -125,6 +125,28 @@ describe.skipIf(!hasBwrap)('hostile proposals (bubblewrap)', () => {
     }
   });
 
+  hostile('network only to the proxy port: the allowed host loopback port answers, another does not', async () => {
+    const accepted = { a: 0, b: 0 };
+    const mk = (k: 'a' | 'b') => net.createServer((c) => {
+      accepted[k]++;
+      c.end('hello\n');
+    });
+    const [a, b] = [mk('a'), mk('b')];
+    await Promise.all([a, b].map((srv) => new Promise<void>((res) => srv.listen(0, '127.0.0.1', res))));
+    const [pa, pb] = [a, b].map((srv) => (srv.address() as net.AddressInfo).port);
+    const dial = (p: number) => `python3 -c "import socket; s = socket.create_connection(('127.0.0.1', ${p}), timeout=2); print(s.recv(16).decode().strip())"`;
+    try {
+      const ok = await runStep(`${dial(pa)}`, scratch, { phase: 'check', sandbox: 'bwrap', limits: { wallSec: 20 }, loopbackPorts: [pa] });
+      expect(ok.stdout.trim()).toBe('hello');
+      const other = await runStep(`${dial(pb)}`, scratch, { phase: 'check', sandbox: 'bwrap', limits: { wallSec: 20 }, loopbackPorts: [pa] });
+      expect(other.exitCode).not.toBe(0);
+      expect(accepted).toEqual({ a: 1, b: 0 });
+    } finally {
+      a.close();
+      b.close();
+    }
+  }, 60_000);
+
   hostile('write outside the workspace (host /tmp, /etc, /usr)', async () => {
     const outside = path.join(os.tmpdir(), `agentdyno-outside-${process.pid}`);
     const r = await step(`echo x > ${outside}; echo y > /etc/agentdyno-x; echo z > /usr/agentdyno-x; echo done`);
