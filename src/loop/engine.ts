@@ -7,7 +7,8 @@ import { pairedBaseline } from './timed.js';
 import { composeFeedback, eventsFor, FeedbackShaper, type FeedbackMode, type ShownEvent } from './feedback.js';
 import { assertHarborRunnable } from './harbor.js';
 import { fastP, isImprovement, score, type Anchors, type MeasureStats, type Scores } from './measure.js';
-import { describeSandbox, prepareWorkspaceOwner, type Limits, type SandboxMode } from './sandbox.js';
+import { describeSandbox } from './preflight.js';
+import { prepareWorkspaceOwner, type Limits, type SandboxMode } from './sandbox.js';
 import type { Task } from '../task/index.js';
 import { harnessHashes, isEditable, listFiles, safeRel, Workspace } from './workspace.js';
 

@@ -2,6 +2,7 @@
 export * from '../task/index.js';
 export * from './harbor.js';
 export * from './sandbox.js';
+export * from './preflight.js';
 export * from './workspace.js';
 export * from './measure.js';
 export * from './executor.js';

@@ -11,7 +11,8 @@ import { SearchAgent, type SearchStrategy } from './agents/search.js';
 import { runLoop, type IterationRecord, type LoopBudgets, type LoopResult } from './engine.js';
 import type { FeedbackMode } from './feedback.js';
 import { MultiRecorder, ScoreLog, StoreRecorder } from './recorder.js';
-import { chooseSandbox, environmentProblems, missingRequirements, type SandboxMode } from './sandbox.js';
+import { environmentProblems, missingRequirements } from './preflight.js';
+import { chooseSandbox, type SandboxMode } from './sandbox.js';
 import { findTaskDirs, loadTask, type Task } from '../task/index.js';
 
 export type AgentKind = 'search' | 'llm' | 'scripted' | 'command';

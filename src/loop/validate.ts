@@ -5,7 +5,8 @@ import { evaluate, taskLimits, taskSandboxSpec, type Evaluation } from './execut
 import { pairedBaseline, type PairedBaseline } from './timed.js';
 import { harborUnrunnable, runHarborSolution } from './harbor.js';
 import { isImprovement, score } from './measure.js';
-import { environmentProblems, missingRequirements, prepareWorkspaceOwner, runStep, type SandboxMode } from './sandbox.js';
+import { environmentProblems, missingRequirements } from './preflight.js';
+import { prepareWorkspaceOwner, runStep, type SandboxMode } from './sandbox.js';
 import { loadTask, type Task } from '../task/index.js';
 import { harnessHashes, Workspace } from './workspace.js';
 
