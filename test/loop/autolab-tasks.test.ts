@@ -9,6 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { evaluate, findBwrap, harnessHashes, HARBOR_DOMAINS, loadTask, materializeOrig, parseDockerfile, prepareWorkspaceOwner, resolveTaskDir, Workspace, type Evaluation } from '../../src/loop/index.js';
 import { execa } from 'execa';
+import { openStore } from '../../src/store/index.js';
 
 const hasBwrap = findBwrap() !== null;
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -102,6 +103,19 @@ describe.skipIf(!hasBwrap)('AutoLab-layout tasks run unchanged under bwrap, inte
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/iteration 1: harness_modified: verifier: build_file_modified/);
     expect(r.stdout).toContain('FAIL: build_file_modified');
+    // The store keeps the verifier's reason and its stderr with the iteration.
+    const store = openStore(db);
+    try {
+      const run = store.listRuns({ kind: 'loop' })[0];
+      const it1 = store.getLoopIterations(run.id).find((x) => x.iteration === 1)!;
+      const detail = it1.detail as { reason: string; verifier: { reason: string }; steps: { output: string }[] };
+      expect(it1.status).toBe('harness_modified');
+      expect(detail.reason).toBe('verifier: build_file_modified');
+      expect(detail.verifier.reason).toBe('build_file_modified');
+      expect(detail.steps.at(-1)?.output).toContain('FAIL: build_file_modified');
+    } finally {
+      store.close();
+    }
     fs.rmSync(path.dirname(script), { recursive: true, force: true });
   }, 120_000);
 });
