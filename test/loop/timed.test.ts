@@ -61,3 +61,17 @@ describe('which metrics the host clock can check', () => {
     expect(['cost_ms', 'val_mse', 'requests_per_s'].map(isTimeMetric)).toEqual([false, false, false]);
   });
 });
+
+describe('paired figures in feedback', () => {
+  it('rich feedback shows the paired ratio and its CI; noisy feedback leaves it out (it would give the true value away)', async () => {
+    const { eventsFor, FeedbackShaper } = await import('../../src/loop/index.js');
+    const m = summarizeMeasurement([5, 5.1, 4.9]);
+    m.paired = pairedStats([5, 5.1, 4.9], [10, 10.2, 9.8], [35, 35, 35], [40, 40, 40], 'lower', 1);
+    const ev = eventsFor({ iteration: 1, status: 'ok', evaluation: { status: 'ok', steps: [], measurement: m, harnessModified: [], sandbox: 'bwrap', wallMs: 1 }, scores: null, improved: true, best: { median: 10, ciLow: 9, ciHigh: 11, iteration: 0 }, metric: 'runtime_ms', direction: 'lower', errors: [] });
+    const rich = new FeedbackShaper('rich', 1).shape(ev).find((e) => e.kind === 'measurement')!;
+    expect(rich.text).toMatch(/2\.00x the baseline run beside it \(95% CI 2\.00-2\.00, 3 interleaved pairs\)/);
+    const noisy = new FeedbackShaper('noisy', 1).shape(ev).find((e) => e.kind === 'measurement')!;
+    expect(noisy.text).not.toMatch(/baseline run beside it/);
+    expect(noisy.detail.corrupted).toBe(true);
+  });
+});
