@@ -15,6 +15,8 @@ export interface StepCgroup {
   kind: CapKind;
   /** cgroup.procs files the wrapper writes its pid into before exec'ing the sandbox. */
   procs: string[];
+  /** True when pids.max caps this step's tree (then RLIMIT_NPROC, which counts the sandbox user machine-wide, can be loose). */
+  pidsCapped: boolean;
   /** True when the memory cap was hit (an OOM kill inside the cgroup). */
   oomHit(): boolean;
   /** Kills whatever is left and removes the cgroup. */
@@ -67,11 +69,12 @@ function makeV2(memoryBytes: number, pids: number, cpus: number | undefined): St
   }
   if (!write(path.join(dir, 'memory.max'), String(memoryBytes))) return cleanup([dir]);
   write(path.join(dir, 'memory.swap.max'), '0');
-  write(path.join(dir, 'pids.max'), String(pids));
+  const pidsCapped = write(path.join(dir, 'pids.max'), String(pids));
   if (cpus) write(path.join(dir, 'cpu.max'), `${Math.round(cpus * 100_000)} 100000`);
   return {
     kind: 'cgroup-v2',
     procs: [path.join(dir, 'cgroup.procs')],
+    pidsCapped,
     oomHit: () => /oom_kill [1-9]/.test(read(path.join(dir, 'memory.events'))),
     remove: () => removeDirs([dir]),
   };
@@ -89,6 +92,7 @@ function makeV1(memoryBytes: number, pids: number, cpus: number | undefined): St
   if (!write(path.join(mem, 'memory.limit_in_bytes'), String(memoryBytes))) return cleanup([mem]);
   write(path.join(mem, 'memory.memsw.limit_in_bytes'), String(memoryBytes)); // no swap beyond the cap (absent without swap accounting)
   const dirs = [mem];
+  let pidsCapped = false;
   const procs = [path.join(mem, 'cgroup.procs')];
   const pidDir = path.join(V1_PIDS, name);
   if (fs.existsSync(V1_PIDS)) {
@@ -97,6 +101,7 @@ function makeV1(memoryBytes: number, pids: number, cpus: number | undefined): St
       if (write(path.join(pidDir, 'pids.max'), String(pids))) {
         dirs.push(pidDir);
         procs.push(path.join(pidDir, 'cgroup.procs'));
+        pidsCapped = true;
       } else fs.rmdirSync(pidDir);
     } catch {
       /* no pids controller: RLIMIT_NPROC still applies */
@@ -117,6 +122,7 @@ function makeV1(memoryBytes: number, pids: number, cpus: number | undefined): St
   return {
     kind: 'cgroup-v1',
     procs,
+    pidsCapped,
     oomHit: () => Number(read(path.join(mem, 'memory.failcnt')).trim() || 0) > 0 || /oom_kill [1-9]/.test(read(path.join(mem, 'memory.oom_control'))),
     remove: () => removeDirs(dirs),
   };
@@ -157,7 +163,7 @@ export function stepCgroup(memoryMb: number, pids: number, cpus?: number): StepC
   const bytes = Math.round(memoryMb * 1024 * 1024);
   const cg = disabled() ? null : makeV2(bytes, pids, cpus) ?? makeV1(bytes, pids, cpus);
   probed = cg?.kind ?? 'prlimit-per-process';
-  return cg ?? { kind: 'prlimit-per-process', procs: [], oomHit: () => false, remove: () => {} };
+  return cg ?? { kind: 'prlimit-per-process', procs: [], pidsCapped: false, oomHit: () => false, remove: () => {} };
 }
 
 /** What the last step's memory cap was (for `tasks validate` / doctor output). */

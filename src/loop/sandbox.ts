@@ -175,12 +175,12 @@ export interface SandboxSpec {
 }
 
 /** argv that runs `sh -c command` in the workspace with the limits applied. */
-export function sandboxArgv(command: string, workspace: string, limits: Limits, sandbox: SandboxMode, spec: SandboxSpec = {}, perProcessMemory = true): string[] {
+export function sandboxArgv(command: string, workspace: string, limits: Limits, sandbox: SandboxMode, spec: SandboxSpec = {}, perProcessMemory = true, nprocRlimit = limits.nproc): string[] {
   const prlimit = [
     'prlimit',
     // Per-process address space only where no cgroup caps the tree (it breaks CUDA's large mappings).
     ...(perProcessMemory ? [`--as=${Math.round(limits.memoryMb * 1024 * 1024)}`] : []),
-    `--nproc=${limits.nproc}`,
+    `--nproc=${nprocRlimit}`,
     `--fsize=${Math.round(limits.fileMb * 1024 * 1024)}`,
     '--core=0',
     '--',
@@ -244,7 +244,9 @@ export async function runStep(command: string, workspace: string, opts: RunOptio
 async function runStepOnce(command: string, workspace: string, opts: RunOptions): Promise<ExecResult> {
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const cg = stepCgroup(limits.memoryMb, limits.nproc, limits.cpus);
-  const inner = sandboxArgv(command, workspace, limits, opts.sandbox, opts, cg.kind === 'prlimit-per-process');
+  // With pids.max on the step's tree, RLIMIT_NPROC (per user, machine-wide: every sandbox shares uid
+  // 65534) is only a backstop, so parallel steps do not starve each other of processes.
+  const inner = sandboxArgv(command, workspace, limits, opts.sandbox, opts, cg.kind === 'prlimit-per-process', cg.pidsCapped ? Math.max(limits.nproc, 4096) : limits.nproc);
   // The wrapper joins the cgroup(s) and then becomes the sandbox, so every descendant is inside.
   const argv = cg.procs.length ? ['sh', '-c', 'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n-1)); done; exec "$@"', 'sh', String(cg.procs.length), ...cg.procs, ...inner] : inner;
   const io = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdyno-io-'));
