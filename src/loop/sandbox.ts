@@ -148,6 +148,29 @@ export function systemBinds(): string[] {
   return out;
 }
 
+/**
+ * Read-only binds an agent CLI needs beyond the system folders: the project's node_modules (SDKs,
+ * npm-installed CLIs), NODE_PATH entries, and regular files the command names by absolute path (its
+ * script). Never a folder the command names: that could be the repo with the tasks' private solutions.
+ */
+export function agentToolBinds(cmd: string, cwd = process.cwd()): Bind[] {
+  const out = new Map<string, Bind>();
+  const add = (p: string, dirOk: boolean) => {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(p);
+    } catch {
+      return;
+    }
+    if (SYSTEM_DIRS.some((d) => p === d || p.startsWith(`${d}/`))) return; // already there
+    if (st.isFile() || (dirOk && st.isDirectory())) out.set(p, { src: p, dest: p, readOnly: true });
+  };
+  add(path.join(cwd, 'node_modules'), true);
+  for (const p of (process.env.NODE_PATH ?? '').split(':').filter((x) => path.isAbsolute(x))) add(p, true);
+  for (const tok of cmd.match(/\/[^\s'"]+/g) ?? []) add(tok, false);
+  return [...out.values()];
+}
+
 /** NVIDIA device nodes, bound for tasks that need a GPU (and only for them). */
 export function gpuDeviceBinds(): string[] {
   let names: string[] = [];
@@ -188,8 +211,17 @@ export function sandboxArgv(command: string, workspace: string, limits: Limits, 
   const sh = ['sh', '-c', command];
   if (sandbox === 'none (unsafe)') return [...prlimit, ...sh];
   const drop = isRoot() ? ['setpriv', `--reuid=${SANDBOX_UID}`, `--regid=${SANDBOX_UID}`, '--clear-groups'] : [];
-  const bindArgs = (spec.binds ?? []).flatMap((b) => [b.readOnly ? '--ro-bind' : '--bind', b.src, b.dest]);
   const at = spec.mountWorkspaceAt ?? workspace;
+  // bwrap makes missing parents of a mount point 0700 root: the sandbox user could not get through.
+  const made = new Set(['/', '/tmp', ...SYSTEM_DIRS]);
+  const parents = (dest: string): string[] => {
+    const out: string[] = [];
+    for (let d = path.posix.dirname(dest); !made.has(d) && d !== '/'; d = path.posix.dirname(d)) out.unshift(d);
+    for (const d of out) made.add(d);
+    return out.flatMap((d) => ['--perms', '0755', '--dir', d]);
+  };
+  const wsParents = parents(at);
+  const bindArgs = (spec.binds ?? []).flatMap((b) => [...parents(b.dest), b.readOnly ? '--ro-bind' : '--bind', b.src, b.dest]);
   const tmpBytes = String(Math.round(limits.tmpMb * 1024 * 1024));
   return [
     findBwrap() ?? 'bwrap',
@@ -199,6 +231,7 @@ export function sandboxArgv(command: string, workspace: string, limits: Limits, 
     ...systemBinds(),
     // tmpfs first: binds below may live under /tmp and must stay visible.
     '--perms', '1777', '--size', tmpBytes, '--tmpfs', '/tmp',
+    ...wsParents,
     '--bind', workspace, at,
     ...bindArgs,
     '--dev', '/dev',

@@ -287,8 +287,8 @@ describe.skipIf(!hasBwrap)('hostile proposals (bubblewrap)', () => {
   });
 
   hostile('printing a fake measurement line: ignored, the value is the harness\'s', async () => {
-    const e = await evalKernel(kernel('', '#include <stdio.h>\n__attribute__((destructor)) static void f(void) { printf("{\\"value\\": 0.0001}\\n"); }'));
-    expect(e.status).toBe('ok');
+    const e = await evalKernel(kernel('', '#include <stdio.h>\n__attribute__((destructor)) static void f(void) { printf("{\\"value\\": 0.0001}\\n"); }'), 3);
+    expect(e.status, JSON.stringify(e.unconfirmed ?? e.reason ?? null)).toBe('ok');
     expect(e.measurement!.median).toBeGreaterThan(0.5);
   });
 
