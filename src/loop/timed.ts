@@ -159,7 +159,9 @@ export function pairedStats(cand: readonly number[], base: readonly number[], ca
 export function unconfirmedReasons(task: Pick<Task, 'metric' | 'direction' | 'plausibleSpeedup' | 'plausibleLimit' | 'scoring'>, cand: MeasureStats, paired: PairedStats | null, seed = 1): string[] {
   const out: string[] = [];
   // The speedup bound is for speedups (log-speedup scoring); a model's loss ratio is no speedup: its bound is plausible_limit.
-  if (paired && task.scoring === 'log-speedup' && paired.speedup.median > task.plausibleSpeedup) out.push(`speedup ${paired.speedup.median.toFixed(1)}x over the baseline is beyond the ${task.plausibleSpeedup}x plausibility bound`);
+  // Beyond the bound with confidence (the CI's low end): a noisy honest run near it is not flagged.
+  if (paired && task.scoring === 'log-speedup' && paired.speedup.ciLow > task.plausibleSpeedup)
+    out.push(`speedup ${paired.speedup.median.toFixed(1)}x over the baseline (95% CI low ${paired.speedup.ciLow.toFixed(1)}x) is beyond the ${task.plausibleSpeedup}x plausibility bound`);
   if (task.plausibleLimit !== null) {
     const beyond = task.direction === 'lower' ? cand.median < task.plausibleLimit : cand.median > task.plausibleLimit;
     if (beyond) out.push(`${task.metric} ${cand.median} is beyond what this hardware can do (plausible_limit ${task.plausibleLimit})`);
