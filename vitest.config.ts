@@ -8,6 +8,6 @@ export default defineConfig({
     // Integration tests spawn servers and child processes; 2-core CI machines need headroom.
     pool: 'forks',
     maxWorkers: 2,
-    globalSetup: ['test/setup/built-cli.ts'],
+    globalSetup: ['test/setup/built-cli.ts', 'test/setup/sandbox-report.ts'],
   },
 });

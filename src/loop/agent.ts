@@ -1,6 +1,6 @@
 import type { AgentBudgetTree } from '../budget/index.js';
 import type { ShownEvent } from './feedback.js';
-import type { ParamSpec } from './task.js';
+import type { ParamSpec } from '../task/index.js';
 
 /** What an agent proposes for one iteration. Files are whole contents, relative to the workspace. */
 export type Proposal =

@@ -2,14 +2,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { errorMessage, monotonicClock, type Clock } from '../core/index.js';
 import type { Agent, AgentTaskView, Proposal, Remaining } from './agent.js';
-import { evaluate, type Evaluation } from './executor.js';
+import { evaluate, taskLimits, taskSandboxSpec, type Evaluation } from './executor.js';
+import { pairedBaseline } from './timed.js';
 import { composeFeedback, eventsFor, FeedbackShaper, type FeedbackMode, type ShownEvent } from './feedback.js';
 import { assertHarborRunnable } from './harbor.js';
 import { LoopBudget } from './budget.js';
 import type { AgentBudgetTree, AgentBudgetTreeReport } from '../budget/index.js';
 import { fastP, isImprovement, score, type Anchors, type MeasureStats, type Scores } from './measure.js';
+import { describeSandbox } from './preflight.js';
 import { prepareWorkspaceOwner, type Limits, type SandboxMode } from './sandbox.js';
-import type { Task } from './task.js';
+import type { Task } from '../task/index.js';
 import { harnessHashes, isEditable, listFiles, safeRel, Workspace } from './workspace.js';
 
 export interface LoopBudgets {
@@ -53,13 +55,15 @@ export interface LoopResult {
   task: string;
   agent: string;
   sandbox: SandboxMode;
+  /** What the sandbox limited and what it did not (memory for the tree or per process, network, disk). */
+  sandboxLimits: string;
   feedback: FeedbackMode;
   success: boolean;
   normalizedScore: number;
   reward: number;
   bestValue: number | null;
   bestIteration: number | null;
-  baseline: { measured: MeasureStats | null; status: string };
+  baseline: { measured: MeasureStats | null; status: string; reason: string | null; steps: Evaluation['steps'] };
   iterations: number;
   stopReason: 'agent' | 'token_budget' | 'wall_budget' | 'iterations' | 'agent_errors' | 'baseline_failed';
   /** The agent's own words when it stopped (stopReason 'agent'), e.g. "grid exhausted". */
@@ -70,6 +74,8 @@ export interface LoopResult {
   stoppedEarly: boolean;
   noProgressBurn: boolean;
   review: boolean;
+  /** Iterations whose result was implausible: kept for review, never counted as success. */
+  unconfirmed: { iteration: number; value: number; reasons: string[] }[];
   fastP: { p: number; value: number; n: number } | null;
   failureCounts: Record<string, number>;
   curve: CurvePoint[];
@@ -128,13 +134,16 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
   };
 
   // Baseline re-measured at run start: anchors scores to this machine, now.
+  // Its built workspace then stays for the whole run: the paired baseline beside every candidate repeat.
   const bws = fresh();
   let baseEval: Evaluation;
   try {
     baseEval = await evaluate(task, bws, { sandbox: o.sandbox, harness, seed, limits: stepLimits() });
-  } finally {
+  } catch (e) {
     bws.remove();
+    throw e;
   }
+  const pair = task.kind === 'agentdyno' && baseEval.status === 'ok' ? pairedBaseline(task, bws.dir, o.sandbox, stepLimits, taskSandboxSpec(task)) : undefined;
   const records: IterationRecord[] = [];
   const failureCounts: Record<string, number> = {};
   const curve: CurvePoint[] = [];
@@ -147,6 +156,9 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
   let stopReason: LoopResult['stopReason'] = 'iterations';
   let agentStopReason: string | null = null;
   let anyReview = false;
+  const unconfirmed: LoopResult['unconfirmed'] = [];
+  // Best so far as a paired speedup CI over the baseline (the baseline itself: exactly 1).
+  let bestSpeedup = { ciLow: 1, ciHigh: 1 };
   const anchors: Anchors | null = bestStats
     ? { direction: task.direction, scoring: task.scoring, baselineMeasured: bestStats.median, baselineToml: task.baseline.score, referenceToml: task.reference.score }
     : null;
@@ -157,111 +169,120 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
   );
   let agentErrors = 0;
 
-  if (!bestStats || !anchors) stopReason = 'baseline_failed';
-  else
-    for (let it = 1; ; it++) {
-      const remaining: Remaining = { tokens: Math.max(0, o.budgets.tokens - tokens), wallSec: Math.max(0, wallLeft()), iterations: o.budgets.iterations - it + 1 };
-      if (remaining.iterations <= 0) {
-        stopReason = 'iterations';
-        break;
-      }
-      if (remaining.tokens <= 0 && o.budgets.tokens > 0 && tokens > 0) {
-        stopReason = 'token_budget';
-        break;
-      }
-      if (remaining.wallSec <= 0) {
-        stopReason = 'wall_budget';
-        break;
-      }
-      const budgetLine = `[budget] iteration ${it} of ${o.budgets.iterations}; ${remaining.tokens} tokens and ${Math.floor(remaining.wallSec)} s wall left; baseline ${task.metric} ${baseEval.measurement!.median.toPrecision(4)}, best ${bestStats.median.toPrecision(4)} (${task.direction} is better)`;
-      const feedbackShown = composeFeedback(budgetLine, shown);
-      const tStartNs = clock.nowNs();
-      const ta = clock.nowMs();
-      let proposal: Proposal | null = null;
-      let tokensIn = 0;
-      let tokensOut = 0;
-      let agentLog: unknown;
-      const errors: string[] = [];
-      budget.beginTurn();
-      try {
-        const turn = await o.agent.propose({ iteration: it, task: view, feedback: feedbackShown, remaining, shown, budget: budget.tree, readFile: (rel) => readWorking(task, working, params, rel) });
-        proposal = turn.proposal;
-        tokensIn = turn.tokensIn;
-        tokensOut = turn.tokensOut;
-        agentLog = turn.log;
-        agentErrors = 0;
-      } catch (e) {
-        errors.push(`agent failed: ${errorMessage(e)}`);
-        agentErrors++;
-      }
-      tokens = budget.endTurn(tokensIn + tokensOut); // what the ledger charged
-      const agentMs = clock.nowMs() - ta;
-      const te = clock.nowMs();
-      let status = 'agent_error';
-      let evaluation: Evaluation | null = null;
-      let scores: Scores | null = null;
-      let improved = false;
-      if (proposal?.kind === 'stop') {
-        stopReason = budget.spent ? 'token_budget' : 'agent';
-        agentStopReason = proposal.reason ?? null;
-        const rec: IterationRecord = { iteration: it, status: 'stop', proposal, measurement: null, scores: null, improved: false, tokensIn, tokensOut, agentMs, evalMs: 0, tStartNs, tEndNs: clock.nowNs(), feedbackShown, shown, evaluation: null, agentLog };
-        records.push(rec);
-        o.recorder?.iteration(rec, task, agent.name);
-        o.onIteration?.(rec);
-        break;
-      }
-      if (proposal?.kind === 'change') {
-        const refused = Object.keys(proposal.files ?? {}).filter((f) => { const r = safeRel(f); return !r || !isEditable(r, task.editable); });
-        const badParams = hasParams ? Object.keys(proposal.params ?? {}).filter((k) => !(k in task.params)) : Object.keys(proposal.params ?? {});
-        if (refused.length) {
-          status = 'not_editable';
-          errors.push(`not editable (allowed: ${task.editable.join(', ') || 'none'}): ${refused.join(', ')}; nothing was applied`);
-        } else if (badParams.length) {
-          status = 'invalid_proposal';
-          errors.push(`unknown parameters: ${badParams.join(', ')} (declared: ${Object.keys(task.params).join(', ') || 'none'})`);
-        } else {
-          Object.assign(working, proposal.files ?? {});
-          if (proposal.params) params = { ...params, ...proposal.params };
-          const ws = fresh();
-          try {
-            evaluation = await evaluate(task, ws, { sandbox: o.sandbox, harness, seed: seed + it, limits: stepLimits() });
-          } finally {
-            ws.remove();
-          }
-          status = evaluation.status;
-          if (evaluation.measurement) {
-            scores = score(evaluation.measurement.median, anchors);
-            improved = isImprovement(evaluation.measurement, bestStats, task.direction);
-            anyReview ||= scores.review;
+  try {
+    if (!bestStats || !anchors) stopReason = 'baseline_failed';
+    else
+      for (let it = 1; ; it++) {
+        const remaining: Remaining = { tokens: Math.max(0, o.budgets.tokens - tokens), wallSec: Math.max(0, wallLeft()), iterations: o.budgets.iterations - it + 1 };
+        if (remaining.iterations <= 0) {
+          stopReason = 'iterations';
+          break;
+        }
+        if (remaining.tokens <= 0 && o.budgets.tokens > 0 && tokens > 0) {
+          stopReason = 'token_budget';
+          break;
+        }
+        if (remaining.wallSec <= 0) {
+          stopReason = 'wall_budget';
+          break;
+        }
+        const budgetLine = `[budget] iteration ${it} of ${o.budgets.iterations}; ${remaining.tokens} tokens and ${Math.floor(remaining.wallSec)} s wall left; baseline ${task.metric} ${baseEval.measurement!.median.toPrecision(4)}, best ${bestStats.median.toPrecision(4)} (${task.direction} is better)`;
+        const feedbackShown = composeFeedback(budgetLine, shown);
+        const tStartNs = clock.nowNs();
+        const ta = clock.nowMs();
+        let proposal: Proposal | null = null;
+        let tokensIn = 0;
+        let tokensOut = 0;
+        let agentLog: unknown;
+        const errors: string[] = [];
+        budget.beginTurn();
+        try {
+          const turn = await o.agent.propose({ iteration: it, task: view, feedback: feedbackShown, remaining, shown, budget: budget.tree, readFile: (rel) => readWorking(task, working, params, rel) });
+          proposal = turn.proposal;
+          tokensIn = turn.tokensIn;
+          tokensOut = turn.tokensOut;
+          agentLog = turn.log;
+          agentErrors = 0;
+        } catch (e) {
+          errors.push(`agent failed: ${errorMessage(e)}`);
+          agentErrors++;
+        }
+        tokens = budget.endTurn(tokensIn + tokensOut); // what the ledger charged
+        const agentMs = clock.nowMs() - ta;
+        const te = clock.nowMs();
+        let status = 'agent_error';
+        let evaluation: Evaluation | null = null;
+        let scores: Scores | null = null;
+        let improved = false;
+        if (proposal?.kind === 'stop') {
+          stopReason = budget.spent ? 'token_budget' : 'agent';
+          agentStopReason = proposal.reason ?? null;
+          const rec: IterationRecord = { iteration: it, status: 'stop', proposal, measurement: null, scores: null, improved: false, tokensIn, tokensOut, agentMs, evalMs: 0, tStartNs, tEndNs: clock.nowNs(), feedbackShown, shown, evaluation: null, agentLog };
+          records.push(rec);
+          o.recorder?.iteration(rec, task, agent.name);
+          o.onIteration?.(rec);
+          break;
+        }
+        if (proposal?.kind === 'change') {
+          const refused = Object.keys(proposal.files ?? {}).filter((f) => { const r = safeRel(f); return !r || !isEditable(r, task.editable); });
+          const badParams = hasParams ? Object.keys(proposal.params ?? {}).filter((k) => !(k in task.params)) : Object.keys(proposal.params ?? {});
+          if (refused.length) {
+            status = 'not_editable';
+            errors.push(`not editable (allowed: ${task.editable.join(', ') || 'none'}): ${refused.join(', ')}; nothing was applied`);
+          } else if (badParams.length) {
+            status = 'invalid_proposal';
+            errors.push(`unknown parameters: ${badParams.join(', ')} (declared: ${Object.keys(task.params).join(', ') || 'none'})`);
+          } else {
+            Object.assign(working, proposal.files ?? {});
+            if (proposal.params) params = { ...params, ...proposal.params };
+            const ws = fresh();
+            try {
+              evaluation = await evaluate(task, ws, { sandbox: o.sandbox, harness, seed: seed + it, limits: stepLimits(), pair });
+            } finally {
+              ws.remove();
+            }
+            status = evaluation.status;
+            const m = evaluation.measurement;
+            if (m) {
+              // Scored against the baseline measured beside it (drift-matched), when there is one.
+              scores = score(m.median, m.paired ? { ...anchors, baselineMeasured: m.paired.baseline.median } : anchors);
+              const ok = evaluation.status === 'ok';
+              improved = ok && (m.paired ? m.paired.speedup.ciLow > bestSpeedup.ciHigh : isImprovement(m, bestStats, task.direction));
+              anyReview ||= scores.review || evaluation.status === 'unconfirmed';
+              if (evaluation.status === 'unconfirmed') unconfirmed.push({ iteration: it, value: m.median, reasons: evaluation.unconfirmed ?? [] });
+              if (!ok) scores = { ...scores, reward: 0 }; // kept for review, never counted
+            }
           }
         }
+        if (status !== 'ok') failureCounts[status] = (failureCounts[status] ?? 0) + 1;
+        const prevBest = { median: bestStats.median, ciLow: bestStats.ciLow, ciHigh: bestStats.ciHigh, iteration: bestIteration };
+        if (improved && evaluation?.measurement) {
+          bestStats = evaluation.measurement;
+          if (evaluation.measurement.paired) bestSpeedup = evaluation.measurement.paired.speedup;
+          bestIteration = it;
+          bestScores = scores;
+          firstImprovement ??= { iteration: it, wallMs: clock.nowMs() - t0, tokens };
+        }
+        const rec: IterationRecord = { iteration: it, status, proposal, measurement: evaluation?.measurement ?? null, scores, improved, tokensIn, tokensOut, agentMs, evalMs: clock.nowMs() - te, tStartNs, tEndNs: clock.nowNs(), feedbackShown, shown: [], evaluation, agentLog };
+        // What the agent sees next turn (shaped); stored with the iteration it answers.
+        shown = shaper.shape(eventsFor({ iteration: it, status, evaluation, scores, improved, best: prevBest, metric: task.metric, direction: task.direction, errors }));
+        rec.shown = shown;
+        records.push(rec);
+        curve.push({ iteration: it, tokensUsed: tokens, wallMs: Math.round(clock.nowMs() - t0), bestNormalized: bestScores?.normalized ?? 0 });
+        o.recorder?.iteration(rec, task, agent.name);
+        o.onIteration?.(rec);
+        if (agentErrors >= (o.maxAgentErrors ?? 3)) {
+          stopReason = 'agent_errors';
+          break;
+        }
+        if (budget.spent) {
+          stopReason = 'token_budget'; // the turn was cut by a refused reservation: its staged work was measured
+          break;
+        }
       }
-      if (status !== 'ok') failureCounts[status] = (failureCounts[status] ?? 0) + 1;
-      const prevBest = { median: bestStats.median, ciLow: bestStats.ciLow, ciHigh: bestStats.ciHigh, iteration: bestIteration };
-      if (improved && evaluation?.measurement) {
-        bestStats = evaluation.measurement;
-        bestIteration = it;
-        bestScores = scores;
-        firstImprovement ??= { iteration: it, wallMs: clock.nowMs() - t0, tokens };
-      }
-      const rec: IterationRecord = { iteration: it, status, proposal, measurement: evaluation?.measurement ?? null, scores, improved, tokensIn, tokensOut, agentMs, evalMs: clock.nowMs() - te, tStartNs, tEndNs: clock.nowNs(), feedbackShown, shown: [], evaluation, agentLog };
-      // What the agent sees next turn (shaped); stored with the iteration it answers.
-      shown = shaper.shape(eventsFor({ iteration: it, status, evaluation, scores, improved, best: prevBest, metric: task.metric, direction: task.direction, errors }));
-      rec.shown = shown;
-      records.push(rec);
-      curve.push({ iteration: it, tokensUsed: tokens, wallMs: Math.round(clock.nowMs() - t0), bestNormalized: bestScores?.normalized ?? 0 });
-      o.recorder?.iteration(rec, task, agent.name);
-      o.onIteration?.(rec);
-      if (agentErrors >= (o.maxAgentErrors ?? 3)) {
-        stopReason = 'agent_errors';
-        break;
-      }
-      if (budget.spent) {
-        stopReason = 'token_budget'; // the turn was cut by a refused reservation: its staged work was measured
-        break;
-      }
-    }
-
+  } finally {
+    bws.remove();
+  }
   const wallSec = (clock.nowMs() - t0) / 1000;
   const iterations = records.filter((r) => r.status !== 'stop').length;
   const fractions = [o.budgets.tokens > 0 ? tokens / o.budgets.tokens : 0, wallSec / o.budgets.wallSec, iterations / o.budgets.iterations];
@@ -273,6 +294,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
     task: task.id,
     agent: agent.name,
     sandbox: o.sandbox,
+    sandboxLimits: describeSandbox(taskLimits(task, o.limits), o.sandbox, taskSandboxSpec(task)),
     feedback: mode,
     // Success = a correct, harness-intact candidate beat the re-measured baseline beyond noise.
     success: reward > 0,
@@ -280,7 +302,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
     reward,
     bestValue: bestIteration > 0 ? bestStats?.median ?? null : null,
     bestIteration: bestIteration > 0 ? bestIteration : null,
-    baseline: { measured: baseEval.measurement, status: baseEval.status },
+    baseline: { measured: baseEval.measurement, status: baseEval.status, reason: baseEval.reason ?? null, steps: baseEval.steps },
     iterations,
     stopReason,
     agentStopReason,
@@ -289,6 +311,7 @@ export async function runLoop(o: LoopOptions): Promise<LoopResult> {
     timeToFirstImprovement: firstImprovement,
     ...loopFailureFlags({ stopReason, budgetFraction: fraction, normalizedScore, improved: bestIteration > 0, iterations }),
     review: anyReview,
+    unconfirmed,
     fastP: task.domain === 'kernel' ? { p: o.fastPThreshold ?? 1, value: fastP(measuredSamples, o.fastPThreshold ?? 1), n: measuredSamples.length } : null,
     failureCounts,
     curve,

@@ -72,9 +72,9 @@ export function eventsFor(o: IterationOutcome): FeedbackEvent[] {
       const better = o.improved;
       add(
         'measurement',
-        `${o.metric} median ${fmt(m.median)} (95% CI ${fmt(m.ciLow)}-${fmt(m.ciHigh)}, mean ${fmt(m.mean)}, ${m.n} repeats, noise cv ${(100 * m.cv).toFixed(1)}%); best so far ${fmt(o.best.median)} (CI ${fmt(o.best.ciLow)}-${fmt(o.best.ciHigh)}, iteration ${o.best.iteration}) — ${better ? 'IMPROVED beyond noise' : 'not better beyond noise'} (${o.direction} is better)`,
+        `${o.metric} median ${fmt(m.median)} (95% CI ${fmt(m.ciLow)}-${fmt(m.ciHigh)}, mean ${fmt(m.mean)}, ${m.n} repeats, noise cv ${(100 * m.cv).toFixed(1)}%)${m.paired ? `; ${m.paired.speedup.median.toFixed(2)}x the baseline run beside it (95% CI ${m.paired.speedup.ciLow.toFixed(2)}-${m.paired.speedup.ciHigh.toFixed(2)}, ${m.paired.pairs} interleaved pairs)` : ''}; best so far ${fmt(o.best.median)} (CI ${fmt(o.best.ciLow)}-${fmt(o.best.ciHigh)}, iteration ${o.best.iteration}) — ${better ? 'IMPROVED beyond noise' : 'not better beyond noise'} (${o.direction} is better)`,
         `measured: ${better ? 'better' : 'not better'}`,
-        { value: m.median, ciLow: m.ciLow, ciHigh: m.ciHigh, mean: m.mean, repeats: m.n, cv: m.cv, values: m.values, improved: better, best: o.best },
+        { value: m.median, ciLow: m.ciLow, ciHigh: m.ciHigh, mean: m.mean, repeats: m.n, cv: m.cv, values: m.values, improved: better, best: o.best, paired: m.paired ? { speedup: m.paired.speedup.median, ciLow: m.paired.speedup.ciLow, ciHigh: m.paired.speedup.ciHigh, pairs: m.paired.pairs } : null },
       );
     }
   }
@@ -86,8 +86,10 @@ export function eventsFor(o: IterationOutcome): FeedbackEvent[] {
       `verifier: ${s.reward > 0 ? 'beats baseline' : 'does not beat baseline'}`,
       { ...s },
     );
+  } else if (e && e.status === 'unconfirmed') {
+    add('verifier', `result: UNCONFIRMED, not counted until a person confirms it: ${(e.unconfirmed ?? []).join('; ')}`, 'result: unconfirmed (not counted)', { status: e.status, reward: 0, unconfirmed: e.unconfirmed ?? [] });
   } else if (e && e.status !== 'ok') {
-    add('verifier', `result: ${e.status} (scores 0)`, `result: ${e.status}`, { status: e.status, reward: 0 });
+    add('verifier', `result: ${e.status} (scores 0)${e.reason ? `: ${e.reason}` : ''}`, `result: ${e.status}`, { status: e.status, reward: 0, reason: e.reason ?? null });
   }
   return ev;
 }
@@ -142,7 +144,10 @@ export class FeedbackShaper {
     const d = e.detail as { value: number; ciLow: number; ciHigh: number; mean: number };
     const shown = { value: d.value * f, ciLow: d.ciLow * f, ciHigh: d.ciHigh * f, mean: d.mean * f };
     // Replace the first three numbers of the text (median, CI) consistently with the corrupted values.
-    const text = e.text.replace(/median \S+ \(95% CI \S+-\S+, mean \S+,/, `median ${fmt(shown.value)} (95% CI ${fmt(shown.ciLow)}-${fmt(shown.ciHigh)}, mean ${fmt(shown.mean)},`);
+    // The paired ratio would give the true value away: it is left out of the corrupted text.
+    const text = e.text
+      .replace(/median \S+ \(95% CI \S+-\S+, mean \S+,/, `median ${fmt(shown.value)} (95% CI ${fmt(shown.ciLow)}-${fmt(shown.ciHigh)}, mean ${fmt(shown.mean)},`)
+      .replace(/; \S+x the baseline run beside it \(95% CI \S+-\S+, \d+ interleaved pairs\)/, '');
     return { kind: e.kind, text, detail: { ...e.detail, shownValue: shown.value, noiseFactor: f, mode: this.mode, sourceIteration: e.iteration, corrupted: true } };
   }
 }

@@ -1,6 +1,5 @@
 /**
- * AutoLab / Harbor tasks as they are (DESIGN 3.2; research notes 1.1): a task.toml without an
- * [agentdyno] table. Its verifier `tests/test.sh` is the whole build → check → measure step: under
+ * Running AutoLab / Harbor tasks as they are (their format: task/harbor.ts). Their verifier `tests/test.sh` is the whole build → check → measure step: under
  * bubblewrap the fresh workspace is mounted at /app (cwd), the task's tests/ read-only at /tests and
  * a per-run logs folder at /logs (LOGS_DIR=/logs), as Harbor's container would have them. The
  * verifier's /logs/verifier/reward.json is parsed: `reason` or `correctness: false` fails the
@@ -11,95 +10,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { AgentdynoError, median, monotonicClock } from '../core/index.js';
-import { summarizeStep, taskLimits, type EvalOptions, type Evaluation, type StepSummary } from './executor.js';
+import { summarizeStep, taskLimits, taskSandboxSpec, type EvalOptions, type Evaluation, type StepSummary } from './executor.js';
 import { summarizeMeasurement } from './measure.js';
-import { prepareWorkspaceOwner, runStep, tail, type ExecResult, type FailureClass, type Limits, type Phase, type SandboxMode } from './sandbox.js';
-import type { Domain, Reader, Task } from './task.js';
+import { materializeOrig, namedPaths, parseRewardJson, type DockerfileInfo, type RewardJson, type Task } from '../task/index.js';
+import { safeReadUnder } from './safe-read.js';
+import { prepareWorkspaceOwner, runStep, tail, type ExecResult, type FailureClass, type Limits, type Phase, type SandboxMode, type SandboxSpec } from './sandbox.js';
 import type { Workspace } from './workspace.js';
 
-type Tbl = Record<string, unknown>;
-
-/**
- * AutoLab's domain names → ours. AutoLab's README splits its tasks into model-dev, system-opt,
- * puzzle and CUDA; our own names are accepted as well.
- */
-export const HARBOR_DOMAINS: Readonly<Record<string, Domain>> = {
-  'system-opt': 'system',
-  system: 'system',
-  'model-dev': 'model',
-  model: 'model',
-  puzzle: 'puzzle',
-  cuda: 'kernel',
-  kernel: 'kernel',
-};
-
-/** How a Harbor task's verifier is run (shown as the task's check/measure command). */
-export const HARBOR_VERIFIER = 'bash /tests/test.sh';
-
-export interface HarborInfo {
-  /** `[metadata].domain` as written (e.g. "system-opt"); `Task.domain` holds the mapped one. */
-  declaredDomain: string;
-  testsDir: string;
-  verifier: string;
-  /** Absolute paths the verifier names literally (/app, /tests, /logs): only a bwrap run provides them. */
-  pathsNamed: string[];
-  /** Said in every verifier step's output, so the agent knows what protects what. */
-  note: string;
-}
-
-const NOTE = 'Harbor task: every file under environment/ is editable; the verifier tests/test.sh guards its build files itself (integrity gate) and writes /logs/verifier/reward.json';
-
-/** Maps `[metadata].domain` in place (so the loader reads our name); returns the declared name. */
-export function mapHarborDomain(r: Reader, doc: Tbl): string {
-  const meta = doc.metadata;
-  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) return '';
-  const m = meta as Tbl;
-  const declared = m.domain;
-  if (typeof declared !== 'string') return ''; // reported by the loader as missing / not a string
-  const mapped = HARBOR_DOMAINS[declared.toLowerCase()];
-  if (!mapped) {
-    r.problem('[metadata].domain', `"${declared}" is not a domain we know (Harbor task: ${Object.entries(HARBOR_DOMAINS).map(([a, b]) => `${a} → ${b}`).join(', ')})`);
-    m.domain = 'system';
-  } else m.domain = mapped;
-  return declared;
-}
-
-/** The [agentdyno] values a Harbor task implies; read by the loader like a written table. */
-export function harborAgentdynoTable(doc: Tbl): Tbl {
-  const gpus = (doc.environment as Tbl | undefined)?.gpus;
-  const agentTimeout = (doc.agent as Tbl | undefined)?.timeout_sec;
-  return {
-    editable: ['**'],
-    check: HARBOR_VERIFIER,
-    measure: HARBOR_VERIFIER,
-    // The verifier warms up and repeats inside itself; we repeat it whole for a CI.
-    warmup: 0,
-    repeats: 3,
-    requires: typeof gpus === 'number' && gpus > 0 ? ['bash', 'gpu'] : ['bash'],
-    // AutoLab's [agent] timeout_sec is the agent's wall-clock budget.
-    ...(typeof agentTimeout === 'number' && agentTimeout >= 1 ? { wall_budget_sec: agentTimeout } : {}),
-  };
-}
-
-export function harborInfo(r: Reader, taskDir: string, declaredDomain: string): HarborInfo {
-  const testsDir = path.join(taskDir, 'tests');
-  const verifier = path.join(testsDir, 'test.sh');
-  let pathsNamed: string[] = [];
-  if (!fs.existsSync(verifier)) r.problem('tests/test.sh', 'missing (a task.toml without [agentdyno] is a Harbor task: tests/test.sh is its verifier)');
-  else pathsNamed = namedPaths(fs.readFileSync(verifier, 'utf8'));
-  return { declaredDomain, testsDir, verifier, pathsNamed, note: NOTE };
-}
-
-/** instruction.md's first heading, as the task's one-line description. */
-export function harborDescription(instruction: string): string | undefined {
-  return /^#\s+(.+)$/m.exec(instruction)?.[1]?.trim();
-}
-
-/** Which of /app, /tests, /logs a script names (`${LOGS_DIR:-/logs}` does not count: LOGS_DIR is set). */
-export function namedPaths(script: string): string[] {
-  const s = script.replaceAll('${LOGS_DIR:-/logs}', '');
-  return ['/app', '/tests', '/logs', '/solution'].filter((p) => new RegExp(`${p}(?![\\w.-])`).test(s));
-}
+/** reward.json is a few fields; anything bigger is not read. */
+const REWARD_CAP = 64 << 10;
 
 /** Why this task cannot run with this sandbox, or null. Without bwrap there is no /app to mount. */
 export function harborUnrunnable(task: Task, sandbox: SandboxMode, script = task.harbor?.verifier): string | null {
@@ -112,28 +31,6 @@ export function harborUnrunnable(task: Task, sandbox: SandboxMode, script = task
 export function assertHarborRunnable(task: Task, sandbox: SandboxMode): void {
   const why = harborUnrunnable(task, sandbox);
   if (why) throw new AgentdynoError(`Harbor task ${task.id} cannot run without bubblewrap: ${why}.`, { code: 'E_SANDBOX_UNAVAILABLE', where: task.harbor?.verifier, hint: 'Install bubblewrap (apt-get install bubblewrap) and run again.' });
-}
-
-/** reward.json as a Harbor verifier writes it. */
-export interface RewardJson {
-  reward: number | null;
-  correctness: boolean | null;
-  metric: number | null;
-  speedup: number | null;
-  reason: string | null;
-}
-
-export function parseRewardJson(text: string): RewardJson | null {
-  let o: unknown;
-  try {
-    o = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof o !== 'object' || o === null || Array.isArray(o)) return null;
-  const t = o as Tbl;
-  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-  return { reward: num(t.reward), correctness: typeof t.correctness === 'boolean' ? t.correctness : null, metric: num(t.metric), speedup: num(t.speedup), reason: typeof t.reason === 'string' ? t.reason : null };
 }
 
 /** A verifier's failure reason → our failure class (the reason itself is kept as the detail). */
@@ -165,18 +62,23 @@ export function verdict(exec: Pick<ExecResult, 'timedOut' | 'failure' | 'exitCod
   return { failure: null, reason: null };
 }
 
-/** Copies `dirs` into a fresh run folder with logs/verifier, owned by the sandbox user. */
-function runFolder(dirs: Record<string, string>, sandbox: SandboxMode): string {
+/**
+ * Copies `dirs` into a fresh run folder with logs/verifier, owned by the sandbox user, and `orig/`
+ * as the Dockerfile would have made it (root-owned, mounted read-only at /orig).
+ */
+function runFolder(dirs: Record<string, string>, sandbox: SandboxMode, origFrom?: { info: DockerfileInfo; envDir: string }): { run: string; origMissing: string[] } {
   const run = fs.mkdtempSync(path.join(os.tmpdir(), 'agentdyno-harbor-'));
   for (const [name, src] of Object.entries(dirs)) fs.cpSync(src, path.join(run, name), { recursive: true });
   fs.mkdirSync(path.join(run, 'logs', 'verifier'), { recursive: true });
   prepareWorkspaceOwner(run, sandbox);
-  return run;
+  const origMissing = origFrom ? materializeOrig(origFrom.info, origFrom.envDir, path.join(run, 'orig')) : [];
+  fs.mkdirSync(path.join(run, 'orig'), { recursive: true });
+  return { run, origMissing };
 }
 
 /** Runs `bash <dir>/<script>` the way Harbor would: bwrap with /app, /<name>, /logs; unsafe: cwd = workspace. */
-async function runHarborScript(name: 'tests' | 'solution', srcDir: string, script: string, wsDir: string, sandbox: SandboxMode, phase: Phase, limits: Partial<Limits>) {
-  const run = runFolder({ [name]: srcDir }, sandbox);
+async function runHarborScript(name: 'tests' | 'solution', srcDir: string, script: string, wsDir: string, sandbox: SandboxMode, phase: Phase, limits: Partial<Limits>, spec: SandboxSpec = {}, origFrom?: { info: DockerfileInfo; envDir: string }) {
+  const { run, origMissing } = runFolder({ [name]: srcDir }, sandbox, origFrom);
   try {
     const bwrap = sandbox === 'bwrap';
     const exec = await runStep(bwrap ? `bash /${name}/${script}` : `bash '${path.join(run, name, script)}'`, wsDir, {
@@ -184,29 +86,34 @@ async function runHarborScript(name: 'tests' | 'solution', srcDir: string, scrip
       sandbox,
       limits,
       env: { LOGS_DIR: bwrap ? '/logs' : path.join(run, 'logs'), HOME: bwrap ? '/app' : wsDir },
-      binds: [{ src: path.join(run, name), dest: `/${name}`, readOnly: true }, { src: path.join(run, 'logs'), dest: '/logs' }],
+      binds: [{ src: path.join(run, name), dest: `/${name}`, readOnly: true }, { src: path.join(run, 'logs'), dest: '/logs' }, { src: path.join(run, 'orig'), dest: '/orig', readOnly: true }],
       mountWorkspaceAt: '/app',
+      ...spec,
     });
-    const rj = path.join(run, 'logs', 'verifier', 'reward.json');
-    const rewardText = fs.existsSync(rj) ? fs.readFileSync(rj, 'utf8') : null;
-    return { exec, rewardText };
+    // /logs is sandbox-writable: reward.json may be a link to a root-only file or a FIFO.
+    const got = safeReadUnder(run, 'logs/verifier/reward.json', REWARD_CAP);
+    const rewardText = got.ok ? got.data.toString('utf8') : null;
+    const rewardRefused = !got.ok && !got.why.endsWith('missing') ? got.why : null;
+    return { exec, rewardText, rewardRefused, origMissing };
   } finally {
     fs.rmSync(run, { recursive: true, force: true });
   }
 }
 
 /** One run of a tests/ folder's test.sh against a workspace (also used on our own tasks' verifiers). */
-export async function runVerifier(testsDir: string, wsDir: string, sandbox: SandboxMode, limits: Partial<Limits> = {}): Promise<VerifierRun & { rewardText: string | null }> {
-  const { exec, rewardText } = await runHarborScript('tests', testsDir, 'test.sh', wsDir, sandbox, 'check', limits);
+export async function runVerifier(testsDir: string, wsDir: string, sandbox: SandboxMode, limits: Partial<Limits> = {}, spec: SandboxSpec = {}, origFrom?: { info: DockerfileInfo; envDir: string }): Promise<VerifierRun & { rewardText: string | null; origMissing?: string[] }> {
+  const { exec, rewardText, rewardRefused, origMissing } = await runHarborScript('tests', testsDir, 'test.sh', wsDir, sandbox, 'check', limits, spec, origFrom);
   const reward = rewardText === null ? null : parseRewardJson(rewardText);
-  return { exec, reward, rewardText, ...verdict(exec, reward) };
+  if (rewardRefused) return { exec, reward: null, rewardText: null, origMissing, failure: 'sandbox_violation', reason: `reward.json not read: ${rewardRefused}` };
+  return { exec, reward, rewardText, origMissing, ...verdict(exec, reward) };
 }
 
 /** Runs solution/solve.sh in the workspace (Harbor: it edits /app), under the sandbox. */
 export async function runHarborSolution(task: Task, wsDir: string, script: string, sandbox: SandboxMode): Promise<ExecResult> {
   const why = harborUnrunnable(task, sandbox, script);
   if (why) throw new AgentdynoError(`Harbor task ${task.id}: ${why}.`, { code: 'E_SANDBOX_UNAVAILABLE', where: script, hint: 'Install bubblewrap and run again.' });
-  const { exec } = await runHarborScript('solution', path.dirname(script), path.basename(script), wsDir, sandbox, 'solution', taskLimits(task));
+  const df = task.harbor?.dockerfile;
+  const { exec } = await runHarborScript('solution', path.dirname(script), path.basename(script), wsDir, sandbox, 'solution', taskLimits(task), taskSandboxSpec(task), df ? { info: df, envDir: task.environmentDir } : undefined);
   return exec;
 }
 
@@ -243,12 +150,14 @@ export async function evaluateHarbor(task: Task, ws: Workspace, opts: EvalOption
     sandbox: opts.sandbox,
     wallMs: Math.round(monotonicClock.nowMs() - t0),
     verifier: { runs, reward: medianOrNull(runs.map((r) => r.reward)), speedup: medianOrNull(runs.map((r) => r.speedup)), reason },
+    ...(reason ? { reason: `verifier: ${reason}` } : {}),
   });
   for (let i = 0; i < repeats; i++) {
     if (opts.signal?.aborted) break;
-    const v = await runVerifier(info.testsDir, ws.dir, opts.sandbox, limits);
+    const v = await runVerifier(info.testsDir, ws.dir, opts.sandbox, limits, taskSandboxSpec(task), info.dockerfile ? { info: info.dockerfile, envDir: task.environmentDir } : undefined);
     const s = summarizeStep(v.exec);
-    const out = [`[${info.note}]`, s.output, v.rewardText !== null ? `reward.json: ${v.rewardText.trim()}` : '', v.reason ? `verifier reason: ${v.reason}` : ''].filter(Boolean).join('\n');
+    const origNote = v.origMissing?.length ? `[not derivable from the Dockerfile, so absent under /orig: ${v.origMissing.join('; ')}]` : '';
+    const out = [`[${info.note}]`, origNote, s.output, v.rewardText !== null ? `reward.json: ${v.rewardText.trim()}` : '', v.reason ? `verifier reason: ${v.reason}` : ''].filter(Boolean).join('\n');
     // Keep the first and last runs' output only: repeats say the same thing.
     if (i > 0 && steps.length > 1) steps.pop();
     steps.push({ ...s, failure: v.failure, output: tail(out, 2000) });

@@ -1,7 +1,8 @@
 /** loop/: task loader, workspace + sandbox, build/check/measure executor, loop engine, agents (DESIGN 6). */
-export * from './task.js';
+export * from '../task/index.js';
 export * from './harbor.js';
 export * from './sandbox.js';
+export * from './preflight.js';
 export * from './workspace.js';
 export * from './measure.js';
 export * from './executor.js';
@@ -15,3 +16,6 @@ export { ScriptedAgent, type ScriptStep } from './agents/scripted.js';
 export { SearchAgent, paramValues, type SearchStrategy } from './agents/search.js';
 export { LlmAgent, LLM_TOOLS, type LlmAgentOptions } from './agents/llm.js';
 export { CommandAgent, AGENT_PRESETS, type CommandAgentOptions } from './agents/command.js';
+export * from './timed.js';
+export * from './safe-read.js';
+export { memoryCapKind, type CapKind } from './cgroup.js';

@@ -7,7 +7,8 @@
  * better side of the best-so-far CI (non-overlap), so noise alone never makes progress.
  */
 import { Rng, mean, median, percentile, stddev } from '../core/index.js';
-import type { ScoringRule } from './task.js';
+import type { ScoringRule } from '../task/index.js';
+import type { PairedStats } from './timed.js';
 
 export interface MeasureStats {
   n: number;
@@ -18,6 +19,12 @@ export interface MeasureStats {
   ciHigh: number;
   /** Coefficient of variation (stddev / mean): the noise level shown to the agent. */
   cv: number;
+  /** The seed of every timed repeat (warm-up included), so a stored run can be re-run input for input. */
+  seeds?: number[];
+  /** Host-timed wall of each counted repeat (whole sandboxed run). */
+  hostMs?: number[];
+  /** Against the baseline run beside each repeat (timed.ts). */
+  paired?: PairedStats;
 }
 
 /** Percentile bootstrap CI of the median (seeded, so a stored run recomputes identically). */

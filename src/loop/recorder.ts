@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Store } from '../store/index.js';
 import type { IterationRecord, LoopRecorder } from './engine.js';
-import type { Task } from './task.js';
+import type { Task } from '../task/index.js';
 
 /** Writes each iteration to the store (loop_iterations + feedback_events) as it finishes. */
 export class StoreRecorder implements LoopRecorder {
@@ -34,6 +34,10 @@ export class StoreRecorder implements LoopRecorder {
         evalMs: r.evalMs,
         steps: r.evaluation?.steps ?? [],
         harnessModified: r.evaluation?.harnessModified ?? [],
+        // Why it failed (the verifier's own `reason` for Harbor tasks) and what made it unconfirmed.
+        reason: r.evaluation?.reason ?? null,
+        unconfirmed: r.evaluation?.unconfirmed ?? [],
+        verifier: r.evaluation?.verifier ?? null,
         sandbox: r.evaluation?.sandbox ?? null,
         // Exactly what the agent was shown at the start of this iteration.
         feedbackShown: r.feedbackShown,

@@ -9,11 +9,12 @@ import { LlmAgent, type LlmAgentOptions } from './agents/llm.js';
 import { ScriptedAgent } from './agents/scripted.js';
 import { CommandAgent, type CommandAgentOptions } from './agents/command.js';
 import { SearchAgent, type SearchStrategy } from './agents/search.js';
-import { runLoop, type LoopBudgets, type LoopResult } from './engine.js';
+import { runLoop, type IterationRecord, type LoopBudgets, type LoopResult } from './engine.js';
 import type { FeedbackMode } from './feedback.js';
 import { MultiRecorder, ScoreLog, StoreRecorder } from './recorder.js';
-import { chooseSandbox, missingRequirements, type SandboxMode } from './sandbox.js';
-import { findTaskDirs, loadTask, type Task } from './task.js';
+import { environmentProblems, missingRequirements } from './preflight.js';
+import { chooseSandbox, type SandboxMode } from './sandbox.js';
+import { findTaskDirs, loadTask, type Task } from '../task/index.js';
 
 export type AgentKind = 'search' | 'llm' | 'scripted' | 'command';
 
@@ -38,6 +39,8 @@ export interface RunTaskOptions {
   store?: Store;
   /** Called once the run exists in the store (a suite tracks the runs in flight). */
   onRunStart?: (runId: string) => void;
+  /** Called as each iteration finishes (the CLI prints its status and reason). */
+  onIteration?: (rec: IterationRecord) => void;
 }
 
 export interface TaskRunSummary extends LoopResult {
@@ -64,9 +67,10 @@ export function makeAgent(spec: AgentSpec, task: Task, seed: number, run?: { san
 
 /** One loop run on one task, recorded in the store (kind `loop`) and a score log. */
 export async function runTask(task: Task, o: RunTaskOptions): Promise<TaskRunSummary> {
-  const missing = missingRequirements(task.requires);
-  if (missing.length) throw new AgentdynoError(`task ${task.id} requires what this machine lacks: ${missing.join('; ')}.`, { code: 'E_TASK_UNRUNNABLE', where: task.tomlPath });
   const sandbox = chooseSandbox(o.unsafeNoSandbox ?? false);
+  // Reported before the run, never as a wrong answer: tools, a GPU, more CPUs than this machine has.
+  const missing = [...missingRequirements(task.requires, sandbox), ...environmentProblems(task.environment)];
+  if (missing.length) throw new AgentdynoError(`task ${task.id} requires what this machine lacks: ${missing.join('; ')}.`, { code: 'E_TASK_UNRUNNABLE', where: task.tomlPath, hint: 'Run it on a machine that has these, or install them (the task\'s Dockerfile says what it expects).' });
   const seed = o.seed ?? 1;
   const budgets: LoopBudgets = { tokens: o.budgets?.tokens ?? task.tokenBudget, wallSec: o.budgets?.wallSec ?? task.wallBudgetSec, iterations: o.budgets?.iterations ?? 20 };
   const runId = newRunId('loop');
@@ -86,11 +90,19 @@ export async function runTask(task: Task, o: RunTaskOptions): Promise<TaskRunSum
         markFailedOnCrash(store, runId),
       ];
   try {
-    const result = await runLoop({ task, agent, sandbox, budgets, feedback: o.feedback, seed, budgetTree: tree, recorder: new MultiRecorder([new StoreRecorder(store, runId), new ScoreLog(scoreLog)]) });
+    const result = await runLoop({ task, agent, sandbox, budgets, feedback: o.feedback, seed, budgetTree: tree, onIteration: o.onIteration, recorder: new MultiRecorder([new StoreRecorder(store, runId), new ScoreLog(scoreLog)]) });
     // The budget tree (result.budgetTree) is stored for every agent kind; a command agent's recording too.
     const trajectory = agent instanceof CommandAgent ? path.join(path.dirname(scoreLog), 'trajectory.jsonl') : undefined;
     const summary = { runId, scoreLog, ...result, ...(trajectory ? { trajectory } : {}) };
     store.finishRun(runId, result.stopReason === 'baseline_failed' ? 'failed' : 'completed', summary);
+    if (result.stopReason === 'baseline_failed') {
+      const why = [result.baseline.status, result.baseline.reason].filter(Boolean).join(': ');
+      throw new AgentdynoError(`the baseline of ${task.id} does not build, pass its check and measure here (${why}); nothing was proposed.`, {
+        code: 'E_TASK_UNRUNNABLE',
+        where: task.tomlPath,
+        hint: `The run ${runId} is stored as failed with the baseline's output (agentdyno results show ${runId}); \`agentdyno tasks validate ${task.id}\` shows the same check.`,
+      });
+    }
     return summary;
   } catch (e) {
     store.finishRun(runId, 'failed', { error: errorMessage(e) });

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import picomatch from 'picomatch';
+import { safeReadUnder, safeSha256 } from './safe-read.js';
 
 /** A proposal's changes: whole-file contents for editable files and/or parameter assignments. */
 export interface Changes {
@@ -59,13 +60,13 @@ export function harnessHashes(envDir: string, editable: readonly string[], param
   return out;
 }
 
-/** Names of harness files changed or deleted in `dir` compared with `expected`. */
+/**
+ * Names of harness files changed, deleted or replaced (symlink, FIFO, directory) in `dir` compared
+ * with `expected`. The workspace is sandbox-writable: read with lstat + O_NOFOLLOW + O_NONBLOCK.
+ */
 export function modifiedHarness(dir: string, expected: Record<string, string>): string[] {
   const bad: string[] = [];
-  for (const [rel, h] of Object.entries(expected)) {
-    const f = path.join(dir, rel);
-    if (!fs.existsSync(f) || sha256File(f) !== h) bad.push(rel);
-  }
+  for (const [rel, h] of Object.entries(expected)) if (safeSha256(dir, rel) !== h) bad.push(rel);
   return bad;
 }
 
@@ -98,11 +99,12 @@ export class Workspace {
     return { ok: refused.length === 0, refused };
   }
 
-  read(rel: string): string | null {
+  /** A file the sandbox may have written: no links followed, regular files only, at most 4 MiB. */
+  read(rel: string, capBytes = 4 << 20): string | null {
     const r = safeRel(rel);
     if (!r) return null;
-    const f = path.join(this.dir, r);
-    return fs.existsSync(f) && fs.statSync(f).isFile() ? fs.readFileSync(f, 'utf8') : null;
+    const got = safeReadUnder(this.dir, r, capBytes);
+    return got.ok ? got.data.toString('utf8') : null;
   }
 
   remove(): void {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadEpisode, scoreEpisode, scriptFor } from '../../src/efc/index.js';
-import { loadTask, resolveTaskDir, runTask } from '../../src/loop/index.js';
+import { findBwrap, loadTask, resolveTaskDir, runTask } from '../../src/loop/index.js';
 import { openStore } from '../../src/store/index.js';
 
 // Real loop runs (tiny iteration caps) stored in an in-memory store, then scored from the store.
@@ -14,7 +14,10 @@ afterAll(() => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-describe('EFC from stored loop runs', () => {
+// Real loop runs need the sandbox; without bubblewrap they are skipped and named by test/setup/sandbox-report.ts.
+const hasBwrap = findBwrap() !== null;
+
+describe.skipIf(!hasBwrap)('EFC from stored loop runs', () => {
   it('terse feedback scores lower informativeness than rich on the same search', async () => {
     const task = loadTask(resolveTaskDir('kernel/matmul-c'));
     const run = (feedback: 'rich' | 'terse') => runTask(task, { agent: { kind: 'search', strategy: 'grid' }, budgets: { iterations: 2 }, feedback, store, resultsDir: tmp });
@@ -44,6 +47,9 @@ describe('EFC from stored loop runs', () => {
     expect(second.find((e) => e.kind === 'build_output')!.nonRedundancy).toBeLessThan(0.1);
   }, 120_000);
 
+});
+
+describe('EFC scripts', () => {
   it('builds seeded scripts that end with the reference edit and a stop', () => {
     const steps = scriptFor({ 'a.c': 'ref' }, { 'a.c': 'wrong' }, 4);
     expect(steps.at(-1)).toMatchObject({ stop: true });

@@ -29,6 +29,11 @@ describe('task suite (tasks/)', () => {
     expect(fs.existsSync(path.join(dir, 'tests', 'test.sh'))).toBe(true);
     expect(fs.existsSync(path.join(t.solutionDir, 'solve.sh'))).toBe(true);
     expect(t.editable.length).toBeGreaterThan(0);
+    if (t.kind === 'harbor') {
+      // AutoLab layout as-is: no `measured` fields, the verifier writes /logs/verifier/reward.json itself.
+      expect(fs.readFileSync(path.join(dir, 'tests', 'test.sh'), 'utf8')).toMatch(/\/logs\/verifier\/reward\.json/);
+      return;
+    }
     // Every editable glob names something the agent starts with (or params.json, written by proposals).
     for (const g of t.editable) if (g !== 'params.json') expect(fs.existsSync(path.join(t.environmentDir, g)), `${t.id}: ${g}`).toBe(true);
     expect(t.baseline.measured, `${t.id}: baseline.measured says how it was measured`).toBeTruthy();

@@ -52,7 +52,20 @@ export default class LoopRun extends AgentdynoCommand {
   async run() {
     const { flags } = await this.parse(LoopRun);
     const task = loadTask(resolveTaskDir(flags.task, flags.root));
-    const r = await runTask(task, optionsFrom(flags));
+    const quiet = this.jsonEnabled();
+    const r = await runTask(task, {
+      ...optionsFrom(flags),
+      // One line per iteration: status and, when it failed, why (the verifier's own reason for Harbor tasks).
+      onIteration: (it) => {
+        if (quiet || it.status === 'stop') return;
+        const e = it.evaluation;
+        const why = e?.status === 'unconfirmed' ? (e.unconfirmed ?? []).join('; ') : e?.reason ?? '';
+        const pr = it.measurement?.paired?.speedup;
+        const val = it.measurement ? ` ${task.metric} ${it.measurement.median.toPrecision(4)}${pr ? ` (${pr.median.toFixed(2)}x the baseline run beside it, 95% CI ${pr.ciLow.toFixed(2)}-${pr.ciHigh.toFixed(2)})` : ''}` : '';
+        const stderr = e && e.status !== 'ok' ? e.steps.find((st) => st.failure)?.output.split('\n').slice(-3).join(' | ') : '';
+        this.log(`iteration ${it.iteration}: ${it.status}${val}${it.improved ? ' (improved)' : ''}${why ? `: ${why}` : ''}${stderr ? `\n  output: ${stderr.slice(0, 300)}` : ''}`);
+      },
+    });
     const out = {
       runId: r.runId,
       task: r.task,
@@ -65,11 +78,13 @@ export default class LoopRun extends AgentdynoCommand {
       noProgressBurn: r.noProgressBurn,
       stopReason: r.stopReason,
       sandbox: r.sandbox,
+      sandboxLimits: r.sandboxLimits,
       baseline: r.baseline.measured?.median ?? null,
       best: r.bestValue,
       bestIteration: r.bestIteration,
       timeToFirstImprovement: r.timeToFirstImprovement,
       review: r.review,
+      unconfirmed: r.unconfirmed,
       fastP: r.fastP,
       failureCounts: r.failureCounts,
       curve: r.curve,
@@ -80,6 +95,8 @@ export default class LoopRun extends AgentdynoCommand {
     };
     if (!this.jsonEnabled()) {
       this.log(`${r.task}  run ${r.runId}  sandbox ${r.sandbox}`);
+      this.log(`sandbox limits: ${r.sandboxLimits}`);
+      if (r.unconfirmed.length) this.log(`unconfirmed (kept for review, not counted): ${r.unconfirmed.map((u) => `iteration ${u.iteration}: ${u.reasons.join('; ')}`).join(' | ')}`);
       this.log(`baseline ${out.baseline?.toPrecision(4)}  best ${out.best?.toPrecision(4) ?? '-'} (iteration ${out.bestIteration ?? '-'})  normalized ${r.normalizedScore.toFixed(3)}  reward ${r.reward.toFixed(3)}  success ${r.success}`);
       this.log(`iterations ${r.iterations}  stop ${r.stopReason}${r.budgetStop ? ` (${r.budgetStop})` : r.agentStopReason ? ` (${r.agentStopReason})` : ''}  tokens ${r.budgetUsed.tokens}  wall ${r.budgetUsed.wallSec}s  stoppedEarly ${r.stoppedEarly}  noProgressBurn ${r.noProgressBurn}`);
       if (Object.keys(r.failureCounts).length) this.log(`failures ${JSON.stringify(r.failureCounts)}`);

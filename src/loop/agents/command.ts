@@ -19,7 +19,7 @@ import { AgentBudgetTree, formatBudgetTree, type AgentBudgetTreeReport } from '.
 import { AgentdynoError } from '../../core/index.js';
 import { startRecordingProxy, type RecordingProxy } from '../../record/index.js';
 import type { Agent, AgentTurn, TurnContext } from '../agent.js';
-import { runStep, type SandboxMode } from '../sandbox.js';
+import { agentToolBinds, runStep, type SandboxMode } from '../sandbox.js';
 import { isEditable, listFiles, safeRel } from '../workspace.js';
 import { BudgetGate } from './command-gate.js';
 import type { NormalizedRequest } from '../../endpoint/index.js';
@@ -173,7 +173,8 @@ export class CommandAgent implements Agent {
         phase: 'build',
         sandbox: this.o.sandbox,
         env,
-        binds: sandboxed ? [{ src: this.dir, dest: NET_DIR }] : [],
+        // The sandbox binds system folders only: add the CLI's own files (node_modules, its script).
+        binds: sandboxed ? [{ src: this.dir, dest: NET_DIR }, ...agentToolBinds(this.cmd)] : [],
         // A JavaScript agent reserves far more address space than it uses (V8 cages): cap memory loosely.
         limits: { wallSec, memoryMb: 16_384, nproc: 512, outputBytes: 4 << 20 },
       });

@@ -1,6 +1,6 @@
 import { Rng } from '../../core/index.js';
 import type { Agent, AgentTurn, TurnContext } from '../agent.js';
-import type { ParamSpec } from '../task.js';
+import type { ParamSpec } from '../../task/index.js';
 
 export type SearchStrategy = 'random' | 'grid' | 'coordinate';
 type Value = number | string;

@@ -1,9 +1,11 @@
 /* Harness (not editable): `collatz check LIMIT` compares with a plain reference;
- * `collatz time LIMIT` prints one JSON line {"value": <milliseconds>}. */
+ * `collatz time LIMIT` times LIMIT + (AGENTDYNO_SEED mod 50000) and reports the value and its
+ * answer (timed_io.h), which agentdyno checks against the baseline's. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "timed_io.h"
 
 long longest_collatz(long limit, long *len);
 
@@ -28,11 +30,12 @@ int main(int argc, char **argv) {
     printf("ok limit=%ld start=%ld len=%ld\n", limit, got, len);
     return 0;
   }
+  limit += (long)(timed_seed() % 50000); /* the timed limit moves with the seed: no answer is known ahead */
   struct timespec t0, t1;
   clock_gettime(CLOCK_MONOTONIC, &t0);
   long got = longest_collatz(limit, &len);
   clock_gettime(CLOCK_MONOTONIC, &t1);
   fprintf(stderr, "start=%ld len=%ld\n", got, len);
-  printf("{\"value\": %.4f}\n", (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
-  return 0;
+  long res[3] = { limit, got, len };
+  return timed_report((t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6, res, sizeof res);
 }

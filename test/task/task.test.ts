@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findTaskDirs, loadTask, resolveTaskDir } from '../../src/loop/index.js';
+import { findTaskDirs, loadTask, resolveTaskDir } from '../../src/task/index.js';
 
 const fx = path.resolve('test/fixtures/loop/tasks');
 

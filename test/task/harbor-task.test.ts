@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { HARBOR_VERIFIER, harborUnrunnable, loadTask, namedPaths, parseRewardJson, reasonClass, verdict } from '../../src/loop/index.js';
+import { harborUnrunnable, reasonClass, verdict } from '../../src/loop/index.js';
+import { HARBOR_VERIFIER, loadTask, namedPaths, parseRewardJson } from '../../src/task/index.js';
 
 const FX = path.resolve('test/fixtures/loop/harbor/prime_count_c');
 const tmp: string[] = [];
@@ -54,7 +55,7 @@ describe('Harbor task loader', () => {
     } catch (e) {
       msg = (e as Error).message;
     }
-    expect(msg).toMatch(/task\.toml: \[metadata\]\.domain: "astrology" is not a domain we know \(Harbor task: system-opt → system/);
+    expect(msg).toMatch(/task\.toml: \[metadata\]\.domain: "astrology" is not a domain we know \(Harbor task: system_optimization → system, puzzle_and_challenge → puzzle, model_development → model/);
     expect(msg).toContain('task.toml: [optimization].direction: expected "lower" or "higher", got "down"');
     expect(msg).toContain('task.toml: [environment].memory_mb: expected a number, got "lots"');
     expect(msg).toContain('task.toml: [optimization.reference].score: expected a number');
@@ -67,6 +68,11 @@ describe('Harbor task loader', () => {
     expect(t.scoring).toBe('linear');
     expect(t.requires).toContain('gpu');
     expect(loadTask(variant((s) => s.replace('domain = "system-opt"', 'domain = "cuda"'))).domain).toBe('kernel');
+    // AutoLab's own spellings (autolabhq/autolab v1.1 task.toml files).
+    for (const [declared, ours] of [['system_optimization', 'system'], ['puzzle_and_challenge', 'puzzle'], ['model_development', 'model']]) {
+      const t2 = loadTask(variant((s) => s.replace('domain = "system-opt"', `domain = "${declared}"`)));
+      expect([t2.domain, t2.harbor?.declaredDomain]).toEqual([ours, declared]);
+    }
   });
 });
 

@@ -4,6 +4,15 @@ import { parse as parseToml, TomlError } from 'smol-toml';
 import { AgentdynoError } from '../core/index.js';
 import { harborAgentdynoTable, harborDescription, harborInfo, mapHarborDomain, type HarborInfo } from './harbor.js';
 
+export const OUTPUT_TYPES = ['bytes', 'u8', 'u32', 'i32', 'i64', 'f32', 'f64'] as const;
+
+/** `[agentdyno] timed_output`: element type of the timed run's output file and the tolerance between two correct outputs. */
+export interface OutputSpec {
+  type: (typeof OUTPUT_TYPES)[number];
+  abs: number;
+  rel: number;
+}
+
 /** Task domains (DESIGN 3.2 / AutoLab). */
 export const DOMAINS = ['kernel', 'system', 'puzzle', 'model'] as const;
 export type Domain = (typeof DOMAINS)[number];
@@ -57,6 +66,12 @@ export interface Task {
   params: Record<string, ParamSpec>;
   scoring: ScoringRule;
   efc: Record<string, unknown>;
+  /** `[agentdyno] timed_output`: how the timed run's own output is compared with the baseline's (timed.ts). */
+  timedOutput: OutputSpec | null;
+  /** Speedups over this (vs the paired baseline) are unconfirmed until reviewed (default 10, KernelBench's rule). */
+  plausibleSpeedup: number;
+  /** `[agentdyno] plausible_limit`: the best value this hardware can reach (e.g. a bandwidth bound); beyond it is unconfirmed. */
+  plausibleLimit: number | null;
 }
 
 type Tbl = Record<string, unknown>;
@@ -186,6 +201,26 @@ function parseParams(r: Reader, raw: Tbl): Record<string, ParamSpec> {
   return out;
 }
 
+function parseOutputSpec(r: Reader, v: unknown): OutputSpec | null {
+  if (v === undefined) return null;
+  const key = '[agentdyno].timed_output';
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    r.problem(key, 'expected an inline table like { type = "f32", abs = 1e-6, rel = 1e-4 }');
+    return null;
+  }
+  const t = v as Tbl;
+  if (typeof t.type !== 'string' || !(OUTPUT_TYPES as readonly string[]).includes(t.type)) {
+    r.problem(`${key}.type`, `expected one of ${OUTPUT_TYPES.map((x) => `"${x}"`).join(', ')}, got ${JSON.stringify(t.type)}`);
+    return null;
+  }
+  const tol = (k: 'abs' | 'rel'): number => {
+    if (t[k] === undefined) return 0;
+    if (typeof t[k] !== 'number' || !(t[k] >= 0)) r.problem(`${key}.${k}`, 'expected a number >= 0');
+    return typeof t[k] === 'number' ? t[k] : 0;
+  };
+  return { type: t.type as OutputSpec['type'], abs: tol('abs'), rel: tol('rel') };
+}
+
 /** Loads and validates one task folder; throws an AgentdynoError listing every problem (file and key). */
 export function loadTask(dir: string, rootDir?: string): Task {
   const abs = path.resolve(dir);
@@ -259,6 +294,9 @@ export function loadTask(dir: string, rootDir?: string): Task {
     params: parseParams(r, r.table(doc, 'agentdyno.params', false)),
     scoring: r.oneOf(doc, 'agentdyno.scoring', ['log-speedup', 'linear'] as const, domain === 'model' ? 'linear' : 'log-speedup'),
     efc: r.table(doc, 'agentdyno.efc', false),
+    timedOutput: parseOutputSpec(r, get(doc, 'agentdyno.timed_output')),
+    plausibleSpeedup: r.num(doc, 'agentdyno.plausible_speedup', 10, { min: 1 }),
+    plausibleLimit: get(doc, 'agentdyno.plausible_limit') === undefined ? null : r.num(doc, 'agentdyno.plausible_limit'),
   };
   if (get(doc, 'agentdyno.editable') !== undefined && task.editable.length === 0) r.problem('[agentdyno].editable', 'is empty: list at least one glob the agent may edit');
   if (get(doc, 'agentdyno.editable') === undefined && Object.keys(task.params).length === 0)
@@ -276,6 +314,8 @@ export function loadTask(dir: string, rootDir?: string): Task {
   if (!fs.existsSync(task.environmentDir) || !fs.statSync(task.environmentDir).isDirectory()) r.problem('environment/', 'missing folder');
   if (isHarbor) {
     task.harbor = harborInfo(r, abs, declaredDomain);
+    // Tools its Dockerfile installs and its verifier uses: checked before a run like any `requires`.
+    task.requires = [...new Set([...task.requires, ...task.harbor.requiredTools])];
     task.metadata.description ??= harborDescription(task.instruction); // AutoLab has no description field
   }
   void rootDir;
