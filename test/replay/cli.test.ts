@@ -50,7 +50,8 @@ describe('agentdyno sweep / replay CLI', () => {
       for (const k of ['sloTokPerS', 'ttftCeilingMs', 'nMax', 'minFailing', 'bindingConstraint', 'agentsPerMW', 'power']) expect(t).toHaveProperty(k);
       if (t.power) for (const k of ['meanW', 'boundary', 'source', 'simulated']) expect(t.power).toHaveProperty(k);
     }
-    expect(out.tiers.some((t: { power: { simulated: boolean } | null }) => t.power?.simulated === true)).toBe(true);
+    // Every tier with a passing level carries simulated power (on a loaded host the timing canary can void a tier's levels).
+    for (const t of out.tiers as { nMax: number | null; power: { simulated: boolean } | null }[]) if (t.nMax) expect(t.power?.simulated).toBe(true);
     expect(out.levels.length).toBeGreaterThan(0);
     for (const l of out.levels) {
       expect(typeof l.concurrency).toBe('number');

@@ -65,7 +65,9 @@ describe('replay against the simulator over HTTP', () => {
     expect(target.simulated).toBe(true);
     expect(target.tokenModel).toMatchObject({ tokensPerWord: 1, perMessage: 3, perRequest: 3, maxRelError: 0 });
     // A window and drain long enough for whole calls to outnumber fragments (the judged-share gate).
-    const r = await runRealSweep(session(target, { level: { ...level, windowS: 3, drainCapS: 2 } }), { startConcurrency: 3, growth: 2, maxConcurrency: 64, resolution: 0.5, replicates: 0, maxLevels: 9 });
+    // This test checks the search against the analytic bracket; the client-timing rule (canary p99
+    // <= 10% of the inter-token period) has its own tests and on a shared CI host voids tiers at random.
+    const r = await runRealSweep(session(target, { level: { ...level, windowS: 3, drainCapS: 2 }, validity: { ...DEFAULT_VALIDITY, minWindowS: 1, maxCanaryLagShare: Infinity } }), { startConcurrency: 3, growth: 2, maxConcurrency: 64, resolution: 0.5, replicates: 0, maxLevels: 9 });
     for (const l of r.levels) expect(l.report.reasons, `level ${l.concurrency}`).toEqual([]);
     expect(r.status).toBe('completed');
     for (const [i, t] of r.tiers.entries()) {
