@@ -16,7 +16,7 @@ const ms = (v: number | null | undefined) => fmtNum(v, 1);
 export function judgedLine(r: LevelReport): string {
   const parts = [r.judged ? describeShare(r.judged) : `${r.agentsActive} agents active`];
   if (r.lanesWithFullCycle !== undefined) parts.push(`${r.lanesWithFullCycle} of ${r.concurrency} lanes past a full call before the window`);
-  if (r.simDriverLag) parts.push(`simulator timer lag ${fmtNum(r.simDriverLag.lagS, 1)} s over the ${fmtNum(r.simDriverLag.levelS, 0)} s level (${fmtPct(r.simDriverLag.share)}: a busy host slowed the simulated server below its profile)`);
+  if (r.simDriverLag) parts.push(`simulator timer lag ${fmtNum(r.simDriverLag.lagS, 1)} s over the ${fmtNum(r.simDriverLag.levelS, 0)} s level (${fmtPct(r.simDriverLag.share)}${r.simDriverLag.share >= 0.02 ? ': a busy host slowed the simulated server below its profile' : ''})`);
   return parts.join('; ');
 }
 

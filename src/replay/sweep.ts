@@ -275,7 +275,7 @@ export function withPlannedBounds(r: SweepResult, planned: readonly PlannedBound
     const b = [p.maxPassing ?? 0, p.minFailing ?? Infinity];
     const overlap = a[0] < b[1] && b[0] < a[1];
     const lags = r.levels.filter((l) => l.report.simDriverLag && (l.concurrency === out.nMax || l.concurrency === out.minFailing || l.concurrency === p.maxPassing));
-    const lagText = lags.length ? `; measured overhead: the simulator lost ${lags.map((l) => `${(l.report.simDriverLag!.share * 100).toFixed(0)}% of real time at ${l.concurrency} agents`).join(', ')} to late timer wake-ups (busy host), which the virtual-time plan does not have` : '';
+    const lagText = lags.length ? `; measured overhead: the simulator lost ${lags.map((l) => `${(l.report.simDriverLag!.share * 100).toFixed(0)}% of real time at ${l.concurrency} agents`).join(', ')} to late timer wake-ups${lags.some((l) => l.report.simDriverLag!.share >= 0.02) ? ' (busy host), which the virtual-time plan does not have' : ''}` : '';
     out.notes.push(`HTTP bracket [${out.nMax ?? '?'}, ${out.minFailing ?? '?'}] vs ${p.source} [${p.maxPassing ?? '?'}, ${p.minFailing ?? '?'}]: ${overlap ? 'they overlap' : 'they do NOT overlap'}${lagText}`);
     if (!out.resolved) reasons.push(`tier ${t.sloTokPerS} tok/s: bracket not resolved`);
     return out;
