@@ -1,7 +1,9 @@
 import { Flags } from '@oclif/core';
 import { AgentdynoCommand } from '../core/index.js';
-import { describePromptError, formatOpenLoopSweep, formatSweep, openLoopSettings, prepareSession, RATE_STEPS, replayFlags, runRealOpenLoopSweep, runRealSweep, type RealSweepResult, type SearchOptions } from '../replay/index.js';
-import { startSimServerInWorker } from '../sim/index.js';
+import { describePromptError, formatOpenLoopSweep, formatSweep, openLoopSettings, prepareSession, RATE_STEPS, replayFlags, runRealOpenLoopSweep, runRealSweep, withPlannedBounds, type RealSweepResult } from '../replay/index.js';
+import type { SearchOptions } from '../slo/index.js';
+import { loadProfile, startSimServerInWorker } from '../sim/index.js';
+import { planSweep, verificationPlan, type VerifyPlan } from '../plan/index.js';
 
 export default class Sweep extends AgentdynoCommand {
   static override description =
@@ -23,6 +25,13 @@ export default class Sweep extends AgentdynoCommand {
     resolution: Flags.string({ description: 'Stop bisecting when min failing - max passing <= max(1, resolution x max passing).', default: '0.5' }),
     replicates: Flags.integer({ description: 'Extra runs of each tier\'s max passing level (the boundary).', default: 0 }),
     'max-levels': Flags.integer({ description: 'Hard cap on levels run.', default: 10 }),
+    plan: Flags.boolean({
+      description:
+        'On the built-in simulator (no --target): first find each tier\'s bracket in virtual time (sim plan, same profile, trajectories, seed and window rules), then run over real HTTP only the levels around it (every tier\'s N_max, then its min failing while --verify-budget lasts). --no-plan searches over HTTP level by level.',
+      default: true,
+      allowNo: true,
+    }),
+    'verify-budget': Flags.integer({ description: 'Seconds of HTTP levels the plan-then-verify mode may spend (estimated from the plan; the cheapest N_max level always runs; default 150, --quick 60).' }),
     'idle-window': Flags.integer({ description: 'Seconds of idle power measured before the first level, reported beside agents/MW (never subtracted); 0 skips it.', default: 3 }),
   };
 
@@ -46,17 +55,39 @@ export default class Sweep extends AgentdynoCommand {
     s.options.idleS = Math.max(0, flags['idle-window']);
     let result: RealSweepResult | null = null;
     let partial: unknown = null;
+    let verify: VerifyPlan | null = null;
+    const planLines: string[] = [];
     try {
-      result = await runRealSweep(s.options, search, (p) => (partial = p));
+      if (!flags.target && flags.plan) {
+        // Plan in virtual time with the exact settings of the HTTP levels, then verify around the bracket.
+        const o = s.options;
+        const lv = o.level;
+        const plan = planSweep(loadProfile(flags['sim-profile']), s.trajectories, {
+          warmupS: lv.warmupS, windowS: lv.windowS, drainCapS: lv.drainCapS, warmupCapS: lv.warmupCapS, toolTimeScale: lv.toolTimeScale, maxIdleGapMs: lv.maxIdleGapMs,
+          seed: lv.seed, midStart: lv.midStart, tiers: o.tiers, thresholds: o.slo, validity: o.validity, errorPauseMs: 250,
+          search: { ...search, maxConcurrency: Math.max(search.maxConcurrency, 512), resolution: 0.1, maxLevels: 24 },
+        });
+        verify = verificationPlan(plan, flags['verify-budget'] ?? (flags.quick ? 60 : 150));
+        planLines.push(
+          `plan-then-verify: the virtual-time planner (SIMULATED, profile ${plan.profile.name}, ${plan.levels.length} levels in ${(plan.sim.wallMs / 1000).toFixed(1)} s) proposed ${plan.tiers.map((t) => `${t.sloTokPerS} tok/s [${t.maxPassing ?? '?'}, ${t.minFailing ?? '?'}]`).join(', ')}; ` +
+            `real HTTP runs levels ${verify.levels.join(', ')} (about ${verify.estimatedS.toFixed(0)} s)${verify.unverified.length ? `; ${verify.unverified.map((u) => `${u.sloTokPerS} tok/s level ${u.level}: ${u.reason}`).join('; ')}` : ''}. --no-plan searches over HTTP instead.`,
+        );
+        s.sink.emit({ type: 'message', level: 'info', text: planLines[0] });
+        const v = verify;
+        const bounds = plan.tiers.map((t) => ({ sloTokPerS: t.sloTokPerS, maxPassing: t.maxPassing, minFailing: t.minFailing, source: 'virtual-time plan (SIMULATED)' }));
+        result = await runRealSweep(s.options, search, (p) => (partial = p), (outcomes) => v.next(outcomes));
+        result = { ...result, ...withPlannedBounds(result, bounds) };
+      } else result = await runRealSweep(s.options, search, (p) => (partial = p));
     } catch (e) {
       // Keep the per-tier summary of the levels that finished; the error goes beside it.
       await s.dispose('failed', { ...(partial ?? {}), status: 'failed', error: (e as Error).message });
       throw e;
     }
     await s.dispose(result.status, result);
-    const out = { runId: s.runId, settings: s.settingsText, simulated: s.target.simulated, simProfile: s.target.simProfile, ...result };
+    const out = { runId: s.runId, settings: s.settingsText, simulated: s.target.simulated, simProfile: s.target.simProfile, ...result, ...(verify ? { verification: { levels: verify.levels, estimatedS: verify.estimatedS, budgetS: verify.budgetS, plannedTiers: verify.tiers, unverified: verify.unverified } } : {}) };
     if (!json) {
-      this.log(formatSweep(result, [`agentdyno sweep ${s.runId}`, s.settingsText, `search: start ${search.startConcurrency}, x${search.growth}, resolution ${search.resolution}, replicates ${search.replicates} (--replicates N re-runs each boundary level), cap ${search.maxConcurrency}, at most ${search.maxLevels} levels`]));
+      const searchLine = verify ? planLines[0] : `search: start ${search.startConcurrency}, x${search.growth}, resolution ${search.resolution}, replicates ${search.replicates} (--replicates N re-runs each boundary level), cap ${search.maxConcurrency}, at most ${search.maxLevels} levels`;
+      this.log(formatSweep(result, [`agentdyno sweep ${s.runId}`, s.settingsText, searchLine]));
       this.log(`all levels: ${describePromptError(result.promptTokenError, result.content)}`);
       this.log(`stored in the results database as run ${s.runId} (agentdyno results show ${s.runId})`);
     }

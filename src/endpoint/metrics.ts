@@ -15,6 +15,7 @@
  *   then has fewer samples than tokens; tpotMs (from usage) stays exact.
  */
 import { percentile } from '../core/index.js';
+import { decodeTokPerS as decodeRate, tpotMs as tpotOf } from '../slo/index.js';
 import type { RequestResult } from './types.js';
 
 export interface RequestMetrics {
@@ -56,11 +57,9 @@ export function requestMetrics(r: RequestResult, tScheduledNs: bigint = r.tSendN
   const outputTokens = r.usage ? r.usage.completionTokens : counted;
   const ttftMs = since(r.tFirstTokenNs, r.tSendNs);
   const e2eMs = ms(r.tEndNs - r.tSendNs);
-  let decodeTokPerS: number | null = null;
-  if (outputTokens > 1 && r.tFirstTokenNs !== null && r.tLastTokenNs !== null && r.tLastTokenNs > r.tFirstTokenNs) {
-    decodeTokPerS = (outputTokens - 1) / (Number(r.tLastTokenNs - r.tFirstTokenNs) / 1e9);
-  }
-  const tpotMs = outputTokens > 1 && ttftMs !== null ? (e2eMs - ttftMs) / (outputTokens - 1) : null;
+  // The formulas are the metric registry's (src/slo/metrics.ts), so every driver computes them alike.
+  const decodeTokPerS = r.tFirstTokenNs !== null && r.tLastTokenNs !== null ? decodeRate(outputTokens, 0, ms(r.tLastTokenNs - r.tFirstTokenNs)) : null;
+  const tpotMs = tpotOf(e2eMs, ttftMs, outputTokens);
   const itlMs = itlSamplesMs(r.tokenChunkTimesNs, r.tokenChunkPieces);
   let itlMaxMs: number | null = null;
   for (const v of itlMs) if (itlMaxMs === null || v > itlMaxMs) itlMaxMs = v;

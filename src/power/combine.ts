@@ -5,6 +5,7 @@
  * power is never added to measured power, and simulated never to real.
  */
 import { AgentdynoError } from '../core/index.js';
+import { agentsPerMW as agentsPerMWOf } from '../slo/index.js';
 import type { ComparabilityClass, PowerSourceInfo, WindowPower } from './types.js';
 
 /** Why two boundaries overlap (or may), or null when they are disjoint. */
@@ -119,7 +120,7 @@ export function agentsPerMW(nMax: number | null, w: WindowPower, opts: { idle?: 
   if (nMax === null || !(nMax >= 0)) reason = 'no passing concurrency level';
   else if (w.tooSparse) reason = `power data too sparse: ${w.flags.join('; ') || 'see flags'}`;
   else if (w.meanW === null || !(w.meanW > 0)) reason = 'no mean power for the window';
-  else value = nMax / (w.meanW / 1e6);
+  else value = agentsPerMWOf(nMax, w.meanW);
   return {
     value,
     reason,

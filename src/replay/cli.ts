@@ -9,12 +9,11 @@ import { fileURLToPath } from 'node:url';
 import { Flags } from '@oclif/core';
 import { AgentdynoError, clockAnchor, newRunId } from '../core/index.js';
 import { openStore, markFailedOnCrash, markInterruptedOnExit, type Store } from '../store/index.js';
-import { loadTrajectories, type Trajectory } from '../trajectory/index.js';
+import { dutyCycle, loadTrajectories, type Trajectory } from '../trajectory/index.js';
 import { createProgressSink, teeSinks, type ProgressSink } from '../ui/index.js';
 import { feedFlags, openFeeds } from './feeds.js';
-import { DEFAULT_VALIDITY, type ValidityThresholds } from './evaluate.js';
 import { openTarget, type EmbeddedSim, type Target } from './setup.js';
-import { parseSloTiers, type SloThresholds, type SloTier } from './slo.js';
+import { DEFAULT_VALIDITY, parseSloTiers, type SloThresholds, type SloTier, type ValidityThresholds } from '../slo/index.js';
 import type { LevelSettings, SessionOptions } from './session.js';
 import { PROMPT_ERROR_TARGET_PCT, recordedMessages } from './content.js';
 import { COMPLETIONS_TEMPLATE } from './completions-prompt.js';
@@ -38,9 +37,30 @@ export function bundledTrajectories(): string {
   return resolve(here, '../../trajectories/synthetic-v1.jsonl');
 }
 
-/** Defaults sized so `npm start` (a full sweep of the small simulator) ends in about 2 minutes on 2 cores. */
-export const DEFAULTS = { warmupS: 2, windowS: 8, drainCapS: 2, warmupCapS: 30, toolTimeScale: 1, maxIdleGapMs: 10_000, ttftCeilingMs: 10_000 } as const;
-export const QUICK = { warmupS: 1, windowS: 5, drainCapS: 1, warmupCapS: 20 } as const;
+/**
+ * Defaults sized for the judged-share gates on the bundled trajectories (calls of ~20 s at 20 tok/s):
+ * a 30 s window and a 20 s drain give >= 2 judged calls per agent with fragments a minority.
+ * `npm start` fits in about 2.5 minutes by running only the levels a virtual-time plan proposes.
+ */
+export const DEFAULTS = { warmupS: 2, windowS: 30, drainCapS: 20, warmupCapS: 120, toolTimeScale: 1, maxIdleGapMs: 10_000, ttftCeilingMs: 10_000 } as const;
+/** A smoke test: shorter, with a minimum window well below it (never equal: a timer ends a window a hair early). */
+export const QUICK = { warmupS: 1, windowS: 20, drainCapS: 10, warmupCapS: 60, minWindowS: 10 } as const;
+
+/**
+ * Mean seconds between a lane's calls if every call decoded at `tokPerS` (the trajectories' tool
+ * waits as scaled and capped): a window shorter than this at the fastest tier's floor cannot
+ * judge whole calls at any tier.
+ */
+export function meanCallCycleS(trajectories: readonly Trajectory[], tokPerS: number, toolTimeScale: number, maxIdleGapMs: number | null): number {
+  let wall = 0;
+  let calls = 0;
+  for (const t of trajectories) {
+    const d = dutyCycle(t, { assumedDecodeTokPerS: tokPerS, toolTimeScale, maxGapMs: maxIdleGapMs ?? undefined });
+    wall += d.wallMs;
+    calls += d.llmCalls;
+  }
+  return calls > 0 ? wall / calls / 1000 : 0;
+}
 
 export const replayFlags = {
   target: Flags.string({ description: 'OpenAI-compatible endpoint (with or without /v1). Default: the simulated server, started in-process on a free loopback port.' }),
@@ -51,8 +71,8 @@ export const replayFlags = {
   'ttft-ceiling-ms': Flags.integer({ description: 'TTFT ceiling for tiers given without one.', default: DEFAULTS.ttftCeilingMs }),
   'call-pass-fraction': Flags.string({ description: 'Share of an agent\'s window calls that must meet a tier.', default: '0.9' }),
   'agent-pass-fraction': Flags.string({ description: 'Share of active agents that must meet a tier for the level to pass.', default: '0.95' }),
-  warmup: Flags.string({ description: `Seconds of settling after the lanes' warm-up requests (default ${DEFAULTS.warmupS}, --quick ${QUICK.warmupS}).` }),
-  window: Flags.string({ description: `Steady-window seconds per level (default ${DEFAULTS.windowS}, --quick ${QUICK.windowS}; use 300+ for a publishable figure).` }),
+  warmup: Flags.string({ description: `Seconds the lanes' starts are staggered over, and of settling once half the lanes finished a full call after their warm-up requests (default ${DEFAULTS.warmupS}, --quick ${QUICK.warmupS}).` }),
+  window: Flags.string({ description: `Steady-window seconds per level (default ${DEFAULTS.windowS}, --quick ${QUICK.windowS}; at least one call cycle of the trajectories; use 300+ for a publishable figure).` }),
   'drain-cap': Flags.string({ description: `Seconds the load stays on after the window for window calls to finish; calls still running are judged on what arrived (default ${DEFAULTS.drainCapS}).` }),
   'warmup-cap': Flags.string({ description: `Give up waiting for warm-up requests after this many seconds (default ${DEFAULTS.warmupCapS}).` }),
   'tool-time-scale': Flags.string({ description: 'Multiply recorded tool and think durations.', default: String(DEFAULTS.toolTimeScale) }),
@@ -80,7 +100,7 @@ export const replayFlags = {
   'sim-port': Flags.integer({ description: 'Port for the embedded simulator (0 = a free one).', default: 0 }),
   'max-error-rate': Flags.string({ description: 'Error share of window calls above which a level is invalid.', default: String(DEFAULT_VALIDITY.maxErrorRate) }),
   'max-event-loop-utilization': Flags.string({ description: 'Client event-loop busy share above which a level is invalid (client saturated).', default: String(DEFAULT_VALIDITY.maxEventLoopUtilization) }),
-  'min-window': Flags.string({ description: `Minimum steady window in seconds for a valid level (default ${DEFAULT_VALIDITY.minWindowS}, --quick ${QUICK.windowS}).` }),
+  'min-window': Flags.string({ description: `Minimum steady window in seconds for a valid level (default ${DEFAULT_VALIDITY.minWindowS}, --quick ${QUICK.minWindowS}).` }),
   db: Flags.string({ description: 'Results database (default results/agentdyno.db or $AGENTDYNO_DB).' }),
   ...openLoopFlags,
   ...feedFlags,
@@ -113,12 +133,8 @@ export interface PreparedSession {
 
 export async function prepareSession(kind: 'sweep' | 'replay', f: Parsed, json: boolean, startSim: (profile: string, port: number) => Promise<EmbeddedSim>, extraConfig: Record<string, unknown>): Promise<PreparedSession> {
   const quick = f.quick === true;
-  let tiers: SloTier[];
-  try {
-    tiers = parseSloTiers(String(f.slo), Number(f['ttft-ceiling-ms']));
-  } catch (e) {
-    throw new AgentdynoError((e as Error).message, { code: 'E_USAGE', where: '--slo', hint: 'Write tiers as 20,60 or 20:10000,60:5000 (floor tok/s:TTFT ceiling ms).' });
-  }
+  // parseSloTiers throws AgentdynoError (E_USAGE, or E_USAGE_RANGE for a floor the client cannot resolve).
+  const tiers: SloTier[] = parseSloTiers(String(f.slo), Number(f['ttft-ceiling-ms']));
   const slo: SloThresholds = { callPassFraction: num(f, 'call-pass-fraction', 0.9, { min: 0, max: 1 }), agentPassFraction: num(f, 'agent-pass-fraction', 0.95, { min: 0, max: 1 }) };
   const level: LevelSettings = {
     warmupS: num(f, 'warmup', quick ? QUICK.warmupS : DEFAULTS.warmupS, { min: 0 }),
@@ -138,12 +154,22 @@ export async function prepareSession(kind: 'sweep' | 'replay', f: Parsed, json: 
     ...DEFAULT_VALIDITY,
     maxErrorRate: num(f, 'max-error-rate', DEFAULT_VALIDITY.maxErrorRate, { min: 0, max: 1 }),
     maxEventLoopUtilization: num(f, 'max-event-loop-utilization', DEFAULT_VALIDITY.maxEventLoopUtilization, { min: 0, max: 1 }),
-    minWindowS: num(f, 'min-window', quick ? QUICK.windowS : DEFAULT_VALIDITY.minWindowS, { min: 0 }),
+    minWindowS: num(f, 'min-window', quick ? QUICK.minWindowS : DEFAULT_VALIDITY.minWindowS, { min: 0 }),
   };
+  if (level.windowS < validity.minWindowS)
+    throw new AgentdynoError(`--window ${level.windowS} s is shorter than the minimum window ${validity.minWindowS} s, so every level would be invalid`, { code: 'E_USAGE_RANGE', where: '--window', hint: 'Lengthen --window or lower --min-window.' });
   const files = (f.trajectories as string[] | undefined)?.length ? (f.trajectories as string[]) : [bundledTrajectories()];
   const loaded = loadTrajectories(files);
   if (!loaded.length) throw new AgentdynoError('no trajectories found', { code: 'E_USAGE', where: files.join(', '), hint: 'Give a .jsonl/.json file or a folder holding some.' });
   const trajectories = loaded.map((l) => l.trajectory);
+  // A window shorter than one call cycle at the fastest floor can judge no whole call at any tier.
+  const fastest = Math.max(...tiers.map((t) => t.sloTokPerS));
+  const cycleS = meanCallCycleS(trajectories, fastest, level.toolTimeScale, level.maxIdleGapMs);
+  if (level.windowS < cycleS)
+    throw new AgentdynoError(
+      `--window ${level.windowS} s is shorter than one call cycle of these trajectories (${cycleS.toFixed(1)} s between a lane's calls even at the fastest floor, ${fastest} tok/s), so no verdict could rest on whole calls`,
+      { code: 'E_USAGE_RANGE', where: '--window', hint: `Use --window ${Math.ceil(2 * cycleS)} or more (about two call cycles), or shorter trajectories.` },
+    );
   const contentSteps = countContentSteps(trajectories);
   const target = await openTarget({
     target: f.target as string | undefined,

@@ -1,56 +1,42 @@
 /**
- * From a level's raw call records to its report (pure): SLO verdicts per tier, validity with
- * reasons, error counts per class, vLLM-style figures, cache and prompt-size accuracy.
- * Window calls = non-warm-up calls overlapping the steady window. Calls we cut at the end of
- * the drain are judged on what had arrived: TTFT if the first token came (else "at least" the time
- * waited), decode rate over the chunks received, tokens = pieces x the tokens-per-piece ratio
- * measured on this level's completed calls (usage / pieces).
+ * From a level's raw call records to its report: each call becomes a CallObservation (ms) and the
+ * SLO core (src/slo) applies the window rules, the judge and the validity rules, exactly as for
+ * the planner. What is replay's own: turning ns stamps and chunk lists into observations (a cut
+ * call's tokens = pieces x the tokens-per-piece ratio measured on this level's completed calls),
+ * error counts per class, vLLM-style figures, cache and prompt-size accuracy.
  */
 import { requestMetrics, type RequestResult } from '../endpoint/index.js';
+import {
+  DEFAULT_VALIDITY,
+  isWindowCall,
+  judgeWindow,
+  levelValidity,
+  tierValidity,
+  tpotCeilingMs,
+  vllmMetrics,
+  type CallObservation,
+  type IdleSpan,
+  type JudgedShare,
+  type LevelWindow,
+  type SloThresholds,
+  type SloTier,
+  type TierSummary,
+  type ValidityThresholds,
+  type VllmMetrics,
+} from '../slo/index.js';
 import type { CallRecord } from './lane.js';
 import { contentReport, promptTokenError, type ContentReport, type PromptTokenError } from './content.js';
 import type { ContentMode } from './content.js';
 import type { ApiMode } from './completions-prompt.js';
 import type { LevelRun, SaturationStats } from './level.js';
 import type { CanaryStats } from '../endpoint/index.js';
-import { canaryTierReason } from './canary-rule.js';
-import { evaluateTiers, type BindingConstraint, type SloCall, type SloThresholds, type SloTier } from './slo.js';
-import { tpotCeilingMs, vllmMetrics, type VllmMetrics } from './vllm-metrics.js';
 
-export interface ValidityThresholds {
-  maxEventLoopUtilization: number;
-  maxEventLoopDelayP99Ms: number;
-  /** Process CPU as a share of all cores (client + an embedded simulator). */
-  maxProcessCpuShare: number;
-  maxContextOverflowRate: number;
-  maxErrorRate: number;
-  minWindowS: number;
-  /** Share of lanes that must make a call in the window. */
-  minActiveAgentFraction: number;
-}
-
-export const DEFAULT_VALIDITY: ValidityThresholds = {
-  maxEventLoopUtilization: 0.9,
-  maxEventLoopDelayP99Ms: 100,
-  maxProcessCpuShare: 0.97,
-  maxContextOverflowRate: 0.01,
-  maxErrorRate: 0.05,
-  minWindowS: 5,
-  minActiveAgentFraction: 0.5,
-};
-
-export interface TierLevelResult {
-  sloTokPerS: number;
-  ttftCeilingMs: number;
-  passRate: number | null;
-  pass: boolean;
-  agentsActive: number;
-  agentsMeeting: number;
-  callsJudged: number;
-  callsMeeting: number;
-  callFailures: { ttft: number; decode: number; error: number };
-  bindingConstraint: BindingConstraint;
-  /** Set when the client could not resolve this tier at this level: the verdict is not valid (canary-rule.ts). */
+/** A tier's verdict at one level (the SLO core's summary) plus whether the client could judge it there. */
+export interface TierLevelResult extends TierSummary {
+  /** False when the client could not judge this tier at this level (timing canary); see reasons. */
+  valid: boolean;
+  reasons: string[];
+  /** The reasons in one line when the tier is invalid at this level (reports read before `valid` existed read this). */
   invalidReason?: string;
 }
 
@@ -63,12 +49,22 @@ export interface LevelReport {
   windowEndNs: string;
   windowS: number;
   warmupCompleted: boolean;
+  /** Lanes that had finished a full call before the window (steady-state rule). */
+  lanesWithFullCycle?: number;
   /** Non-warm-up calls overlapping the window (judged on their in-window part). */
   callsInWindow: number;
   /** Of those, calls scheduled inside the window (errors, vLLM figures and TTFT come from these). */
   callsSentInWindow: number;
   partialCalls: number;
   agentsActive: number;
+  /** How much of the load the verdicts rest on (the tier with the smallest judged share). */
+  judged?: JudgedShare;
+  /**
+   * Built-in simulator only: real time its engine lost to late timer wake-ups during the level (host
+   * too busy), so its timings ran slower than the profile models: the measured overhead that
+   * separates a real-HTTP level on the simulator from the virtual-time plan of the same level.
+   */
+  simDriverLag?: { lagS: number; levelS: number; share: number };
   tiers: TierLevelResult[];
   /** Window calls per error class (cut-off partial calls are not errors). */
   errors: Record<string, number>;
@@ -99,47 +95,47 @@ export interface LevelReport {
   tokensPerPiece: number;
 }
 
-
 function isCut(r: RequestResult): boolean {
   return !r.ok && r.errorClass === 'aborted';
 }
 
-/**
- * A window call is judged on its part inside the window: TTFT only if it was scheduled in the window
- * (else its first token belongs to the warm-up); decode over the whole call when the call ran
- * entirely in [window start, cut] and completed (usage count), else over the chunks that arrived
- * after the window start (pieces x tokens-per-piece ratio, at least 4 pieces).
- */
-function toSloCall(rec: CallRecord, ratio: number, ws: bigint, cutNs: bigint): SloCall | null {
+const nsMs = (ns: bigint): number => Number(ns) / 1e6;
+
+/** A replay call record as the SLO core sees it (ms on the monotonic clock). */
+export function replayObservation(rec: CallRecord, ratio: number, windowStartNs: bigint, cutNs: bigint): CallObservation {
   const r = rec.result;
-  const agent = String(rec.lane);
-  const sentInWindow = rec.tSchedNs >= ws;
-  if (!r.ok && !isCut(r)) return sentInWindow ? { agent, ok: false, errorClass: r.errorClass, ttftMs: null, decodeTokPerS: null } : null;
-  let ttftMs: number | null = null;
-  let ttftAtLeastMs: number | null = null;
-  if (sentInWindow) {
+  const cut = isCut(r);
+  let pieces = 0;
+  let after = 0;
+  let firstAfter: bigint | null = null;
+  let lastAfter: bigint | null = null;
+  for (let i = 0; i < r.tokenChunkTimesNs.length; i++) {
+    const p = r.tokenChunkPieces[i] ?? 1;
+    pieces += p;
+    const t = r.tokenChunkTimesNs[i];
+    if (t < windowStartNs) continue;
+    after += p;
+    firstAfter ??= t;
+    lastAfter = t;
+  }
+  // Completed: usage tokens (and its own tokens per piece); cut: pieces x the level's ratio.
+  const own = r.ok && r.usage && pieces > 0 ? r.usage.completionTokens / pieces : ratio;
+  const tokens = r.ok ? (r.usage?.completionTokens ?? pieces) : pieces * ratio;
+  return {
+    agent: String(rec.lane),
+    warmup: rec.warmup,
+    schedMs: nsMs(rec.tSchedNs),
     // A retried call (--retries) waited for its first token since its first try, Retry-After waits included.
-    const t0 = r.attempts?.[0]?.tSendNs ?? r.tSendNs;
-    if (r.tFirstTokenNs !== null) ttftMs = Number(r.tFirstTokenNs - t0) / 1e6;
-    else ttftAtLeastMs = Number((isCut(r) ? cutNs : r.tEndNs) - t0) / 1e6;
-  }
-  let decode: number | null = null;
-  if (r.ok && sentInWindow) decode = requestMetrics(r, rec.tSchedNs).decodeTokPerS;
-  else {
-    let pieces = 0;
-    let first: bigint | null = null;
-    let last: bigint | null = null;
-    for (let i = 0; i < r.tokenChunkTimesNs.length; i++) {
-      const t = r.tokenChunkTimesNs[i];
-      if (t < ws) continue;
-      pieces += r.tokenChunkPieces[i] ?? 1;
-      first ??= t;
-      last = t;
-    }
-    if (pieces >= 4 && first !== null && last !== null && last > first) decode = (pieces * ratio - 1) / (Number(last - first) / 1e9);
-    else if (!sentInWindow) return null; // nothing of it to judge inside the window
-  }
-  return { agent, ok: true, ttftMs, decodeTokPerS: decode, ttftAtLeastMs };
+    sendMs: nsMs(r.attempts?.[0]?.tSendNs ?? r.tSendNs),
+    outcome: r.ok ? 'ok' : cut ? 'cut' : 'error',
+    errorClass: r.ok || cut ? null : (r.errorClass ?? 'other'),
+    endMs: nsMs(cut ? (r.tEndNs > cutNs ? r.tEndNs : cutNs) : r.tEndNs),
+    firstTokenMs: r.tFirstTokenNs === null ? null : nsMs(r.tFirstTokenNs),
+    lastTokenMs: r.tLastTokenNs === null ? null : nsMs(r.tLastTokenNs),
+    tokens,
+    afterWs: { tokens: after * own, firstMs: firstAfter === null ? null : nsMs(firstAfter), lastMs: lastAfter === null ? null : nsMs(lastAfter) },
+    coalescedReads: (r as RequestResult & { coalescedReads?: number }).coalescedReads,
+  };
 }
 
 const inc = (m: Record<string, number>, k: string) => (m[k] = (m[k] ?? 0) + 1);
@@ -148,9 +144,7 @@ export function evaluateLevel(run: LevelRun, tiers: readonly SloTier[], slo: Slo
   const ws = run.windowStartNs;
   const we = run.windowEndNs;
   const windowS = Number(we - ws) / 1e9;
-  // Calls overlapping the window (a long call started during warm-up still decodes inside it).
-  const windowCalls = run.records.filter((r) => !r.warmup && r.tSchedNs < we && r.result.tEndNs >= ws);
-  const sentInWindow = windowCalls.filter((r) => r.tSchedNs >= ws);
+  const window: LevelWindow = { startMs: nsMs(ws), endMs: nsMs(we), cutMs: nsMs(run.cutNs) };
   // Tokens per output piece, from completed calls with usage (1 for one-token chunks).
   let usageTokens = 0;
   let usagePieces = 0;
@@ -161,7 +155,16 @@ export function evaluateLevel(run: LevelRun, tiers: readonly SloTier[], slo: Slo
     }
   }
   const ratio = usagePieces > 0 ? usageTokens / usagePieces : 1;
-  const sloCalls: SloCall[] = [];
+  const observations = run.records.map((r) => replayObservation(r, ratio, ws, run.cutNs));
+  const windowCalls = run.records.filter((_r, i) => isWindowCall(observations[i], window));
+  const sentInWindow = windowCalls.filter((r) => r.tSchedNs >= ws);
+  // A closed-loop level lists its lanes (silent ones fail); without the list (open loop: sessions come
+  // and go), the agents are the lanes with a call or warm-up overlapping the window.
+  const laneIds = run.lanes
+    ? run.lanes.map(String)
+    : [...new Set(observations.filter((o) => o.schedMs < window.endMs && o.endMs >= window.startMs).map((o) => o.agent))];
+  const idle: IdleSpan[] = (run.idle ?? []).map((x) => ({ agent: String(x.lane), startMs: nsMs(x.startNs), endMs: nsMs(x.endNs), kind: x.kind }));
+  const { verdicts } = judgeWindow(observations, laneIds, idle, window, tiers, slo);
   const errors: Record<string, number> = {};
   const errorsAllCalls: Record<string, number> = {};
   const retriedFaults: Record<string, number> = {};
@@ -171,14 +174,10 @@ export function evaluateLevel(run: LevelRun, tiers: readonly SloTier[], slo: Slo
   for (const rec of windowCalls) {
     if (rec.tSchedNs >= ws && !rec.result.ok && !isCut(rec.result)) inc(errors, rec.result.errorClass ?? 'other');
     if (isCut(rec.result)) partialCalls++;
-    const c = toSloCall(rec, ratio, ws, run.cutNs);
-    if (c) sloCalls.push(c);
   }
-  const verdicts = evaluateTiers(sloCalls, tiers, slo);
   const errorCount = Object.values(errors).reduce((s, n) => s + n, 0);
   const errorRate = sentInWindow.length ? errorCount / sentInWindow.length : 0;
   const contextOverflowRate = sentInWindow.length ? (errors.context_overflow ?? 0) / sentInWindow.length : 0;
-  const agentsActive = new Set(sloCalls.map((c) => c.agent)).size;
   // Output tokens arriving inside the window, from chunk timestamps (all calls, any start time).
   let piecesInWindow = 0;
   for (const rec of run.records) {
@@ -198,24 +197,12 @@ export function evaluateLevel(run: LevelRun, tiers: readonly SloTier[], slo: Slo
     tiers.map((t) => ({ ttftMs: t.ttftCeilingMs, tpotMs: tpotCeilingMs(t.sloTokPerS) })),
   );
   const cachedKnown = completed.filter((r) => r.result.usage?.cachedTokens !== null && r.result.usage?.cachedTokens !== undefined);
-  const reasons: string[] = [];
   const sat = run.saturation;
-  if (sat) {
-    if (sat.eventLoopUtilization > validity.maxEventLoopUtilization)
-      reasons.push(`client saturated: event loop busy ${(sat.eventLoopUtilization * 100).toFixed(0)}% of the window (limit ${(validity.maxEventLoopUtilization * 100).toFixed(0)}%)`);
-    if (sat.eventLoopDelayP99Ms > validity.maxEventLoopDelayP99Ms)
-      reasons.push(`client saturated: event-loop delay p99 ${sat.eventLoopDelayP99Ms.toFixed(0)} ms (limit ${validity.maxEventLoopDelayP99Ms} ms)`);
-    if (sat.processCpuCores > validity.maxProcessCpuShare * sat.cores)
-      reasons.push(`machine saturated: process CPU ${sat.processCpuCores.toFixed(2)} of ${sat.cores} cores`);
-  }
-  if (contextOverflowRate > validity.maxContextOverflowRate)
-    reasons.push(`context overflows ${(contextOverflowRate * 100).toFixed(1)}% of window calls (limit ${(validity.maxContextOverflowRate * 100).toFixed(0)}%)`);
-  if (errorRate > validity.maxErrorRate) reasons.push(`error rate ${(errorRate * 100).toFixed(1)}% of window calls (limit ${(validity.maxErrorRate * 100).toFixed(0)}%)`);
-  if (windowS < validity.minWindowS - 1e-6) reasons.push(`window ${windowS.toFixed(1)} s is shorter than the minimum ${validity.minWindowS} s`);
-  if (agentsActive < validity.minActiveAgentFraction * run.concurrency)
-    reasons.push(`window too short for the call lengths: only ${agentsActive} of ${run.concurrency} agents had a call to judge in it (minimum ${(validity.minActiveAgentFraction * 100).toFixed(0)}%)`);
-  if (!run.warmupCompleted) reasons.push('warm-up requests did not all finish within the warm-up cap');
-  if (run.interrupted) reasons.push('interrupted');
+  const { reasons, share } = levelValidity(
+    { lanes: run.concurrency, windowS, errorRate, contextOverflowRate, warmupCompleted: run.warmupCompleted, interrupted: run.interrupted, lanesWithFullCycle: run.lanesWithFullCycle, saturation: sat, canary: run.canary ?? null },
+    verdicts,
+    validity,
+  );
   return {
     concurrency: run.concurrency,
     valid: reasons.length === 0,
@@ -225,22 +212,16 @@ export function evaluateLevel(run: LevelRun, tiers: readonly SloTier[], slo: Slo
     windowEndNs: we.toString(),
     windowS,
     warmupCompleted: run.warmupCompleted,
+    ...(run.lanesWithFullCycle !== undefined ? { lanesWithFullCycle: run.lanesWithFullCycle } : {}),
     callsInWindow: windowCalls.length,
     callsSentInWindow: sentInWindow.length,
     partialCalls,
-    agentsActive,
-    tiers: verdicts.map((v) => ({
-      sloTokPerS: v.sloTokPerS,
-      ttftCeilingMs: v.ttftCeilingMs,
-      passRate: v.passRate,
-      ...withCanaryRule(run.canary, v.sloTokPerS, v.pass),
-      agentsActive: v.agentsActive,
-      agentsMeeting: v.agentsMeeting,
-      callsJudged: v.callsJudged,
-      callsMeeting: v.callsMeeting,
-      callFailures: v.callFailures,
-      bindingConstraint: v.bindingConstraint,
-    })),
+    agentsActive: share.agentsActive,
+    judged: share,
+    tiers: verdicts.map(({ agents: _a, thresholds: _t, ...v }) => {
+      const tierReasons = tierValidity(v, run.canary, validity);
+      return { ...v, valid: tierReasons.length === 0, reasons: tierReasons, ...(tierReasons.length ? { invalidReason: tierReasons.join('; ') } : {}) };
+    }),
     errors,
     errorsAllCalls,
     retriedFaults,
@@ -264,12 +245,6 @@ export function evaluateLevel(run: LevelRun, tiers: readonly SloTier[], slo: Slo
     promptTokenError: promptTokenError(run.records, run.tokenModel),
     tokensPerPiece: ratio,
   };
-}
-
-/** The verdict stays as judged; the reason marks it not valid (the search is unchanged until src/slo has per-tier validity). */
-function withCanaryRule(canary: CanaryStats | null | undefined, floorTokPerS: number, pass: boolean): { pass: boolean; invalidReason?: string } {
-  const reason = canaryTierReason(canary, floorTokPerS);
-  return reason ? { pass, invalidReason: reason } : { pass };
 }
 
 /** Rows for the store's `requests` table (DESIGN 3.3). */

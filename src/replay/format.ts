@@ -3,7 +3,7 @@ import { fmtNum, fmtPct, renderTable } from '../ui/index.js';
 import { describePromptError } from './content.js';
 import type { LevelReport } from './evaluate.js';
 import type { SweepResult, TierResult } from './sweep.js';
-import type { SloTier } from './slo.js';
+import { describeRule, describeShare, type SloTier } from '../slo/index.js';
 
 export const fmtErrors = (e: Record<string, number>): string => {
   const parts = Object.entries(e).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`);
@@ -11,6 +11,21 @@ export const fmtErrors = (e: Record<string, number>): string => {
 };
 
 const ms = (v: number | null | undefined) => fmtNum(v, 1);
+
+/** The judged share and the client's own timing, one line (reports stored before them print less). */
+export function judgedLine(r: LevelReport): string {
+  const parts = [r.judged ? describeShare(r.judged) : `${r.agentsActive} agents active`];
+  if (r.lanesWithFullCycle !== undefined) parts.push(`${r.lanesWithFullCycle} of ${r.concurrency} lanes past a full call before the window`);
+  if (r.simDriverLag) parts.push(`simulator timer lag ${fmtNum(r.simDriverLag.lagS, 1)} s over the ${fmtNum(r.simDriverLag.levelS, 0)} s level (${fmtPct(r.simDriverLag.share)}${r.simDriverLag.share >= 0.02 ? ': a busy host slowed the simulated server below its profile' : ''})`);
+  return parts.join('; ');
+}
+
+/** Excluded lanes grouped by reason, with a few lane ids each. */
+export function excludedText(ex: readonly { agent: string; reason: string }[]): string {
+  const by = new Map<string, string[]>();
+  for (const e of ex) by.set(e.reason, [...(by.get(e.reason) ?? []), e.agent]);
+  return [...by.entries()].map(([why, ids]) => `${ids.length} (${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', ...' : ''}): ${why}`).join('; ');
+}
 
 /** vLLM-style block for one level (`vllm bench serve` terms). */
 export function formatVllmBlock(r: LevelReport, tiers: readonly SloTier[]): string {
@@ -36,22 +51,27 @@ export function formatLevel(r: LevelReport, tiers: readonly SloTier[]): string {
       `output ${fmtNum(r.outputTokPerS)} tok/s; peak in-flight ${r.peakInFlight}`,
   );
   if (!r.valid) for (const reason of r.reasons) out.push(`  invalid: ${reason}`);
+  out.push(`  ${judgedLine(r)}`);
   out.push(
     renderTable(
-      ['SLO tier', 'TTFT ceiling', 'agents meeting', 'pass rate', 'verdict', 'calls failing TTFT / decode / error', 'binding'],
+      ['SLO tier', 'TTFT ceiling', 'agents meeting / judged', 'pass rate', 'verdict', 'calls failing TTFT / decode / error', 'silent lanes', 'binding'],
       r.tiers.map((t) => [
         `${t.sloTokPerS} tok/s`,
         `${fmtNum(t.ttftCeilingMs)} ms`,
-        `${t.agentsMeeting}/${t.agentsActive}`,
+        `${t.agentsMeeting}/${t.agentsJudged ?? t.agentsActive}`,
         fmtPct(t.passRate),
-        t.invalidReason ? 'INVALID' : t.pass ? 'PASS' : 'FAIL',
+        t.valid === false || t.invalidReason ? 'INVALID' : t.pass ? 'PASS' : 'FAIL',
         `${t.callFailures.ttft} / ${t.callFailures.decode} / ${t.callFailures.error}`,
+        String(t.agentsSilent ?? 0),
         t.bindingConstraint,
       ]),
-      { align: ['left', 'right', 'right', 'right', 'left', 'right', 'left'] },
+      { align: ['left', 'right', 'right', 'right', 'left', 'right', 'right', 'left'] },
     ),
   );
-  for (const t of r.tiers) if (t.invalidReason) out.push(`  ${t.sloTokPerS} tok/s tier invalid at this level: ${t.invalidReason}`);
+  for (const t of r.tiers) {
+    for (const why of t.reasons ?? (t.invalidReason ? [t.invalidReason] : [])) out.push(`  ${t.sloTokPerS} tok/s tier invalid at this level: ${why}`);
+    if (t.excluded?.length) out.push(`  ${t.sloTokPerS} tok/s excluded lanes: ${excludedText(t.excluded)}`);
+  }
   const lag = formatCanary(r);
   if (lag) out.push(lag);
   out.push(`errors (window calls): ${fmtErrors(r.errors)}; all calls incl. warm-up: ${fmtErrors(r.errorsAllCalls)}`);
@@ -90,7 +110,7 @@ const powerFlags = (p: { simulated: boolean; flags: string[] }): string => {
 };
 
 function tierLine(t: TierResult): string[] {
-  const bracket = `[${t.nMax ?? '?'}, ${t.minFailing ?? '>cap'}]`;
+  const bracket = `[${t.nMax ?? '?'}, ${t.minFailing ?? '>cap'}${t.minFailingSource ? ' (planned)' : ''}]`;
   const flags = [t.cliff ? 'CLIFF' : '', t.nonMonotone ? 'NON-MONOTONE' : '', t.resolved ? '' : 'UNRESOLVED'].filter(Boolean).join(' ');
   let apm: string;
   if (t.agentsPerMW !== null && t.power) {
@@ -108,7 +128,7 @@ export function formatSweep(r: SweepResult, header: string[]): string {
       r.levels.map((l) => [
         `${l.concurrency}${l.replicate ? ` (rep ${l.replicate})` : ''}`,
         l.report.valid ? 'yes' : 'NO',
-        ...l.report.tiers.map((t) => `${fmtPct(t.passRate)} ${t.invalidReason ? 'INVALID' : t.pass ? 'PASS' : 'FAIL'}`),
+        ...l.report.tiers.map((t) => `${fmtPct(t.passRate)} ${t.valid === false || t.invalidReason ? 'INVALID' : t.pass ? 'PASS' : 'FAIL'}`),
         fmtNum(l.report.outputTokPerS),
         `${ms(l.report.vllm.ttftMs.median)} / ${ms(l.report.vllm.ttftMs.p99)}`,
         ms(l.report.vllm.tpotMs.median),
@@ -119,8 +139,11 @@ export function formatSweep(r: SweepResult, header: string[]): string {
       { align: ['right', 'left', ...tiers.map(() => 'right' as const), 'right', 'right', 'right', 'right', 'left', 'right'] },
     ),
   );
-  for (const l of r.levels) if (!l.report.valid) out.push(`  level ${l.concurrency} invalid: ${l.report.reasons.join('; ')}`);
-  for (const l of r.levels) for (const t of l.report.tiers) if (t.invalidReason) out.push(`  level ${l.concurrency}, ${t.sloTokPerS} tok/s tier invalid: ${t.invalidReason}`);
+  for (const l of r.levels) {
+    out.push(`  level ${l.concurrency}${l.replicate ? ` (rep ${l.replicate})` : ''}: ${judgedLine(l.report)}`);
+    if (!l.report.valid) out.push(`  level ${l.concurrency} invalid: ${l.report.reasons.join('; ')}`);
+    for (const t of l.report.tiers) for (const why of t.reasons ?? (t.invalidReason ? [t.invalidReason] : [])) out.push(`  level ${l.concurrency}, ${t.sloTokPerS} tok/s tier invalid: ${why}`);
+  }
   out.push('');
   out.push(renderTable(['SLO tier', 'bracket [max pass, min fail]', 'N_max', 'binding', 'flags', 'agents per MW at N_max'], tiers.map(tierLine)));
   for (const t of tiers) {
@@ -134,9 +157,6 @@ export function formatSweep(r: SweepResult, header: string[]): string {
   }
   out.push('');
   out.push(`sweep ${r.status}; ${r.valid ? 'VALID' : 'NOT VALID'}${r.reasons.length ? `: ${r.reasons.join('; ')}` : ''}`);
-  out.push(
-    `compliance rule: a call meets a tier if decode rate >= floor and TTFT <= ceiling; an agent if >= ${fmtPct(r.thresholds.callPassFraction)} of its window calls do; ` +
-      `a level passes if >= ${fmtPct(r.thresholds.agentPassFraction)} of active agents do`,
-  );
+  out.push(`compliance rule: ${describeRule(r.thresholds)}`);
   return out.join('\n');
 }

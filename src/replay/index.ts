@@ -1,7 +1,4 @@
-/** Public face of the replay module: agent lanes, levels, SLO evaluation, sweep search and orchestration. */
-export * from './slo.js';
-export * from './sweep-search.js';
-export * from './vllm-metrics.js';
+/** Public face of the replay module: the HTTP driver of the lane program, levels, their evaluation and the sweep loop (the rules are src/slo's). */
 export * from './prompt.js';
 export * from './content.js';
 export * from './completions-prompt.js';

@@ -1,11 +1,9 @@
 /**
- * An agent lane (DESIGN 4, Load model): replays one trajectory tree at a time and recycles to the
- * next trajectory only when the whole tree, background sub-agents included, has drained.
- * - sub-agents run inside the lane: `join: all` waits for them, `join: none` runs in the background;
- * - tool and think steps wait their recorded duration x toolTimeScale (capped), end-to-start;
- * - the first tree can start mid-trajectory at a random root turn, after one warm-up request that
- *   carries the preceding context (max_tokens 1), so the measured window is not a cold start;
+ * The HTTP driver of the lane program (DESIGN 4, Load model). Which trajectory, start turn,
+ * warm-up, tool waits, spawn/join and recycling are the lane program's (trajectory/program.ts,
+ * shared with the virtual-time planner); this file turns its actions into requests and sleeps:
  * - each tree gets its own cache-bust marker right after the shared system prompt;
+ * - the warm-up request carries the context before the start turn (max_tokens 1);
  * - recorded history (default): the next turn appends synthetic text of the recorded output length,
  *   and the output length is forced; `generated` appends what the server produced;
  * - content `recorded`: a step that kept its messages sends them (marker inserted after the system
@@ -14,9 +12,9 @@
  *   (completions-prompt.ts), whose prefix structure is the chat one's.
  * Everything external (clock, sleeps, sending) is injected, so lanes run on a ManualClock in tests.
  */
-import { Rng, type Clock } from '../core/index.js';
+import type { Clock, Rng } from '../core/index.js';
 import type { ChatMessage, CompletionRequest, RequestResult } from '../endpoint/index.js';
-import { findAgent, rootAgent, walkAgent, type Trajectory } from '../trajectory/index.js';
+import { LaneProgram, laneRng as programLaneRng, type AgentHandle, type LlmStep, type ProgramAction, type Trajectory, type WalkedStep } from '../trajectory/index.js';
 import { AgentPrompt, cacheBustMarker, type TokenModel } from './prompt.js';
 import { recordedMessages, recordedOutput, withMarker, type ContentMode } from './content.js';
 import { promptFields, type ApiMode } from './completions-prompt.js';
@@ -48,8 +46,18 @@ export interface CallRecord extends Omit<LaneCall, 'request'> {
   result: RequestResult;
 }
 
+/** A recorded idle stretch of a lane (the judge reads tool waits to excuse idle lanes). */
+export interface LaneIdle {
+  lane: number;
+  kind: 'tool' | 'think' | 'error-pause' | 'stagger' | 'between-trees';
+  startNs: bigint;
+  endNs: bigint;
+}
+
 export interface LaneEnv {
   clock: Clock;
+  /** Every wait the lane program asked for, as scheduled. */
+  onIdle?(idle: LaneIdle): void;
   /** Resolves after `ms`, or early when `signal` aborts. */
   sleep(ms: number, signal: AbortSignal): Promise<void>;
   send(call: LaneCall): Promise<RequestResult>;
@@ -79,6 +87,8 @@ export interface LaneConfig {
   forceOutputLength: boolean;
   /** Pause after a failed call, so a dead endpoint does not spin the lane. */
   errorPauseMs: number;
+  /** Start the lane after a seeded share of this ramp (staggered starts, no barrier herd); default 0. */
+  rampMs?: number;
 }
 
 interface RecordedContext {
@@ -105,185 +115,225 @@ export function shardLanes(concurrency: number, index: number, count: number): n
   return lanes;
 }
 
-/** Lane i always draws the same trajectories and start turn for a given seed, whatever the level. */
-export function laneRng(seed: number, lane: number): Rng {
-  return new Rng((Math.imul(seed ^ 0x27d4eb2d, 0x165667b1) + Math.imul(lane + 1, 0x9e3779b1)) >>> 0);
+/** Lane i always draws the same trajectories and start turn for a given seed (the lane program's). */
+export const laneRng: (seed: number, lane: number) => Rng = programLaneRng;
+
+interface AgentCtx {
+  prompt: AgentPrompt;
+  prevOut: { text: string; tokens: number } | null;
+  /** The last fast-forwarded step's recorded context (for a warm-up made of real text). */
+  prevRecorded: RecordedContext | null;
+  marker: string;
 }
 
 export class Lane {
   /** Resolves when the lane's warm-up request is done (at once when there is none). */
   readonly warmedUp: Promise<void>;
+  /** Resolves when the lane has finished its first full (non-warm-up) call, or stopped. */
+  readonly firstFullCall: Promise<void>;
   private markWarm!: () => void;
-  treesStarted = 0;
-  treesCompleted = 0;
+  private markFull!: () => void;
   inFlight = 0;
-  private readonly rng: Rng;
+  readonly program: LaneProgram;
+  private readonly agents = new Map<number, AgentCtx>();
+  private readonly t0Ns: bigint;
+  private cycle = -1;
 
   constructor(
     readonly cfg: LaneConfig,
     private readonly env: LaneEnv,
   ) {
     this.warmedUp = new Promise((r) => (this.markWarm = r));
-    this.rng = laneRng(cfg.seed, cfg.lane);
-    if (!cfg.trajectories.length) throw new RangeError('a lane needs at least one trajectory');
+    this.firstFullCall = new Promise((r) => (this.markFull = r));
+    this.program = new LaneProgram({
+      lane: cfg.lane,
+      seed: cfg.seed,
+      trajectories: cfg.trajectories,
+      toolTimeScale: cfg.toolTimeScale,
+      maxIdleGapMs: cfg.maxIdleGapMs,
+      midStart: cfg.midStart,
+      startRange: cfg.startRange,
+      errorPauseMs: cfg.errorPauseMs,
+    });
+    this.t0Ns = env.clock.nowNs();
   }
 
-  async run(): Promise<void> {
-    const { trajectories } = this.cfg;
-    let t = trajectories[this.rng.int(0, trajectories.length - 1)];
-    let startTurn = 0;
-    if (this.cfg.midStart) {
-      const turns = walkAgent(t, rootAgent(t).id).filter((w) => w.step.type === 'llm').length;
-      const [lo, hi] = this.cfg.startRange ?? [0, 1];
-      startTurn = Math.min(turns - 1, Math.max(0, Math.floor((lo + (hi - lo) * this.rng.next()) * turns)));
-    }
-    if (startTurn === 0) this.markWarm();
-    try {
-      for (let cycle = 0; !this.env.signal.aborted; cycle++) {
-        this.treesStarted++;
-        await this.runTree(t, cycle, startTurn);
-        if (this.env.signal.aborted) break;
-        this.treesCompleted++;
-        startTurn = 0;
-        t = trajectories[this.rng.int(0, trajectories.length - 1)];
+  get treesStarted(): number {
+    return this.program.treesStarted;
+  }
+  get treesCompleted(): number {
+    return this.program.treesCompleted;
+  }
+
+  /** The program's clock: ms since the lane was made (exact for ns stamps within hours). */
+  private nowMs(): number {
+    return Number(this.env.clock.nowNs() - this.t0Ns) / 1e6;
+  }
+  private toNs(ms: number): bigint {
+    return this.t0Ns + BigInt(Math.round(ms * 1e6));
+  }
+
+  /** Drive the program until the lane is stopped (signal) and everything in flight has ended. */
+  run(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let pending = 0;
+      let failed = false;
+      let warmSeen = false;
+      const settle = () => {
+        if (pending > 0) return;
+        this.markWarm();
+        this.markFull();
+        resolve();
+      };
+      const dispatch = (acts: ProgramAction[]) => {
+        if (!warmSeen && acts.some((a) => a.kind === 'call')) {
+          warmSeen = true;
+          if (!acts.some((a) => a.kind === 'call' && a.warmup)) this.markWarm();
+        }
+        for (const act of acts) {
+          if (this.env.signal.aborted || failed) break;
+          pending++;
+          this.exec(act).then(
+            (next) => {
+              pending--;
+              if (!this.env.signal.aborted && !failed) {
+                try {
+                  dispatch(next);
+                } catch (e) {
+                  failed = true;
+                  reject(e);
+                  return;
+                }
+              }
+              settle();
+            },
+            (e) => {
+              pending--;
+              failed = true;
+              reject(e);
+            },
+          );
+        }
+      };
+      try {
+        dispatch(this.program.startAfterStagger(this.nowMs(), this.cfg.rampMs ?? 0));
+      } catch (e) {
+        reject(e);
+        return;
       }
-    } finally {
+      settle();
+    }).finally(() => {
       this.markWarm();
+      this.markFull();
+    });
+  }
+
+  /** Carry out one action; returns the program's next actions. */
+  private async exec(act: ProgramAction): Promise<ProgramAction[]> {
+    if (act.kind === 'lane-wait' || act.kind === 'wait') {
+      this.env.onIdle?.({ lane: this.cfg.lane, kind: act.wait, startNs: this.toNs(act.fromMs), endNs: this.toNs(act.untilMs) });
+      const ms = act.untilMs - this.nowMs();
+      if (ms > 0) await this.env.sleep(ms, this.env.signal);
+      if (act.kind === 'lane-wait') return act.wait === 'stagger' ? this.program.start(this.nowMs()) : this.program.waitDone(null, this.nowMs(), act.wait);
+      return this.program.waitDone(act.agent, this.nowMs(), act.wait);
     }
-  }
-
-  private async runTree(t: Trajectory, cycle: number, startTurn: number): Promise<void> {
-    const marker = cacheBustMarker(this.cfg.seed, this.cfg.lane, cycle);
-    const background: Promise<void>[] = [];
-    await this.runAgent(t, rootAgent(t).id, cycle, marker, startTurn, background);
-    // The lane recycles only when background agents (join: none) have drained too.
-    while (background.length) await Promise.all(background.splice(0));
-  }
-
-  private waitMs(ms: number): number {
-    const scaled = ms * this.cfg.toolTimeScale;
-    return this.cfg.maxIdleGapMs === null ? scaled : Math.min(scaled, this.cfg.maxIdleGapMs);
-  }
-
-  private async sleepUntil(tNs: bigint): Promise<void> {
-    const ms = Number(tNs - this.env.clock.nowNs()) / 1e6;
-    if (ms > 0) await this.env.sleep(ms, this.env.signal);
-  }
-
-  private async runAgent(t: Trajectory, agentId: string, cycle: number, marker: string, startTurn: number, background: Promise<void>[]): Promise<void> {
-    const cfg = this.cfg;
-    const agent = findAgent(t, agentId);
-    const prompt = new AgentPrompt(cfg.tokenModel, agent.system_prompt_tokens, marker, (hashStr(agentId) ^ Math.imul(cfg.lane + 1, 0x2545f491) ^ Math.imul(cycle + 1, 0x68e31da4)) >>> 0);
-    let prevOut: { text: string; tokens: number } | null = null;
-    const useRecorded = cfg.content === 'recorded';
-    // The last fast-forwarded step's recorded context (for a warm-up made of real text).
-    let prevRecorded: RecordedContext | null = null;
-    let sched = this.env.clock.nowNs();
-    let skipping = startTurn > 0;
-    for (const w of walkAgent(t, agentId)) {
-      if (this.env.signal.aborted) return;
-      const s = w.step;
-      if (s.type === 'llm') {
-        if (skipping && w.llmTurn < startTurn) {
-          // Fast-forward: build the context this turn would have left behind, send nothing.
-          prompt.forStep(s, prevOut);
-          prevOut = prompt.syntheticOutput(s.output_tokens, s);
-          const rm = useRecorded ? recordedMessages(s) : null;
-          prevRecorded = rm ? { messages: rm, output: recordedOutput(s), inputTokens: s.input_tokens, outputTokens: s.output_tokens } : null;
-          continue;
-        }
-        if (skipping) {
-          skipping = false;
-          await this.warmUp(t, agentId, cycle, w.index, w.llmTurn, prompt, prevOut, prevRecorded ? { ...prevRecorded, marker } : null);
-          sched = this.env.clock.nowNs();
-          if (this.env.signal.aborted) return;
-        }
-        // The synthetic prompt grows on every step, so a later step without content still gets one.
-        const synthetic = prompt.forStep(s, prevOut);
-        const recorded = useRecorded ? recordedMessages(s) : null;
-        const messages = recorded ? withMarker(recorded, marker) : synthetic;
-        const maxTokens = Math.max(1, s.output_tokens);
-        const call: LaneCall = {
-          lane: cfg.lane,
-          cycle,
-          trajectoryId: t.id,
-          agentId,
-          step: w.index,
-          llmTurn: w.llmTurn,
-          warmup: false,
-          tSchedNs: sched,
-          request: { ...promptFields(cfg.api ?? 'chat', messages), maxTokens, forceOutputLength: cfg.forceOutputLength, keepOutputText: cfg.history === 'generated' },
-          promptTokensTarget: s.input_tokens,
-          expectedCachedTokens: w.prefixTokens,
-          outputTokensTarget: maxTokens,
-          contentSource: recorded ? 'recorded' : 'synthetic',
-        };
-        const result = await this.send(call);
-        sched = this.env.clock.nowNs();
-        prevOut =
-          cfg.history === 'generated' && result.ok && result.outputText !== undefined && result.usage
-            ? { text: result.outputText, tokens: result.usage.completionTokens }
-            : prompt.syntheticOutput(s.output_tokens, s);
-        if (!result.ok && !this.env.signal.aborted && cfg.errorPauseMs > 0) {
-          await this.env.sleep(cfg.errorPauseMs, this.env.signal);
-          sched = this.env.clock.nowNs();
-        }
-      } else if (s.type === 'tool' || s.type === 'think') {
-        if (skipping) continue;
-        sched += BigInt(Math.round(this.waitMs(s.duration_ms) * 1e6));
-        await this.sleepUntil(sched);
-      } else if (s.type === 'spawn') {
-        if (skipping) continue; // spawned before the start turn: in the past
-        const kids = s.agents
-          .filter((id) => t.agents.some((a) => a.id === id))
-          .map((id) => this.runAgent(t, id, cycle, marker, 0, background));
-        if (s.join === 'all') {
-          await Promise.all(kids);
-          sched = this.env.clock.nowNs();
-        } else background.push(...kids);
+    const ctx = this.ctxOf(act.agent, act.skipped);
+    if (act.warmup) {
+      try {
+        await this.send(this.warmUpCall(act.agent, act.step, ctx));
+      } finally {
+        this.markWarm();
       }
+      return this.program.callDone(act.agent, true, this.nowMs());
     }
+    const result = await this.send(this.realCall(act.agent, act.step, act.dueMs, ctx));
+    this.markFull();
+    const cfg = this.cfg;
+    const s = act.step.step as LlmStep;
+    ctx.prevOut =
+      cfg.history === 'generated' && result.ok && result.outputText !== undefined && result.usage
+        ? { text: result.outputText, tokens: result.usage.completionTokens }
+        : ctx.prompt.syntheticOutput(s.output_tokens, s);
+    return this.program.callDone(act.agent, result.ok, this.nowMs());
+  }
+
+  /** The agent's prompt state, made on its first call; fast-forwarded steps build the context they would have left. */
+  private ctxOf(h: AgentHandle, skipped: readonly WalkedStep[]): AgentCtx {
+    let ctx = this.agents.get(h.id);
+    if (!ctx) {
+      const cfg = this.cfg;
+      const marker = cacheBustMarker(cfg.seed, cfg.lane, h.cycle);
+      const seed = (hashStr(h.agent.id) ^ Math.imul(cfg.lane + 1, 0x2545f491) ^ Math.imul(h.cycle + 1, 0x68e31da4)) >>> 0;
+      ctx = { prompt: new AgentPrompt(cfg.tokenModel, h.agent.system_prompt_tokens, marker, seed), prevOut: null, prevRecorded: null, marker };
+      // A lane holds one tree at a time: drop the prompts of the previous tree's agents.
+      if (h.cycle !== this.cycle) {
+        this.agents.clear();
+        this.cycle = h.cycle;
+      }
+      this.agents.set(h.id, ctx);
+    }
+    const useRecorded = this.cfg.content === 'recorded';
+    for (const w of skipped) {
+      const s = w.step as LlmStep;
+      ctx.prompt.forStep(s, ctx.prevOut);
+      ctx.prevOut = ctx.prompt.syntheticOutput(s.output_tokens, s);
+      const rm = useRecorded ? recordedMessages(s) : null;
+      ctx.prevRecorded = rm ? { messages: rm, output: recordedOutput(s), inputTokens: s.input_tokens, outputTokens: s.output_tokens } : null;
+    }
+    return ctx;
+  }
+
+  private realCall(h: AgentHandle, w: WalkedStep, dueMs: number, ctx: AgentCtx): LaneCall {
+    const cfg = this.cfg;
+    const s = w.step as LlmStep;
+    // The synthetic prompt grows on every step, so a later step without content still gets one.
+    const synthetic = ctx.prompt.forStep(s, ctx.prevOut);
+    const recorded = cfg.content === 'recorded' ? recordedMessages(s) : null;
+    const messages = recorded ? withMarker(recorded, ctx.marker) : synthetic;
+    const maxTokens = Math.max(1, s.output_tokens);
+    return {
+      lane: cfg.lane,
+      cycle: h.cycle,
+      trajectoryId: h.trajectory.id,
+      agentId: h.agent.id,
+      step: w.index,
+      llmTurn: w.llmTurn,
+      warmup: false,
+      tSchedNs: this.toNs(dueMs),
+      request: { ...promptFields(cfg.api ?? 'chat', messages), maxTokens, forceOutputLength: cfg.forceOutputLength, keepOutputText: cfg.history === 'generated' },
+      promptTokensTarget: s.input_tokens,
+      expectedCachedTokens: w.prefixTokens,
+      outputTokensTarget: maxTokens,
+      contentSource: recorded ? 'recorded' : 'synthetic',
+    };
   }
 
   /** One request carrying the context before the start turn (ending with the previous output), max_tokens 1. */
-  private async warmUp(
-    t: Trajectory,
-    agentId: string,
-    cycle: number,
-    step: number,
-    llmTurn: number,
-    prompt: AgentPrompt,
-    prevOut: { text: string; tokens: number } | null,
-    prevRecorded: (RecordedContext & { marker: string }) | null,
-  ): Promise<void> {
-    try {
-      const pm = this.cfg.tokenModel.perMessage;
-      // Recorded: the previous call's messages plus its recorded answer, a prefix of the start turn's messages.
-      const messages: ChatMessage[] = prevRecorded
-        ? [...withMarker(prevRecorded.messages, prevRecorded.marker), ...(prevRecorded.output !== null ? [{ role: 'assistant' as const, content: prevRecorded.output }] : [])]
-        : [...prompt.messages, ...(prevOut ? [{ role: 'assistant' as const, content: prevOut.text }] : [])];
-      const target = prevRecorded
-        ? prevRecorded.inputTokens + (prevRecorded.output !== null ? pm + prevRecorded.outputTokens : 0)
-        : Math.round(prompt.tokens + (prevOut ? pm + prevOut.tokens : 0));
-      const call: LaneCall = {
-        lane: this.cfg.lane,
-        cycle,
-        trajectoryId: t.id,
-        agentId,
-        step,
-        llmTurn,
-        warmup: true,
-        tSchedNs: this.env.clock.nowNs(),
-        request: { ...promptFields(this.cfg.api ?? 'chat', messages), maxTokens: 1 },
-        promptTokensTarget: target,
-        expectedCachedTokens: 0,
-        outputTokensTarget: 1,
-        contentSource: prevRecorded ? 'recorded' : 'synthetic',
-      };
-      await this.send(call);
-    } finally {
-      this.markWarm();
-    }
+  private warmUpCall(h: AgentHandle, w: WalkedStep, ctx: AgentCtx): LaneCall {
+    const pm = this.cfg.tokenModel.perMessage;
+    const { prompt, prevOut, prevRecorded } = ctx;
+    // Recorded: the previous call's messages plus its recorded answer, a prefix of the start turn's messages.
+    const messages: ChatMessage[] = prevRecorded
+      ? [...withMarker(prevRecorded.messages, ctx.marker), ...(prevRecorded.output !== null ? [{ role: 'assistant' as const, content: prevRecorded.output }] : [])]
+      : [...prompt.messages, ...(prevOut ? [{ role: 'assistant' as const, content: prevOut.text }] : [])];
+    const target = prevRecorded
+      ? prevRecorded.inputTokens + (prevRecorded.output !== null ? pm + prevRecorded.outputTokens : 0)
+      : Math.round(prompt.tokens + (prevOut ? pm + prevOut.tokens : 0));
+    return {
+      lane: this.cfg.lane,
+      cycle: h.cycle,
+      trajectoryId: h.trajectory.id,
+      agentId: h.agent.id,
+      step: w.index,
+      llmTurn: w.llmTurn,
+      warmup: true,
+      tSchedNs: this.env.clock.nowNs(),
+      request: { ...promptFields(this.cfg.api ?? 'chat', messages), maxTokens: 1 },
+      promptTokensTarget: target,
+      expectedCachedTokens: 0,
+      outputTokensTarget: 1,
+      contentSource: prevRecorded ? 'recorded' : 'synthetic',
+    };
   }
 
   private async send(call: LaneCall): Promise<RequestResult> {

@@ -1,5 +1,7 @@
 /**
- * One load level: N lanes, a warm-up (each lane's warm-up request, then `warmupS` of settling),
+ * One load level: N lanes started staggered over `warmupS` (a seeded share each), a warm-up (each
+ * lane's warm-up request, then until half the lanes finished a full call, then `warmupS` of
+ * settling; all capped at `warmupCapS`),
  * a steady window of `windowS`, then a drain that keeps the load on until the calls sent in the
  * window have finished or `drainCapS` passes; calls still running then are cut and judged on what
  * arrived (evaluate.ts). Calls are marked in-window by their scheduled time. Clock, sleeps and the
@@ -9,8 +11,9 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { availableParallelism } from 'node:os';
 import { setMaxListeners } from 'node:events';
 import type { Clock } from '../core/index.js';
+import { steadyLaneCount } from '../slo/index.js';
 import type { CanaryStats, CompletionRequest, RequestResult, TimingCanary } from '../endpoint/index.js';
-import { Lane, type CallRecord, type LaneConfig } from './lane.js';
+import { Lane, type CallRecord, type LaneConfig, type LaneIdle } from './lane.js';
 import type { ContentMode } from './content.js';
 import type { ApiMode } from './completions-prompt.js';
 import type { TokenModel } from './prompt.js';
@@ -104,6 +107,10 @@ export interface LevelRun {
   lanes?: number[];
   concurrencyTotal?: number;
   records: CallRecord[];
+  /** Every wait the lanes' programs asked for (tool/think waits excuse lanes idle all window). */
+  idle?: LaneIdle[];
+  /** Lanes that had finished a full call when the window opened. */
+  lanesWithFullCycle?: number;
   startNs: bigint;
   windowStartNs: bigint;
   windowEndNs: bigint;
@@ -135,6 +142,7 @@ export async function runLevel(cfg: LevelConfig, env: LevelEnv): Promise<LevelRu
   };
   env.signal?.addEventListener('abort', onUser, { once: true });
   const records: CallRecord[] = [];
+  const idle: LaneIdle[] = [];
   let inFlight = 0;
   let peakInFlight = 0;
   let windowStartNs: bigint | null = null;
@@ -151,9 +159,10 @@ export async function runLevel(cfg: LevelConfig, env: LevelEnv): Promise<LevelRu
   for (const i of laneIds) {
     lanes.push(
       new Lane(
-        { ...cfg.lane, lane: i },
+        { ...cfg.lane, lane: i, rampMs: cfg.lane.rampMs ?? cfg.warmupS * 1000 },
         {
           clock,
+          onIdle: (x) => idle.push(x),
           sleep: (ms, signal) => env.sleep(ms, signal),
           signal: stopLanes.signal,
           onRecord: (rec) => {
@@ -196,6 +205,7 @@ export async function runLevel(cfg: LevelConfig, env: LevelEnv): Promise<LevelRu
   const running = lanes.map((l) => l.run());
   let monitor: SaturationMonitor | null = null;
   let warmupCompleted = false;
+  let lanesWithFullCycle = 0;
   // Spawned now so its thread is up by the window; a canary that cannot start leaves the level unproven (null).
   const canaryStarting = env.canary ? env.canary().catch(() => null) : null;
   let canary: TimingCanary | null = null;
@@ -207,6 +217,23 @@ export async function runLevel(cfg: LevelConfig, env: LevelEnv): Promise<LevelRu
       env.sleep(cfg.warmupCapS * 1000, stopLanes.signal).then(() => capHit),
     ]);
     warmupCompleted = warm === true;
+    // Steady state: half the lanes have finished one full call (slo STEADY_LANE_SHARE; within what is left of the cap).
+    let fullCycle = 0;
+    const need = steadyLaneCount(lanes.length);
+    for (const l of lanes) void l.firstFullCall.then(() => fullCycle++);
+    const capLeftMs = Math.max(0, cfg.warmupCapS * 1000 - Number(clock.nowNs() - startNs) / 1e6);
+    if (!userStopped() && need > 0) {
+      await Promise.race([
+        new Promise<void>((resolve) => {
+          let n = 0;
+          for (const l of lanes) void l.firstFullCall.then(() => ++n >= need && resolve());
+        }),
+        env.sleep(capLeftMs, stopLanes.signal),
+      ]);
+    }
+    // Let the counting callbacks of lanes that finished at the same instant run.
+    await Promise.resolve();
+    lanesWithFullCycle = fullCycle;
     if (!userStopped()) await env.sleep(cfg.warmupS * 1000, stopLanes.signal);
     windowStartNs = clock.nowNs();
     phase = 'window';
@@ -230,8 +257,11 @@ export async function runLevel(cfg: LevelConfig, env: LevelEnv): Promise<LevelRu
     await Promise.all(running);
     return {
       concurrency: laneIds.length,
-      ...(cfg.lanes ? { lanes: laneIds, concurrencyTotal: cfg.concurrency } : {}),
+      lanes: laneIds,
+      ...(cfg.lanes ? { concurrencyTotal: cfg.concurrency } : {}),
       records,
+      idle,
+      lanesWithFullCycle,
       startNs,
       windowStartNs,
       windowEndNs,

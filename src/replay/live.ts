@@ -9,10 +9,10 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { percentileSorted } from '../core/index.js';
 import { requestMetrics } from '../endpoint/index.js';
 import type { LiveFigures, LiveStat, TierStatus } from '../ui/index.js';
-import { evaluateLevel, type ValidityThresholds } from './evaluate.js';
+import { evaluateLevel } from './evaluate.js';
 import type { CallRecord } from './lane.js';
 import type { LevelRun } from './level.js';
-import type { SloThresholds, SloTier } from './slo.js';
+import type { SloThresholds, SloTier, ValidityThresholds } from '../slo/index.js';
 
 function stat(xs: number[]): LiveStat | null {
   if (xs.length === 0) return null;

@@ -3,7 +3,7 @@ import { renderTable } from '../ui/index.js';
 import { formatLevel } from './format.js';
 import type { OpenLoopReport, OpenLoopValidity } from './open-loop.js';
 import { RATE_STEPS, type OpenLoopSweepResult } from './open-loop-session.js';
-import type { SloTier } from './slo.js';
+import type { SloTier } from '../slo/index.js';
 
 const ms = (x: number) => x.toFixed(1);
 

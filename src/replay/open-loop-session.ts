@@ -13,7 +13,7 @@ import { startSaturationMonitor } from './level.js';
 import { evaluateOpenLoop, runOpenLoopLevel, type OpenLoopReport, type OpenLoopRun, type OpenLoopValidity } from './open-loop.js';
 import type { SessionOptions } from './session.js';
 import { runSweep, type SweepResult } from './sweep.js';
-import type { SearchOptions } from './sweep-search.js';
+import type { SearchOptions } from '../slo/index.js';
 import type { Target } from './setup.js';
 
 /** Sweep levels are integers: level L means L / RATE_STEPS arrivals per second (or x rate). */

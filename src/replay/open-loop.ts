@@ -9,10 +9,10 @@
 import { setMaxListeners } from 'node:events';
 import type { RequestResult, TimingCanary } from '../endpoint/index.js';
 import { arrivalLag, type ArrivalLag, type ArrivalSchedule } from './arrivals.js';
-import { evaluateLevel, type LevelReport, type ValidityThresholds } from './evaluate.js';
+import { evaluateLevel, type LevelReport } from './evaluate.js';
 import { Lane, type CallRecord, type LaneConfig } from './lane.js';
 import type { LevelEnv, LevelRun, SaturationMonitor } from './level.js';
-import type { SloThresholds, SloTier } from './slo.js';
+import type { SloThresholds, SloTier, ValidityThresholds } from '../slo/index.js';
 
 export interface OpenLoopConfig {
   schedule: ArrivalSchedule;

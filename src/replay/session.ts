@@ -9,13 +9,12 @@ import type { Store } from '../store/index.js';
 import type { WindowPower } from '../power/index.js';
 import type { Trajectory } from '../trajectory/index.js';
 import type { ProgressSink, TierStatus } from '../ui/index.js';
-import { evaluateLevel, requestRows, type LevelReport, type ValidityThresholds } from './evaluate.js';
+import { evaluateLevel, requestRows, type LevelReport } from './evaluate.js';
 import { runLevel, startSaturationMonitor, type LevelRun } from './level.js';
 import type { HistoryMode } from './lane.js';
 import { contentReport, promptTokenError, toPromptSample, type ContentMode, type ContentReport, type PromptSample, type PromptTokenError } from './content.js';
-import type { SloThresholds, SloTier } from './slo.js';
-import { runSweep, summarizeSweep, type SweepLevel, type SweepResult } from './sweep.js';
-import type { SearchOptions } from './sweep-search.js';
+import type { SearchOptions, SloThresholds, SloTier, ValidityThresholds } from '../slo/index.js';
+import { runSweep, summarizeSweep, type SweepDeps, type SweepLevel, type SweepResult } from './sweep.js';
 import type { Target } from './setup.js';
 import type { ApiMode } from './completions-prompt.js';
 import { LiveTicker } from './live-ticker.js';
@@ -79,6 +78,23 @@ export async function waitForStart(
   await (opts.sleep ?? sleep)(waitMs, opts.signal);
 }
 
+/**
+ * The built-in simulator's own lag counter (`agentdyno_sim_driver_lag_seconds_total` on /metrics):
+ * real time its engine lost to late timer wake-ups, i.e. how far a busy host slowed the modelled
+ * timings. null for other servers or when it cannot be read.
+ */
+export async function readSimDriverLagS(target: Pick<Target, 'url' | 'simulated'>): Promise<number | null> {
+  if (!target.simulated) return null;
+  try {
+    const base = target.url.replace(/\/v1\/?$/, '').replace(/\/$/, '');
+    const res = await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(2000) });
+    const m = /^agentdyno_sim_driver_lag_seconds_total(?:\{[^}]*\})?\s+([0-9.eE+-]+)/m.exec(await res.text());
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Run one level for real and evaluate it. `lanes`: the global lane indices of a shard (default all). */
 export async function runRealLevel(o: SessionOptions, concurrency: number, tiersNow?: () => TierStatus[], lanes?: readonly number[]): Promise<{ run: LevelRun; report: LevelReport }> {
   const clock = o.clock ?? monotonicClock;
@@ -87,6 +103,7 @@ export async function runRealLevel(o: SessionOptions, concurrency: number, tiers
   const sendOnce = (req: Parameters<Target['client']['send']>[0]) => o.target.client.send(req);
   const send = s.retries && s.retries > 0 ? withRetry(sendOnce, { max: s.retries, honourRetryAfter: true, baseDelayMs: 500, maxDelayMs: 10_000, maxRetryAfterMs: 30_000 }) : sendOnce;
   const ticker = new LiveTicker(o);
+  const lag0 = await readSimDriverLagS(o.target);
   const run = await runLevel(
     {
       concurrency,
@@ -137,6 +154,11 @@ export async function runRealLevel(o: SessionOptions, concurrency: number, tiers
     },
   ).finally(() => ticker.stop());
   const report = evaluateLevel(run, o.tiers, o.slo, o.validity);
+  const lag1 = lag0 === null ? null : await readSimDriverLagS(o.target);
+  if (lag0 !== null && lag1 !== null) {
+    const levelS = Number(run.cutNs - run.startNs) / 1e9;
+    report.simDriverLag = { lagS: lag1 - lag0, levelS, share: levelS > 0 ? (lag1 - lag0) / levelS : 0 };
+  }
   return { run, report };
 }
 
@@ -197,13 +219,14 @@ async function measureIdlePower(o: SessionOptions): Promise<WindowPower[] | unde
 /** A sweep's result plus the prompt-size error over every level's calls. */
 export type RealSweepResult = SweepResult & { idlePower?: WindowPower[]; contentMode: ContentMode; content: ContentReport; promptTokenError: PromptTokenError };
 
-export async function runRealSweep(o: SessionOptions, search: SearchOptions, onPartial?: (r: SweepResult) => void): Promise<RealSweepResult> {
+export async function runRealSweep(o: SessionOptions, search: SearchOptions, onPartial?: (r: SweepResult) => void, next?: SweepDeps['next']): Promise<RealSweepResult> {
   const runs = new Map<number, LevelRun>();
   const samples: PromptSample[] = [];
   const done: SweepLevel[] = [];
   const noPowerReason = o.target.power.length ? undefined : 'no power source: pass --power SPEC (e.g. --power nvidia-smi) for agents/MW';
   const idle = await measureIdlePower(o);
   const result = await runSweep(o.tiers, o.slo, search, {
+    next,
     signal: o.signal,
     noPowerReason,
     idle,

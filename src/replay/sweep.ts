@@ -8,8 +8,7 @@
 import { agentsPerMW, type AgentsPerMW, type WindowPower } from '../power/index.js';
 import type { ProgressEvent, TierStatus } from '../ui/index.js';
 import type { LevelReport } from './evaluate.js';
-import type { BindingConstraint, SloThresholds, SloTier } from './slo.js';
-import { foldLevels, nextLevel, tierBracket, type LevelOutcome, type SearchOptions } from './sweep-search.js';
+import { foldLevels, nextLevel, tierBracket, type BindingConstraint, type LevelOutcome, type SearchOptions, type SloThresholds, type SloTier } from '../slo/index.js';
 
 export interface SweepLevel {
   /** Order in which levels ran (0-based). */
@@ -48,6 +47,8 @@ export interface TierResult extends SloTier {
   /** Max passing concurrency (0 = fails at 1; null = not determined). */
   nMax: number | null;
   minFailing: number | null;
+  /** Set when minFailing did not come from this sweep's levels (e.g. the virtual-time plan). */
+  minFailingSource?: string;
   resolved: boolean;
   bindingConstraint: BindingConstraint;
   cliff: boolean;
@@ -76,6 +77,8 @@ export interface SweepResult {
 
 export interface SweepDeps {
   runLevel(concurrency: number, index: number): Promise<LevelReport>;
+  /** Which level to run next (default: the search's nextLevel); e.g. the levels a plan proposed. */
+  next?(outcomes: readonly LevelOutcome[]): number | null;
   /** One WindowPower per channel for [startNs, endNs]; absent = no power source. */
   powerWindows?(startNs: bigint, endNs: bigint): Promise<WindowPower[]>;
   onLevelDone?(level: SweepLevel): void | Promise<void>;
@@ -99,7 +102,7 @@ export function endpointLost(r: LevelReport): string | null {
 }
 
 export function outcomeOf(r: LevelReport): LevelOutcome {
-  return { concurrency: r.concurrency, valid: r.valid, pass: r.tiers.map((t) => t.pass), passRates: r.tiers.map((t) => t.passRate) };
+  return { concurrency: r.concurrency, valid: r.valid, pass: r.tiers.map((t) => t.pass), passRates: r.tiers.map((t) => t.passRate), tierValid: r.tiers.map((t) => t.valid !== false) };
 }
 
 function tierStatuses(levels: readonly SweepLevel[], tiers: readonly SloTier[], search: SearchOptions, current?: LevelReport): TierStatus[] {
@@ -119,7 +122,8 @@ export async function runSweep(tiers: readonly SloTier[], thresholds: SloThresho
       interrupted = true;
       break;
     }
-    const c = nextLevel(levels.map((l) => outcomeOf(l.report)), tiers.length, search);
+    const outcomes = levels.map((l) => outcomeOf(l.report));
+    const c = deps.next ? deps.next(outcomes) : nextLevel(outcomes, tiers.length, search);
     if (c === null) break;
     deps.emit?.({ type: 'level-start', concurrency: c, index, phase: 'warmup' });
     const report = await deps.runLevel(c, index);
@@ -239,4 +243,43 @@ export function summarizeSweep(
     tiers: results,
     levels,
   };
+}
+
+/** A tier bound from another source than this sweep's HTTP levels (the virtual-time plan). */
+export interface PlannedBound {
+  sloTokPerS: number;
+  maxPassing: number | null;
+  minFailing: number | null;
+  /** Where it came from, printed beside it (e.g. "virtual-time plan, SIMULATED"). */
+  source: string;
+}
+
+/**
+ * Plan-then-verify: where the HTTP levels found a tier's N_max but ran no failing level above it,
+ * the planner's min failing closes the bracket, labelled as such (minFailingSource); an HTTP
+ * failure always wins. Also notes whether the HTTP and planned brackets overlap.
+ */
+export function withPlannedBounds(r: SweepResult, planned: readonly PlannedBound[]): SweepResult {
+  const reasons = r.reasons.filter((x) => !/bracket not resolved/.test(x));
+  const tiers = r.tiers.map((t) => {
+    const p = planned.find((x) => x.sloTokPerS === t.sloTokPerS);
+    if (!p) return t;
+    const notes = [...t.notes];
+    let out: TierResult = { ...t, notes };
+    if (t.minFailing === null && p.minFailing !== null && t.nMax !== null && t.nMax > 0 && p.minFailing > t.nMax) {
+      const resolved = p.minFailing - t.nMax <= Math.max(1, Math.ceil(r.search.resolution * t.nMax));
+      out = { ...out, minFailing: p.minFailing, minFailingSource: p.source, resolved, notes: notes.filter((n) => !/bracket not resolved/.test(n)) };
+      out.notes.push(`min failing ${p.minFailing} is from the ${p.source} (not run over HTTP)`);
+    }
+    const a = [out.nMax ?? 0, out.minFailing ?? Infinity];
+    const b = [p.maxPassing ?? 0, p.minFailing ?? Infinity];
+    const overlap = a[0] < b[1] && b[0] < a[1];
+    const lags = r.levels.filter((l) => l.report.simDriverLag && (l.concurrency === out.nMax || l.concurrency === out.minFailing || l.concurrency === p.maxPassing));
+    const lagText = lags.length ? `; measured overhead: the simulator lost ${lags.map((l) => `${(l.report.simDriverLag!.share * 100).toFixed(0)}% of real time at ${l.concurrency} agents`).join(', ')} to late timer wake-ups${lags.some((l) => l.report.simDriverLag!.share >= 0.02) ? ' (busy host), which the virtual-time plan does not have' : ''}` : '';
+    out.notes.push(`HTTP bracket [${out.nMax ?? '?'}, ${out.minFailing ?? '?'}] vs ${p.source} [${p.maxPassing ?? '?'}, ${p.minFailing ?? '?'}]: ${overlap ? 'they overlap' : 'they do NOT overlap'}${lagText}`);
+    if (!out.resolved) reasons.push(`tier ${t.sloTokPerS} tok/s: bracket not resolved`);
+    return out;
+  });
+  const unique = [...new Set(reasons)];
+  return { ...r, tiers, reasons: unique, valid: unique.length === 0 };
 }

@@ -3,15 +3,16 @@
  * - the shards must be one experiment: same config apart from the shard index, every index once;
  * - their steady windows, placed in wall-clock time through each run's clock anchor, must overlap by
  *   >= 90% of the shortest (else the load was not simultaneous);
- * - per tier, agents active / meeting are summed (shards run disjoint lanes) and the verdict is
- *   recomputed from the sums with the same agent-pass fraction (slo.ts);
+ * - per tier, agents active / judged / meeting are summed (shards run disjoint lanes) and the
+ *   verdict is recomputed from the sums by the SLO core's level rule (mergeTierCounts);
  * - errors and output tok/s are summed; latency percentiles come from HDR histograms added
  *   across shards, never from averaging percentiles.
  */
 import type { WindowPower } from '../power/index.js';
 import { mergedPower, type MergedPowerChannel } from './power.js';
 import { AgentdynoError, type ClockAnchor } from '../core/index.js';
-import { bindingOf, shardLanes, tpotCeilingMs, type BindingConstraint, type SloThresholds, type SloTier, type TierVerdict } from '../replay/index.js';
+import { shardLanes } from '../replay/index.js';
+import { isGoodput, mergeTierCounts, tpotCeilingMs, tpotMs, type BindingConstraint, type SloThresholds, type SloTier, type TierCounts } from '../slo/index.js';
 import { HDR_PRECISION_TEXT, decodeHistogram, hdrStat, histogramOfMs, mergeHistograms, type HdrStat } from './hdr.js';
 import type { ShardConfig } from './shard.js';
 
@@ -32,10 +33,18 @@ export interface ShardTier {
   sloTokPerS: number;
   ttftCeilingMs: number;
   agentsActive: number;
+  /** Absent in reports stored before the judged-share rules: then every active agent was judged. */
+  agentsJudged?: number;
   agentsMeeting: number;
+  agentsSilent?: number;
   callsJudged: number;
   callsMeeting: number;
+  callsPartial?: number;
+  callsPartialMeeting?: number;
   callFailures: { ttft: number; decode: number; error: number };
+  /** Tier judgeable at this shard's level (client timing); absent = yes. */
+  valid?: boolean;
+  reasons?: string[];
 }
 
 /** The parts of a shard's stored LevelReport the merge reads. */
@@ -70,7 +79,14 @@ export interface ShardRun {
 }
 
 /** A tier's verdict over all shards: the single-run verdict's counts (summed), without per-agent rows. */
-export interface MergedTier extends Omit<TierVerdict, 'thresholds' | 'agents'> {
+export interface MergedTier extends TierCounts {
+  sloTokPerS: number;
+  ttftCeilingMs: number;
+  passRate: number | null;
+  pass: boolean;
+  bindingConstraint: BindingConstraint;
+  /** False when some shard could not judge the tier (client timing). */
+  valid: boolean;
   /** Per shard (index order): agents meeting / active. */
   byShard: { index: number; agentsMeeting: number; agentsActive: number }[];
 }
@@ -222,21 +238,24 @@ export function mergeShards(input: readonly ShardRun[]): MergedLevel {
   const tiers: MergedTier[] = (runs[0].config.tiers as SloTier[]).map((t, i) => {
     const per = runs.map((r) => r.level!.tiers[i]);
     const sum = (f: (x: ShardTier) => number) => per.reduce((s, x) => s + f(x), 0);
-    const agentsActive = sum((x) => x.agentsActive);
-    const agentsMeeting = sum((x) => x.agentsMeeting);
-    const passRate = agentsActive ? agentsMeeting / agentsActive : null;
-    const callFailures = { ttft: sum((x) => x.callFailures.ttft), decode: sum((x) => x.callFailures.decode), error: sum((x) => x.callFailures.error) };
+    const counts: TierCounts = {
+      agentsActive: sum((x) => x.agentsActive),
+      agentsJudged: sum((x) => x.agentsJudged ?? x.agentsActive),
+      agentsMeeting: sum((x) => x.agentsMeeting),
+      agentsSilent: sum((x) => x.agentsSilent ?? 0),
+      callsJudged: sum((x) => x.callsJudged),
+      callsMeeting: sum((x) => x.callsMeeting),
+      callsPartial: sum((x) => x.callsPartial ?? 0),
+      callsPartialMeeting: sum((x) => x.callsPartialMeeting ?? 0),
+      callFailures: { ttft: sum((x) => x.callFailures.ttft), decode: sum((x) => x.callFailures.decode), error: sum((x) => x.callFailures.error) },
+    };
+    const bad = per.map((x, j) => (x.valid === false ? `shard ${shards[j].index}: ${(x.reasons ?? []).join('; ')}` : null)).filter((x): x is string => x !== null);
+    for (const b of bad) notes.push(`tier ${t.sloTokPerS} tok/s not judgeable on ${b}`);
     return {
       sloTokPerS: t.sloTokPerS,
       ttftCeilingMs: t.ttftCeilingMs,
-      agentsActive,
-      agentsMeeting,
-      passRate,
-      pass: passRate !== null && passRate >= thresholds.agentPassFraction - 1e-9,
-      callsJudged: sum((x) => x.callsJudged),
-      callsMeeting: sum((x) => x.callsMeeting),
-      callFailures,
-      bindingConstraint: bindingOf(callFailures),
+      ...mergeTierCounts(counts, thresholds),
+      valid: bad.length === 0,
       byShard: runs.map((r, j) => ({ index: shards[j].index, agentsMeeting: per[j].agentsMeeting, agentsActive: per[j].agentsActive })),
     };
   });
@@ -268,8 +287,7 @@ export function mergeShards(input: readonly ShardRun[]): MergedLevel {
   };
 }
 
-const tpotOf = (q: ShardRequest): number | null =>
-  q.outputTokens !== null && q.outputTokens > 1 && q.ttftMs !== null && q.e2eMs !== null ? (q.e2eMs - q.ttftMs) / (q.outputTokens - 1) : null;
+const tpotOf = (q: ShardRequest): number | null => (q.outputTokens !== null && q.e2eMs !== null ? tpotMs(q.e2eMs, q.ttftMs, q.outputTokens) : null);
 
 /** vLLM-style figures over each shard's completed calls sent in its window (evaluate.ts's set), merged as histograms. */
 function mergedVllm(runs: readonly ShardRun[], tiers: readonly SloTier[], notes: string[]): MergedVllm {
@@ -290,7 +308,7 @@ function mergedVllm(runs: readonly ShardRun[], tiers: readonly SloTier[], notes:
   const rate = (count: (p: (typeof per)[number]) => number) => per.reduce((s, p) => s + (p.r.level!.windowS > 0 ? count(p) / p.r.level!.windowS : 0), 0);
   const goodput = tiers.map((t) => {
     const tpotMax = tpotCeilingMs(t.sloTokPerS);
-    const good = (p: (typeof per)[number]) => p.ok.filter((q) => q.ttftMs! <= t.ttftCeilingMs && (tpotOf(q) ?? 0) <= tpotMax).length;
+    const good = (p: (typeof per)[number]) => p.ok.filter((q) => isGoodput(q.ttftMs!, tpotOf(q), { ttftMs: t.ttftCeilingMs, tpotMs: tpotMax })).length;
     return { spec: `ttft:${t.ttftCeilingMs} tpot:${Math.round(tpotMax * 100) / 100}`, goodRequests: per.reduce((s, p) => s + good(p), 0), requestGoodput: rate(good) };
   });
   return {

@@ -22,5 +22,4 @@ export type { SimServerHandle } from './server/http.js';
 export { startSimServerInWorker, simWorkerScript } from './server/worker-host.js';
 export type { SimServer, SimServerOptions, SimStreamHabits, SimFaults } from './server/options.js';
 export { simWord } from './server/output.js';
-// The virtual-time planner (`sim plan`, `sim fit`) has its own public face, ./plan/index.ts: it uses
-// replay's SLO evaluation and sweep search, which the server side (and its users, e.g. budget) must not pull in.
+// The virtual-time planner (`sim plan`, `sim fit`) is its own module, src/plan/: the simulator knows no agents or SLOs.

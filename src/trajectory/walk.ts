@@ -30,8 +30,21 @@ export function rootAgent(t: Trajectory): AgentTrace {
   return root;
 }
 
+const agentIndex = new WeakMap<Trajectory, Map<string, AgentTrace>>();
+
+/** Agents of a trajectory by id, built once per trajectory object (lookups in a deep tree stay O(1)). */
+export function agentsById(t: Trajectory): Map<string, AgentTrace> {
+  let m = agentIndex.get(t);
+  if (!m) {
+    m = new Map();
+    for (const a of t.agents) if (!m.has(a.id)) m.set(a.id, a);
+    agentIndex.set(t, m);
+  }
+  return m;
+}
+
 export function findAgent(t: Trajectory, agentId: string): AgentTrace {
-  const a = t.agents.find((x) => x.id === agentId);
+  const a = agentsById(t).get(agentId);
   if (!a) throw new AgentdynoError(`trajectory ${JSON.stringify(t.id)} has no agent ${JSON.stringify(agentId)}`, { code: 'E_TRAJECTORY_INVALID', where: '$.agents' });
   return a;
 }
@@ -72,92 +85,6 @@ export function llmTurnCount(t: Trajectory, agentId?: string): number {
   return n;
 }
 
-export interface DutyCycleOptions {
-  /** Multiplies every tool and think duration (1 = as recorded). */
-  toolTimeScale?: number;
-  /** Assumed decode speed per request, tokens/s (default 50). */
-  assumedDecodeTokPerS?: number;
-  /** Assumed prefill speed for the uncached part of the prompt, tokens/s (default 5000). */
-  assumedPrefillTokPerS?: number;
-  /** Cap on one tool/think gap after scaling (AgentX caps idle gaps at 10 s); default no cap. */
-  maxGapMs?: number;
-  /** Treat the reusable prefix as cached (default true); false prefills the whole prompt every call. */
-  prefixCache?: boolean;
-}
 
-export interface DutyCycle {
-  /** Lane wall time: root agent plus every sub-agent, background ones included (the lane drains them). */
-  wallMs: number;
-  /** Root agent's own wall time (its last step's end). */
-  rootWallMs: number;
-  /** Model time summed over all calls of all agents (estimated from the assumptions, not recorded timings). */
-  modelMs: number;
-  toolMs: number;
-  thinkMs: number;
-  llmCalls: number;
-  /** modelMs / (modelMs + toolMs + thinkMs): share of agent-time spent waiting on the model. */
-  modelFraction: number;
-  /** modelMs / wallMs: mean requests in flight per lane (> modelFraction when sub-agents overlap). */
-  meanInFlightRequests: number;
-  assumptions: Required<Omit<DutyCycleOptions, 'maxGapMs'>> & { maxGapMs: number | null };
-}
-
-/**
- * Analytic duty cycle of one trajectory replayed alone: model time per call is
- * uncached input / prefill speed + output / decode speed (assumed speeds, no queueing), tool and think
- * steps take their recorded durations times `toolTimeScale`; `join: all` waits for the slowest child,
- * `join: none` children only extend the lane's drain.
- */
-export function dutyCycle(t: Trajectory, opts: DutyCycleOptions = {}): DutyCycle {
-  const a = {
-    toolTimeScale: opts.toolTimeScale ?? 1,
-    assumedDecodeTokPerS: opts.assumedDecodeTokPerS ?? 50,
-    assumedPrefillTokPerS: opts.assumedPrefillTokPerS ?? 5000,
-    prefixCache: opts.prefixCache ?? true,
-    maxGapMs: opts.maxGapMs ?? null,
-  };
-  const acc = { modelMs: 0, toolMs: 0, thinkMs: 0, llmCalls: 0 };
-  const gap = (ms: number) => {
-    const s = ms * a.toolTimeScale;
-    return a.maxGapMs === null ? s : Math.min(s, a.maxGapMs);
-  };
-  const byId = new Map(t.agents.map((x) => [x.id, x]));
-  const run = (agentId: string, startMs: number, depth: number): { endMs: number; drainMs: number } => {
-    if (depth > t.agents.length) throw new AgentdynoError(`spawn cycle in trajectory ${JSON.stringify(t.id)}`, { code: 'E_TRAJECTORY_INVALID', where: '$.agents' });
-    let now = startMs;
-    let drain = startMs;
-    for (const w of walkAgent(t, agentId)) {
-      const s = w.step;
-      if (s.type === 'llm') {
-        const prefill = a.prefixCache ? w.uncachedInputTokens : s.input_tokens;
-        const ms = (prefill / a.assumedPrefillTokPerS + s.output_tokens / a.assumedDecodeTokPerS) * 1000;
-        acc.modelMs += ms;
-        acc.llmCalls++;
-        now += ms;
-      } else if (s.type === 'tool') {
-        const ms = gap(s.duration_ms);
-        acc.toolMs += ms;
-        now += ms;
-      } else if (s.type === 'think') {
-        const ms = gap(s.duration_ms);
-        acc.thinkMs += ms;
-        now += ms;
-      } else {
-        const kids = s.agents.filter((id) => byId.has(id)).map((id) => run(id, now, depth + 1));
-        for (const k of kids) drain = Math.max(drain, k.drainMs);
-        if (s.join === 'all') now = Math.max(now, ...kids.map((k) => k.endMs));
-      }
-    }
-    return { endMs: now, drainMs: Math.max(now, drain) };
-  };
-  const root = run(rootAgent(t).id, 0, 0);
-  const busy = acc.modelMs + acc.toolMs + acc.thinkMs;
-  return {
-    wallMs: root.drainMs,
-    rootWallMs: root.endMs,
-    ...acc,
-    modelFraction: busy > 0 ? acc.modelMs / busy : 0,
-    meanInFlightRequests: root.drainMs > 0 ? acc.modelMs / root.drainMs : 0,
-    assumptions: a,
-  };
-}
+// The analytic duty cycle now runs the lane program (duty.ts); re-exported for existing importers.
+export { dutyCycle, type DutyCycle, type DutyCycleOptions } from './duty.js';

@@ -7,7 +7,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
 import {
   AgentPrompt,
-  DEFAULT_VALIDITY,
   cacheBustMarker,
   calibrateTokenModel,
   openTarget,
@@ -20,6 +19,7 @@ import {
   type TokenModel,
 } from '../../src/replay/index.js';
 import type { ChatMessage } from '../../src/endpoint/index.js';
+import { DEFAULT_VALIDITY } from '../../src/slo/index.js';
 import { hashCompletionPrompt, loadProfile, startSimServer, startSimServerInWorker } from '../../src/sim/index.js';
 import { loadTrajectories, type LlmStep, type Trajectory } from '../../src/trajectory/index.js';
 import { runLaneCalls } from './helpers.js';

@@ -5,7 +5,8 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
-import { DEFAULT_VALIDITY, openTarget, runRealLevel, withMarker, type LaneConfig, type SessionOptions, type TokenModel } from '../../src/replay/index.js';
+import { DEFAULT_VALIDITY } from '../../src/slo/index.js';
+import { openTarget, runRealLevel, withMarker, type LaneConfig, type SessionOptions, type TokenModel } from '../../src/replay/index.js';
 import type { CompletionRequest } from '../../src/endpoint/index.js';
 import { loadProfile, startSimServer } from '../../src/sim/index.js';
 import { loadTrajectories, type LlmStep } from '../../src/trajectory/index.js';

@@ -54,7 +54,18 @@ describe('level', () => {
     expect(rep.errors).toEqual({});
     expect(rep.vllm.tpotMs.median).toBeCloseTo(25);
     expect(rep.outputTokPerS).toBeGreaterThan(0);
-    expect(rep.valid).toBe(true);
+    // 5 s calls, a 10 s window and a 1 s drain cap: most judged calls met the tier only on a fragment
+    // (started before the window, or cut), so the verdict is not trusted (issue 12 validity gate).
+    expect(rep.valid).toBe(false);
+    expect(rep.reasons).toEqual([expect.stringMatching(/\d+ of \d+ judged calls met the tier only on a partial measure/)]);
+    expect(rep.judged).toMatchObject({ agentsActive: 4, agentsJudged: 4 });
+    expect(rep.judged!.callsPartialMeeting).toBeGreaterThan(rep.judged!.callsJudged / 2);
+    // A drain long enough for the window's calls to finish: whole calls outnumber fragments.
+    const vt2 = new VirtualTime();
+    const long = await vt2.run(runLevel({ ...cfg(4), drainCapS: 8 }, { clock: vt2.clock, sleep: vt2.sleep, send: fakeSend(vt2, { ttftMs: 50, itlMs: 25 }).send }));
+    const rep2 = evaluateLevel(long, tiers, { callPassFraction: 0.9, agentPassFraction: 0.95 });
+    expect(rep2.reasons).toEqual([]);
+    expect(rep2.tiers[0].pass).toBe(true);
   });
 
   it('counts error classes per window call and invalidates a level above the error threshold', async () => {

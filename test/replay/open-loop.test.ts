@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EndpointClient } from '../../src/endpoint/index.js';
-import { DEFAULT_VALIDITY, RATE_STEPS, runRealOpenLoopLevel, runRealOpenLoopSweep, scheduleFor, type OpenLoopSettings, type SessionOptions, type Target } from '../../src/replay/index.js';
+import { RATE_STEPS, runRealOpenLoopLevel, runRealOpenLoopSweep, scheduleFor, type OpenLoopSettings, type SessionOptions, type Target } from '../../src/replay/index.js';
+import { DEFAULT_VALIDITY } from '../../src/slo/index.js';
 import { loadProfile, startSimServerInWorker } from '../../src/sim/index.js';
 import { importFiles, loadTrajectories } from '../../src/trajectory/index.js';
 

@@ -43,7 +43,9 @@ describe('sharded level', () => {
     expect(shard.run.concurrencyTotal).toBe(6);
     expect(shard.run.lanes).toEqual([1, 4]);
     expect(new Set(shard.run.records.map((r) => r.lane))).toEqual(new Set([1, 4]));
-    expect(full.run.lanes).toBeUndefined();
+    // Every level lists its lanes now (the judge counts silent lanes); only a shard has a total beside it.
+    expect(full.run.lanes).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(full.run.concurrencyTotal).toBeUndefined();
     // Same seed and global index: same trajectories, start turns and cache-bust markers (the fake endpoint has no contention).
     const seq = (recs: typeof full.run.records, lane: number) => recs.filter((r) => r.lane === lane).slice(0, 6).map((r) => `${r.trajectoryId}/${r.step}/${r.cycle}/${r.warmup}`);
     for (const lane of [1, 4]) expect(seq(shard.run.records, lane)).toEqual(seq(full.run.records, lane));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { endpointLost, runSweep, type LevelReport, type SearchOptions } from '../../src/replay/index.js';
+import { endpointLost, runSweep, type LevelReport } from '../../src/replay/index.js';
+import type { SearchOptions } from '../../src/slo/index.js';
 import type { WindowPower } from '../../src/power/index.js';
 import type { ProgressEvent } from '../../src/ui/index.js';
 
@@ -36,7 +37,15 @@ function fakeReport(n: number, index: number, caps: number[], over: Partial<Leve
       callsJudged: n * 3,
       callsMeeting: 0,
       callFailures: { ttft: i === 1 ? 0 : 5, decode: i === 1 ? 9 : 1, error: 0 },
-      bindingConstraint: n <= c ? 'none' : i === 1 ? 'decode' : 'ttft',
+      bindingConstraint: n <= c ? ('none' as const) : i === 1 ? ('decode' as const) : ('ttft' as const),
+      valid: true,
+      reasons: [],
+      agentRule: 'calls-and-tokens' as const,
+      agentsJudged: n,
+      agentsSilent: 0,
+      callsPartial: 0,
+      callsPartialMeeting: 0,
+      excluded: [],
     })),
     errors: { http_5xx: 1 },
     errorsAllCalls: { http_5xx: 1 },

@@ -1,7 +1,22 @@
 /** Pure merge of shard runs (src/scale/merge.ts): sums, verdicts, refusals, HDR-merged percentiles. */
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/index.js';
-import { evaluateTiers, shardLanes, type SloCall } from '../../src/replay/index.js';
+import { shardLanes } from '../../src/replay/index.js';
+import { evaluateTiers, type WindowCall } from '../../src/slo/index.js';
+
+type SloCall = WindowCall;
+/** A whole window call with this TTFT and decode rate. */
+const wcall = (agent: string, ttftMs: number, decodeTokPerS: number): WindowCall => ({
+  agent,
+  sentInWindow: true,
+  partial: false,
+  cut: false,
+  error: null,
+  ttft: { ms: ttftMs, atLeast: false },
+  decode: { tokPerS: decodeTokPerS, tokens: decodeTokPerS, spanMs: 1000, basis: 'whole', upperBound: false },
+  decodeNotJudged: null,
+  producedInWindow: 10,
+});
 import { encodeHistogram, histogramOfMs, hdrStat, mergeShards, parseShard, parseStartAt, type ShardRequest, type ShardRun, type ShardTier } from '../../src/scale/index.js';
 
 const tiers = [
@@ -14,9 +29,9 @@ const WALL0 = 1_800_000_000_000;
 /** One shard: `calls` judged by the real SLO rules into its tier counts; window 5 s at monotonic 2..7 s. */
 function shard(index: number, count: number, n: number, o: { calls?: SloCall[]; requests?: ShardRequest[]; offsetMs?: number; seed?: number; errors?: Record<string, number>; outTokPerS?: number; status?: string; itl?: number[] } = {}): ShardRun {
   const lanes = shardLanes(n, index, count);
-  const calls = o.calls ?? lanes.map((l) => ({ agent: String(l), ok: true, ttftMs: 100, decodeTokPerS: 40 }));
+  const calls = o.calls ?? lanes.map((l) => wcall(String(l), 100, 40));
   const verdicts = evaluateTiers(calls, tiers, slo);
-  const t: ShardTier[] = verdicts.map((v) => ({ sloTokPerS: v.sloTokPerS, ttftCeilingMs: v.ttftCeilingMs, agentsActive: v.agentsActive, agentsMeeting: v.agentsMeeting, callsJudged: v.callsJudged, callsMeeting: v.callsMeeting, callFailures: v.callFailures }));
+  const t: ShardTier[] = verdicts.map((v) => ({ sloTokPerS: v.sloTokPerS, ttftCeilingMs: v.ttftCeilingMs, agentsActive: v.agentsActive, agentsJudged: v.agentsJudged, agentsMeeting: v.agentsMeeting, callsJudged: v.callsJudged, callsMeeting: v.callsMeeting, callFailures: v.callFailures }));
   return {
     runId: `replay-shard${index}`,
     db: `/tmp/shard${index}.db`,
@@ -55,7 +70,7 @@ function shard(index: number, count: number, n: number, o: { calls?: SloCall[]; 
 
 /** `meeting` of the shard's lanes meet both tiers (10 calls each, all good); the rest fail decode on every call. */
 function callsFor(index: number, count: number, n: number, failing: number): SloCall[] {
-  return shardLanes(n, index, count).flatMap((l, j) => Array.from({ length: 10 }, () => ({ agent: String(l), ok: true, ttftMs: 200, decodeTokPerS: j < failing ? 10 : 80 })));
+  return shardLanes(n, index, count).flatMap((l, j) => Array.from({ length: 10 }, () => wcall(String(l), 200, j < failing ? 10 : 80)));
 }
 
 describe('mergeShards', () => {

@@ -4,7 +4,7 @@ import { Args, Flags } from '@oclif/core';
 import { stringify } from 'yaml';
 import { AgentdynoCommand, AgentdynoError } from '../../core/index.js';
 import { loadProfile, validateProfile } from '../../sim/index.js';
-import { fitStepTime, fittedProfileYaml, levelLoads, type StepTimeFit } from '../../sim/plan/index.js';
+import { fitStepTime, fittedProfileYaml, levelLoads, type StepTimeFit } from '../../plan/index.js';
 import { openStore } from '../../store/index.js';
 
 /** Fewest levels with completed calls that separate the load terms (batch, KV, prefill) at all. */

@@ -1,8 +1,9 @@
 import { Flags } from '@oclif/core';
 import { AgentdynoCommand, AgentdynoError } from '../../core/index.js';
-import { bundledTrajectories, num, parseSloTiers, replayFlags, type SearchOptions, type SloTier } from '../../replay/index.js';
+import { bundledTrajectories, num, replayFlags } from '../../replay/index.js';
+import { parseSloTiers, type SearchOptions, type SloTier } from '../../slo/index.js';
 import { loadProfile } from '../../sim/index.js';
-import { autoKvBlockTokens, formatPlan, formatPlanLevel, planSweep, type PlanSweepResult } from '../../sim/plan/index.js';
+import { autoKvBlockTokens, formatPlan, formatPlanLevel, planSweep, type PlanSweepResult } from '../../plan/index.js';
 import { loadTrajectories } from '../../trajectory/index.js';
 
 /** Virtual time is cheap, so the defaults are longer than a real sweep's: trajectories span minutes. */
@@ -30,7 +31,7 @@ export default class SimPlan extends AgentdynoCommand {
     'start-turn': replayFlags['start-turn'],
     seed: replayFlags.seed,
     replicas: Flags.integer({ description: 'Engine replicas behind the agents (lane i is pinned to replica i mod N, like session affinity); power is summed over them.', default: 1 }),
-    warmup: Flags.string({ description: `Virtual seconds before the steady window (lanes start staggered over its first half).`, default: String(PLAN_DEFAULTS.warmupS) }),
+    warmup: Flags.string({ description: `Virtual seconds the lanes' starts are staggered over, and of settling after half the lanes finished a full call (then the window opens; the same rule as replay).`, default: String(PLAN_DEFAULTS.warmupS) }),
     window: Flags.string({ description: 'Virtual steady-window seconds per level.', default: String(PLAN_DEFAULTS.windowS) }),
     'drain-cap': Flags.string({ description: 'Virtual seconds the load stays on after the window for window calls to finish.', default: String(PLAN_DEFAULTS.drainCapS) }),
     start: Flags.integer({ description: 'First concurrency level (default 4 x replicas).' }),
@@ -53,12 +54,8 @@ export default class SimPlan extends AgentdynoCommand {
   async run(): Promise<PlanSweepResult> {
     const { flags } = await this.parse(SimPlan);
     const f = flags as unknown as Record<string, unknown>;
-    let tiers: SloTier[];
-    try {
-      tiers = parseSloTiers(flags.slo, flags['ttft-ceiling-ms']);
-    } catch (e) {
-      throw new AgentdynoError((e as Error).message, { code: 'E_USAGE', where: '--slo', hint: 'Write tiers as 20,60 or 20:10000,60:5000 (floor tok/s:TTFT ceiling ms).' });
-    }
+      // parseSloTiers throws AgentdynoError (E_USAGE, or E_USAGE_RANGE for a floor the client cannot resolve).
+    const tiers: SloTier[] = parseSloTiers(flags.slo, flags['ttft-ceiling-ms']);
     const replicas = Math.max(1, flags.replicas);
     if (flags.replicas < 1) throw new AgentdynoError(`--replicas must be >= 1 (got ${flags.replicas})`, { code: 'E_USAGE', where: '--replicas' });
     const search: SearchOptions = {

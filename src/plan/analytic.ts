@@ -5,9 +5,9 @@
  * above the floor, divided by the requests an agent has in flight at that speed (its duty cycle).
  * It ignores queueing, batch fluctuation and prefill, so real boundaries fall below it.
  */
-import { mean } from '../../core/index.js';
-import { dutyCycle, type Trajectory } from '../../trajectory/index.js';
-import { predictDecodeTokPerS, type SimProfile } from '../profile.js';
+import { mean } from '../core/index.js';
+import { dutyCycle, type Trajectory } from '../trajectory/index.js';
+import { predictDecodeTokPerS, type SimProfile } from '../sim/index.js';
 
 export interface AnalyticCapacity {
   floorTokPerS: number;

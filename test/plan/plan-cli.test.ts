@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadProfile } from '../../src/sim/index.js';
-import { planLevel } from '../../src/sim/plan/index.js';
+import { planLevel } from '../../src/plan/index.js';
 import { openStore } from '../../src/store/index.js';
 import { loadTrajectories } from '../../src/trajectory/index.js';
 

@@ -30,6 +30,8 @@ export interface LevelOutcome {
   /** Per tier, in tier order. */
   pass: boolean[];
   passRates: (number | null)[];
+  /** Per tier: false when the tier could not be judged at this level (client timing); absent = all valid. */
+  tierValid?: boolean[];
 }
 
 /** A level with all its runs folded together: passes a tier only if every run is valid and passes. */
@@ -68,7 +70,7 @@ export function foldLevels(outcomes: readonly LevelOutcome[], tierCount: number)
       const passRates: (number | null)[] = [];
       let unstable = false;
       for (let t = 0; t < tierCount; t++) {
-        const verdicts = runs.map((r) => r.valid && r.pass[t] === true);
+        const verdicts = runs.map((r) => r.valid && r.tierValid?.[t] !== false && r.pass[t] === true);
         pass.push(verdicts.every(Boolean));
         if (verdicts.some(Boolean) && !verdicts.every(Boolean)) unstable = true;
         const rates = runs.map((r) => r.passRates[t]).filter((x): x is number => x !== null && x !== undefined);

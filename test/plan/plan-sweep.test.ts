@@ -1,8 +1,8 @@
 /** planSweep: the replay sweep search over virtual-time levels lands near the analytic capacity. */
 import { describe, expect, it } from 'vitest';
 import { loadProfile } from '../../src/sim/index.js';
-import { analyticCapacity, formatPlan, formatPlanLevel, planSweep } from '../../src/sim/plan/index.js';
-import { bundledTrajectories, DEFAULT_TIERS } from './helpers.js';
+import { analyticCapacity, formatPlan, formatPlanLevel, planSweep } from '../../src/plan/index.js';
+import { bundledTrajectories, DEFAULT_TIERS } from '../sim/helpers.js';
 
 const trajectories = bundledTrajectories();
 const profile = loadProfile('small');

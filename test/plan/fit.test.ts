@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
 import { loadProfile, validateProfile, type SimProfile } from '../../src/sim/index.js';
-import { fitStepTime, fittedProfileYaml, levelLoads, nnls, planLevel, type PlanRequestRow, type StepTimeFit } from '../../src/sim/plan/index.js';
+import { fitStepTime, fittedProfileYaml, levelLoads, nnls, planLevel, type PlanRequestRow, type StepTimeFit } from '../../src/plan/index.js';
 import { loadTrajectories } from '../../src/trajectory/index.js';
 
 const ROOT = resolve(__dirname, '../..');

@@ -1,24 +1,44 @@
 /**
- * One concurrency level in virtual time (DESIGN 5): N simulated agent lanes drive SimEngine
- * replicas through a discrete-event clock (a priority queue of timed events; no timers, no
- * sockets). Token events happen at each engine step's end, so every call has exact virtual TTFT
- * and decode timestamps. The window calls are judged by replay's own SLO rules (evaluateTiers),
- * with the same window rules as a real level: calls overlapping the steady window, TTFT only for
- * calls sent in it, calls still running at the cut judged on what had arrived.
+ * One concurrency level in virtual time (DESIGN 5): the virtual-time driver of the lane program
+ * (trajectory/program.ts, the one replay's HTTP lanes run too) over SimEngine replicas, through a
+ * discrete-event clock (a priority queue of timed events; no timers, no sockets). Token events
+ * happen at each engine step's end, so every call has exact virtual TTFT and decode timestamps.
+ * The level follows replay's steady-state rule (staggered starts over the warm-up, the window
+ * opens warmupS after half the lanes finished a full call) and its calls are judged by the SLO
+ * core (src/slo) from the same CallObservations replay builds.
  * Everything here is SIMULATED: the numbers are the profile's model, not a measurement.
  */
-import { evaluateTiers, DEFAULT_SLO_THRESHOLDS, type BindingConstraint, type SloCall, type TierLevelResult, type SloThresholds, type SloTier } from '../../replay/index.js';
-import type { Trajectory } from '../../trajectory/index.js';
-import { SimEngine, SimEngineError, type SimStep } from '../engine/engine.js';
-import type { SimProfile } from '../profile.js';
-import { LaneSet, planLaneRng, type AgentRun, type CallSpec, type LaneHost, type LaneState } from './lanes.js';
+import {
+  DEFAULT_SLO_THRESHOLDS,
+  DEFAULT_VALIDITY,
+  decodeTokPerS,
+  judgeWindow,
+  levelValidity,
+  steadyLaneCount,
+  type CallObservation,
+  type IdleSpan,
+  type JudgedShare,
+  type LevelWindow,
+  type SloThresholds,
+  type SloTier,
+  type TierSummary,
+  type ValidityThresholds,
+} from '../slo/index.js';
+import { LaneProgram, type AgentHandle, type ProgramAction, type Trajectory } from '../trajectory/index.js';
+import { SimEngine, SimEngineError, type SimProfile, type SimStep } from '../sim/index.js';
+import { PlanPrompts, type CallSpec } from './lanes.js';
 import { EventQueue } from './queue.js';
 import { planningProfile } from './granularity.js';
 
 export interface PlanLevelOptions {
   concurrency: number;
-  /** Virtual seconds before the steady window (lanes start staggered over the first half). */
+  /** Lanes start staggered over this many virtual seconds; the window opens this long after half the lanes finished a full call. */
   warmupS: number;
+  /** Give up waiting for the steady state after this many virtual seconds (the level is then invalid). Default 600. */
+  warmupCapS?: number;
+  /** Pause after a failed call (context overflow), as replay's lanes do (default 250 ms). */
+  errorPauseMs?: number;
+  validity?: ValidityThresholds;
   windowS: number;
   /** Virtual seconds the load stays on after the window for window calls to finish. */
   drainCapS: number;
@@ -48,14 +68,16 @@ export interface PlanLevelOptions {
   kvBlockTokens?: number;
 }
 
-/** A tier's verdict at one planned level: the same shape a real level reports. */
-export type PlanTierResult = TierLevelResult;
+/** A tier's verdict at one planned level: the SLO core's summary, as a real level reports it. */
+export type PlanTierResult = TierSummary;
 
 /** A simulated call as a store `requests` row (times in virtual ns from the level start). */
 export interface PlanRequestRow {
   level: number;
   lane: number;
   agent: string;
+  /** Index of the step in the agent's steps. */
+  step: number;
   promptTokens: number;
   cachedTokens: number | null;
   expectedCachedTokens: number;
@@ -82,6 +104,12 @@ export interface PlanLevelResult {
   valid: boolean;
   reasons: string[];
   windowS: number;
+  /** Virtual time the window opened (steady-state rule), and lanes that had finished a full call then. */
+  windowStartS: number;
+  /** Virtual time the level ended (cut): what the same level takes in real time on the live simulator. */
+  endS: number;
+  lanesWithFullCycle: number;
+  judged: JudgedShare;
   /** KV block size the simulation accounted in (tokens); see PlanLevelOptions.kvBlockTokens. */
   kvBlockTokens: number;
   callsInWindow: number;
@@ -108,12 +136,15 @@ export interface PlanLevelResult {
   requests?: PlanRequestRow[];
 }
 
-interface CallRec {
+/** A simulated call as the driver tracks it (virtual ms). */
+export interface PlanCallRec {
   lane: number;
-  agent: AgentRun;
+  agent: AgentHandle;
+  step: number;
   spec: CallSpec;
   replica: number;
   schedMs: number;
+  sendMs: number;
   firstMs: number;
   lastMs: number;
   endMs: number;
@@ -125,11 +156,35 @@ interface CallRec {
   errorClass: string | null;
 }
 
+/** A planned call as the SLO core sees it: the same observation replay builds from its HTTP record. */
+export function planObservation(r: PlanCallRec, cutMs: number): CallObservation {
+  const ended = !Number.isNaN(r.endMs);
+  const has = (x: number) => (Number.isNaN(x) ? null : x);
+  return {
+    agent: String(r.lane),
+    warmup: r.spec.warmup,
+    schedMs: r.schedMs,
+    sendMs: r.sendMs,
+    outcome: r.errorClass ? 'error' : ended ? 'ok' : 'cut',
+    errorClass: r.errorClass,
+    endMs: ended ? r.endMs : cutMs,
+    firstTokenMs: has(r.firstMs),
+    lastTokenMs: has(r.lastMs),
+    tokens: r.tokens,
+    afterWs: { tokens: r.tokensAfterWs, firstMs: has(r.firstAfterWsMs), lastMs: has(r.lastAfterWsMs) },
+  };
+}
+
+/** The planner's judging: its call records as observations, through the SLO core (replay's evaluateLevel does the same from HTTP records). */
+export function judgePlanCalls(recs: readonly PlanCallRec[], lanes: readonly number[], idle: readonly IdleSpan[], window: LevelWindow, tiers: readonly SloTier[], thresholds: SloThresholds) {
+  return judgeWindow(recs.map((r) => planObservation(r, window.cutMs)), lanes.map(String), idle, window, tiers, thresholds);
+}
+
 type Ev =
-  | { k: 'wake'; agent: AgentRun }
-  | { k: 'tree'; lane: LaneState }
+  | { k: 'wake'; lane: number; act: Extract<ProgramAction, { kind: 'wait' | 'lane-wait' }> }
+  | { k: 'failed'; rec: PlanCallRec }
   | { k: 'step'; replica: number; step: SimStep | null }
-  | { k: 'resume'; agent: AgentRun };
+  | { k: 'cap' };
 
 const NaNms = Number.NaN;
 
@@ -139,9 +194,15 @@ export function planLevel(baseProfile: SimProfile, trajectories: readonly Trajec
   const n = Math.max(1, Math.floor(opts.concurrency));
   const replicas = Math.max(1, Math.floor(opts.replicas ?? 1));
   const thresholds = opts.thresholds ?? DEFAULT_SLO_THRESHOLDS;
-  const ws = opts.warmupS * 1000;
-  const we = ws + opts.windowS * 1000;
-  const cut = we + opts.drainCapS * 1000;
+  if (!trajectories.length) throw new RangeError('the planner needs at least one trajectory');
+  const warmupMs = opts.warmupS * 1000;
+  const capMs = (opts.warmupCapS ?? 600) * 1000;
+  // Set when the steady state is reached (or the cap passes).
+  let ws = Infinity;
+  let we = Infinity;
+  let cut = Infinity;
+  let lanesWithFullCycle = 0;
+  let warmupCompleted = false;
   const sampled = Math.min(replicas, Math.max(1, Math.floor(opts.sampleReplicas ?? replicas)));
   // slot[r]: index of replica r's engine, -1 when replica r is not simulated.
   const slot = new Int32Array(replicas).fill(-1);
@@ -150,8 +211,9 @@ export function planLevel(baseProfile: SimProfile, trajectories: readonly Trajec
   const engines = Array.from({ length: sampled }, () => new SimEngine(profile));
   const busy = new Array<boolean>(sampled).fill(false);
   const q = new EventQueue<Ev>();
-  const live = new Map<string, CallRec>();
-  const recs: CallRec[] = [];
+  const live = new Map<string, PlanCallRec>();
+  const recs: PlanCallRec[] = [];
+  const idle: IdleSpan[] = [];
   let nextId = 0;
   let events = 0;
   let steps = 0;
@@ -162,6 +224,7 @@ export function planLevel(baseProfile: SimProfile, trajectories: readonly Trajec
   const energyAt = (t: number) => engines.reduce((s, e) => s + e.energyJ(t), 0);
   let energyWs = 0;
   let energyWe = 0;
+  const prompts = new PlanPrompts(profile.kvCache.blockSize);
 
   const kick = (r: number, t: number) => {
     if (busy[r]) return;
@@ -169,16 +232,33 @@ export function planLevel(baseProfile: SimProfile, trajectories: readonly Trajec
     q.push(t, { k: 'step', replica: r, step: null });
   };
 
-  const host: LaneHost = {
-    blockSize: profile.kvCache.blockSize,
-    toolTimeScale: opts.toolTimeScale,
-    maxIdleGapMs: opts.maxIdleGapMs,
-    send(agent, spec, now) {
-      const lane = agent.tree.lane.index;
+  // The lanes: one lane program each (lane i pinned to replica i mod replicas), and the steady-state counters.
+  const programs = new Map<number, LaneProgram>();
+  const warm = new Set<number>();
+  const full = new Set<number>();
+  for (let i = 0; i < n; i++) {
+    if (slot[i % replicas] < 0) continue;
+    programs.set(i, new LaneProgram({ lane: i, seed: opts.seed, trajectories, toolTimeScale: opts.toolTimeScale, maxIdleGapMs: opts.maxIdleGapMs, midStart: opts.midStart ?? true, errorPauseMs: opts.errorPauseMs ?? 250 }));
+  }
+  const lanesRun = programs.size;
+  const need = steadyLaneCount(lanesRun);
+  const seenCall = new Set<number>();
+
+  const handle = (lane: number, acts: ProgramAction[], now: number) => {
+    for (const act of acts) {
+      if (act.kind !== 'call') {
+        if (act.kind === 'wait' && (act.wait === 'tool' || act.wait === 'think')) idle.push({ agent: String(lane), startMs: act.fromMs, endMs: act.untilMs, kind: act.wait });
+        q.push(act.untilMs, { k: 'wake', lane, act });
+        continue;
+      }
+      if (!seenCall.has(lane)) {
+        seenCall.add(lane);
+        if (!act.warmup) warm.add(lane);
+      }
+      const spec = prompts.spec(act);
       const replica = slot[lane % replicas];
-      const rec: CallRec = { lane, agent, spec, replica, schedMs: now, firstMs: NaNms, lastMs: NaNms, endMs: NaNms, tokens: 0, tokensAfterWs: 0, firstAfterWsMs: NaNms, lastAfterWsMs: NaNms, cachedTokens: null, errorClass: null };
+      const rec: PlanCallRec = { lane, agent: act.agent, step: act.step.index, spec, replica, schedMs: act.dueMs, sendMs: now, firstMs: NaNms, lastMs: NaNms, endMs: NaNms, tokens: 0, tokensAfterWs: 0, firstAfterWsMs: NaNms, lastAfterWsMs: NaNms, cachedTokens: null, errorClass: null };
       recs.push(rec);
-      const inWindow = !spec.warmup && now >= ws && now < we;
       const id = String(nextId++);
       try {
         engines[replica].submit({ id, promptTokens: spec.promptTokens, outputTokens: spec.outputTokens, blockHashes: spec.blockHashes }, now);
@@ -187,33 +267,40 @@ export function planLevel(baseProfile: SimProfile, trajectories: readonly Trajec
         // The server would refuse it (context overflow): an error call; the agent goes on as recorded.
         rec.errorClass = 'context_overflow';
         rec.endMs = now;
-        q.push(now, { k: 'resume', agent });
-        return;
+        q.push(now, { k: 'failed', rec });
+        continue;
       }
-      if (inWindow) pendingWindowCalls++;
+      if (!spec.warmup && act.dueMs >= ws && act.dueMs < we) pendingWindowCalls++;
       live.set(id, rec);
       kick(replica, now);
-    },
-    wake(agent, at) {
-      q.push(at, { k: 'wake', agent });
-    },
-    nextTree(lane, at) {
-      q.push(at, { k: 'tree', lane });
-    },
+    }
   };
-  const lanes = new LaneSet(host, trajectories, opts.midStart ?? true);
-  // Staggered start over the first half of the warm-up: a steady population, not a thundering herd.
-  const rampMs = ws / 2;
-  const laneStates: LaneState[] = [];
-  for (let i = 0; i < n; i++) {
-    if (slot[i % replicas] < 0) continue;
-    const lane: LaneState = { index: i, rng: planLaneRng(opts.seed, i), cycle: 0, treesCompleted: 0 };
-    laneStates.push(lane);
-    q.push(rampMs * lane.rng.next(), { k: 'tree', lane });
-  }
+
+  const ended = (rec: PlanCallRec, ok: boolean, t: number) => {
+    if (rec.spec.warmup) warm.add(rec.lane);
+    else full.add(rec.lane);
+    handle(rec.lane, programs.get(rec.lane)!.callDone(rec.agent, rec.spec.warmup || ok, t), t);
+  };
+
+  /** The steady-state rule: every lane warmed up and half of them past a full call, or the cap; then warmupS to settle. */
+  const checkSteady = (t: number) => {
+    if (ws !== Infinity) return;
+    const warmed = warm.size >= lanesRun;
+    if ((warmed && full.size >= need) || t >= capMs) {
+      warmupCompleted = warmed;
+      lanesWithFullCycle = full.size;
+      ws = t + warmupMs;
+      we = ws + opts.windowS * 1000;
+      cut = we + opts.drainCapS * 1000;
+    }
+  };
+
+  for (const [i, p] of programs) handle(i, p.startAfterStagger(0, warmupMs), 0);
+  q.push(capMs, { k: 'cap' });
   for (const e of engines) e.startAccounting(0);
   let markedWs = false;
   let markedWe = false;
+  let lastT = 0;
 
   const onStep = (s: SimStep, t: number) => {
     if (t > ws && t <= we) {
@@ -247,11 +334,12 @@ export function planLevel(baseProfile: SimProfile, trajectories: readonly Trajec
         rec.endMs = t;
         live.delete(ev.id);
         if (!rec.spec.warmup && rec.schedMs >= ws && rec.schedMs < we) pendingWindowCalls--;
-        lanes.advance(rec.agent, t);
+        ended(rec, true, t);
       }
     }
   };
 
+  let cutMs = Infinity;
   for (;;) {
     const tNext = q.peekMs();
     if (tNext === Infinity) break;
@@ -263,16 +351,28 @@ export function planLevel(baseProfile: SimProfile, trajectories: readonly Trajec
       energyWe = energyAt(we);
       markedWe = true;
     }
-    if (tNext > cut || (tNext >= we && pendingWindowCalls === 0)) break;
+    if (tNext > cut) {
+      cutMs = cut;
+      break;
+    }
+    if (tNext >= we && pendingWindowCalls === 0) {
+      cutMs = Math.max(we, lastT);
+      break;
+    }
     const { tMs: t, data } = q.pop()!;
+    lastT = t;
     events++;
     switch (data.k) {
-      case 'tree':
-        lanes.startTree(data.lane, t);
+      case 'wake': {
+        const p = programs.get(data.lane)!;
+        const a = data.act;
+        handle(data.lane, a.kind === 'lane-wait' ? (a.wait === 'stagger' ? p.start(t) : p.waitDone(null, t, a.wait)) : p.waitDone(a.agent, t, a.wait), t);
         break;
-      case 'wake':
-      case 'resume':
-        lanes.advance(data.agent, t);
+      }
+      case 'failed':
+        ended(data.rec, false, t);
+        break;
+      case 'cap':
         break;
       case 'step': {
         const r = data.replica;
@@ -291,53 +391,32 @@ export function planLevel(baseProfile: SimProfile, trajectories: readonly Trajec
         break;
       }
     }
+    checkSteady(t);
   }
-  if (!markedWs) energyWs = energyAt(ws);
-  if (!markedWe) energyWe = energyAt(we);
+  if (cutMs === Infinity) cutMs = Number.isFinite(cut) ? Math.min(cut, Math.max(we, lastT)) : lastT;
+  if (!markedWs) energyWs = energyAt(Number.isFinite(ws) ? ws : lastT);
+  if (!markedWe) energyWe = energyAt(Number.isFinite(we) ? we : lastT);
   return summarize();
 
   function summarize(): PlanLevelResult {
     const tiers = opts.tiers;
-    const sloCalls: SloCall[] = [];
+    const window: LevelWindow = { startMs: ws, endMs: we, cutMs };
+    const { calls, verdicts } = judgePlanCalls(recs, [...programs.keys()], idle, window, tiers, thresholds);
     const errors: Record<string, number> = {};
-    let callsInWindow = 0;
     let callsSentInWindow = 0;
     for (const r of recs) {
-      if (r.spec.warmup || r.schedMs >= we) continue;
-      const ended = !Number.isNaN(r.endMs);
-      if (ended && r.endMs < ws) continue;
-      callsInWindow++;
-      const sent = r.schedMs >= ws;
-      if (sent) callsSentInWindow++;
-      const agent = String(r.lane);
-      if (r.errorClass) {
-        if (sent) {
-          errors[r.errorClass] = (errors[r.errorClass] ?? 0) + 1;
-          sloCalls.push({ agent, ok: false, errorClass: r.errorClass, ttftMs: null, decodeTokPerS: null });
-        }
-        continue;
-      }
-      let ttftMs: number | null = null;
-      let ttftAtLeastMs: number | null = null;
-      if (sent) {
-        if (!Number.isNaN(r.firstMs)) ttftMs = r.firstMs - r.schedMs;
-        else ttftAtLeastMs = cut - r.schedMs;
-      }
-      let decode: number | null = null;
-      if (ended && sent) decode = r.tokens > 1 && r.lastMs > r.firstMs ? ((r.tokens - 1) * 1000) / (r.lastMs - r.firstMs) : null;
-      else if (r.tokensAfterWs >= 4 && r.lastAfterWsMs > r.firstAfterWsMs) decode = ((r.tokensAfterWs - 1) * 1000) / (r.lastAfterWsMs - r.firstAfterWsMs);
-      else if (!sent) continue;
-      sloCalls.push({ agent, ok: true, ttftMs, decodeTokPerS: decode, ttftAtLeastMs });
+      if (r.spec.warmup || r.schedMs < ws || r.schedMs >= we) continue;
+      callsSentInWindow++;
+      if (r.errorClass) errors[r.errorClass] = (errors[r.errorClass] ?? 0) + 1;
     }
-    const verdicts = evaluateTiers(sloCalls, tiers, thresholds);
-    const agentsActive = new Set(sloCalls.map((c) => c.agent)).size;
-    const reasons: string[] = [];
     const errCount = Object.values(errors).reduce((s, x) => s + x, 0);
-    if (callsSentInWindow && errCount / callsSentInWindow > 0.01)
-      reasons.push(`context overflows ${((errCount / callsSentInWindow) * 100).toFixed(1)}% of window calls (limit 1%)`);
-    const lanesRun = laneStates.length;
-    if (agentsActive < 0.5 * lanesRun) reasons.push(`window too short for the call lengths: only ${agentsActive} of ${lanesRun} ${sampled < replicas ? 'sampled ' : ''}agents had a call to judge in it (minimum 50%)`);
     const windowMs = we - ws;
+    const errorRate = callsSentInWindow ? errCount / callsSentInWindow : 0;
+    const { reasons, share } = levelValidity(
+      { lanes: lanesRun, windowS: windowMs / 1000, errorRate, contextOverflowRate: errorRate, warmupCompleted, interrupted: false, lanesWithFullCycle },
+      verdicts,
+      opts.validity ?? DEFAULT_VALIDITY,
+    );
     const energyJ = energyWe - energyWs;
     const result: PlanLevelResult = {
       concurrency: n,
@@ -351,10 +430,14 @@ export function planLevel(baseProfile: SimProfile, trajectories: readonly Trajec
       valid: reasons.length === 0,
       reasons,
       windowS: windowMs / 1000,
+      windowStartS: ws / 1000,
+      endS: cutMs / 1000,
+      lanesWithFullCycle,
+      judged: share,
       kvBlockTokens: profile.kvCache.blockSize,
-      callsInWindow,
+      callsInWindow: calls.length,
       callsSentInWindow,
-      agentsActive,
+      agentsActive: share.agentsActive,
       tiers: verdicts.map(({ agents: _a, thresholds: _t, ...v }) => v),
       errors,
       outputTokPerS: (win.tokens * 1000 * scale) / windowMs,
@@ -364,7 +447,7 @@ export function planLevel(baseProfile: SimProfile, trajectories: readonly Trajec
       prefixHitRate: win.promptTokens > 0 ? win.hitTokens / win.promptTokens : null,
       peakWaiting,
       preemptions: win.preemptions,
-      treesCompleted: laneStates.reduce((s, l) => s + l.treesCompleted, 0),
+      treesCompleted: [...programs.values()].reduce((s, p) => s + p.treesCompleted, 0),
       power: {
         meanW: (energyJ * scale * 1000) / windowMs,
         energyJ: energyJ * scale,
@@ -380,13 +463,14 @@ export function planLevel(baseProfile: SimProfile, trajectories: readonly Trajec
 
 const ns = (ms: number): bigint => BigInt(Math.round(ms * 1e6));
 
-function requestRow(r: CallRec, level: number, ws: number, we: number): PlanRequestRow {
+function requestRow(r: PlanCallRec, level: number, ws: number, we: number): PlanRequestRow {
   const ok = !r.errorClass && !Number.isNaN(r.endMs);
   const hasFirst = !Number.isNaN(r.firstMs);
   return {
     level,
     lane: r.lane,
-    agent: `${r.agent.tree.trajectory.id}/${r.agent.agentId}#${r.agent.tree.cycle}${r.spec.warmup ? ' (warm-up)' : ''}`,
+    agent: `${r.agent.trajectory.id}/${r.agent.agent.id}#${r.agent.cycle}${r.spec.warmup ? ' (warm-up)' : ''}`,
+    step: r.step,
     promptTokens: r.spec.promptTokens,
     cachedTokens: r.cachedTokens,
     expectedCachedTokens: r.spec.expectedCachedTokens,
@@ -396,7 +480,7 @@ function requestRow(r: CallRec, level: number, ws: number, we: number): PlanRequ
     tFirstNs: hasFirst ? ns(r.firstMs) : null,
     tLastNs: hasFirst ? ns(r.lastMs) : null,
     ttftMs: hasFirst ? r.firstMs - r.schedMs : null,
-    decodeTokPerS: ok && r.tokens > 1 && r.lastMs > r.firstMs ? ((r.tokens - 1) * 1000) / (r.lastMs - r.firstMs) : null,
+    decodeTokPerS: ok ? decodeTokPerS(r.tokens, r.firstMs, r.lastMs) : null,
     e2eMs: ok ? r.endMs - r.schedMs : null,
     status: r.errorClass ? 'error' : ok ? 'ok' : 'cut',
     errorClass: r.errorClass,

@@ -15,7 +15,7 @@
  * mean batch is below the scheduler's sequence cap. Rows are weighted by 1/y (relative error),
  * solved by non-negative least squares (closed form on the active set).
  */
-import type { SimProfile } from '../profile.js';
+import type { SimProfile } from '../sim/index.js';
 
 /** What the fit needs of a stored request row (a subset of the store's RequestRow). */
 export interface FitRequest {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { foldLevels, nextLevel, tierBracket, type LevelOutcome, type SearchOptions } from '../../src/replay/index.js';
+import { foldLevels, nextLevel, tierBracket, type LevelOutcome, type SearchOptions } from '../../src/slo/index.js';
 
 const opts: SearchOptions = { startConcurrency: 1, growth: 2, maxConcurrency: 1024, resolution: 0.1, replicates: 1, maxLevels: 40 };
 

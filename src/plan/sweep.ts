@@ -4,9 +4,9 @@
  * result per tier is a bracket [max passing, min failing] with its binding constraint and
  * SIMULATED agents/MW at the max passing level. Nothing here is a measurement.
  */
-import { foldLevels, nextLevel, tierBracket, DEFAULT_SLO_THRESHOLDS, type BindingConstraint, type LevelOutcome, type SearchOptions, type SloThresholds, type SloTier } from '../../replay/index.js';
-import type { Trajectory } from '../../trajectory/index.js';
-import type { SimProfile } from '../profile.js';
+import { agentsPerMW, describeRule, describeShare, foldLevels, nextLevel, tierBracket, DEFAULT_SLO_THRESHOLDS, type BindingConstraint, type LevelOutcome, type SearchOptions, type SloThresholds, type SloTier } from '../slo/index.js';
+import type { Trajectory } from '../trajectory/index.js';
+import type { SimProfile } from '../sim/index.js';
 import { planLevel, type PlanLevelOptions, type PlanLevelResult } from './level.js';
 
 export type PlanSweepOptions = Omit<PlanLevelOptions, 'concurrency' | 'keepRequests'> & {
@@ -77,7 +77,7 @@ export function planSweep(profile: SimProfile, trajectories: readonly Trajectory
       cliff: b.cliff,
       nonMonotone: b.nonMonotone,
       notes,
-      agentsPerMW: b.maxPassing && meanW && meanW > 0 ? b.maxPassing / (meanW / 1e6) : null,
+      agentsPerMW: b.maxPassing ? agentsPerMW(b.maxPassing, meanW) : null,
       meanW,
     };
   });
@@ -121,7 +121,7 @@ export function formatPlan(r: PlanSweepResult): string {
   lines.push(`virtual time per level: warm-up ${r.settings.warmupS} s, window ${r.settings.windowS} s, drain cap ${r.settings.drainCapS} s; ${r.settings.trajectories} trajectories; tool-time scale ${r.settings.toolTimeScale}; seed ${r.settings.seed}; ${kv}`);
   const sample = r.levels.find((l) => l.sample)?.sample;
   if (sample) lines.push(`ESTIMATE: only ${sample.replicas} of ${r.replicas} replicas simulated (each exactly, with the agents pinned to it); each level's SLO verdict is judged on those agents, power and throughput scaled x${sample.scaledBy.toFixed(3)}`);
-  lines.push(`${r.replicas} engine replica(s); SLO rule: a call meets a tier at decode >= floor and TTFT <= ceiling; an agent at >= ${r.thresholds.callPassFraction * 100}% of its window calls; a level at >= ${r.thresholds.agentPassFraction * 100}% of agents`);
+  lines.push(`${r.replicas} engine replica(s); SLO rule: ${describeRule(r.thresholds)}`);
   lines.push('');
   lines.push('level  valid  ' + r.tiers.map((t) => `${t.sloTokPerS} tok/s`.padEnd(10)).join(' ') + '  batch  step ms  hit%   sim W     wall ms');
   for (const l of r.levels) {
@@ -129,6 +129,7 @@ export function formatPlan(r: PlanSweepResult): string {
     lines.push(
       `${String(l.concurrency).padStart(5)}  ${(l.valid ? 'yes' : 'NO').padEnd(5)}  ${rates}  ${(l.meanBatch ?? 0).toFixed(1).padStart(5)}  ${(l.meanStepMs ?? 0).toFixed(1).padStart(7)}  ${((l.prefixHitRate ?? 0) * 100).toFixed(0).padStart(3)}  ${l.power.meanW.toFixed(0).padStart(8)}  ${l.sim.wallMs.toFixed(0).padStart(8)}`,
     );
+    lines.push(`       window opened at virtual ${l.windowStartS.toFixed(0)} s (${l.lanesWithFullCycle} lanes past a full call); ${describeShare(l.judged)}`);
     if (!l.valid) lines.push(`       invalid: ${l.reasons.join('; ')}`);
   }
   lines.push('');

@@ -6,6 +6,7 @@
  * with the TPOT of a 1-token output counted as 0. 20 tok/s is TPOT <= 50 ms, 60 tok/s <= 16.7 ms.
  */
 import { mean, percentileSorted } from '../core/index.js';
+import { isGoodput, tpotMs } from './metrics.js';
 
 export interface VllmRequestSample {
   ok: boolean;
@@ -54,11 +55,7 @@ function stat(values: number[]): VllmStat {
   return { mean: m, median: percentileSorted(s, 50), std: Math.sqrt(v / s.length), p99: percentileSorted(s, 99) };
 }
 
-const tpotOf = (r: VllmRequestSample): number =>
-  r.outputTokens > 1 && r.ttftMs !== null ? (r.e2eMs - r.ttftMs) / (r.outputTokens - 1) : 0;
-
-/** TPOT ceiling equivalent to an output-speed floor: 1000 / tok/s. */
-export const tpotCeilingMs = (tokPerS: number): number => 1000 / tokPerS;
+const tpotOf = (r: VllmRequestSample): number => tpotMs(r.e2eMs, r.ttftMs, r.outputTokens) ?? 0;
 
 export function vllmMetrics(
   samples: readonly VllmRequestSample[],
@@ -70,7 +67,7 @@ export function vllmMetrics(
   const itl: number[] = [];
   for (const r of ok) for (const x of r.itlMs) itl.push(x);
   const goodput = goodputSlos.map((g) => {
-    const good = ok.filter((r) => (g.ttftMs === undefined || (r.ttftMs as number) <= g.ttftMs) && (g.tpotMs === undefined || tpotOf(r) <= g.tpotMs)).length;
+    const good = ok.filter((r) => isGoodput(r.ttftMs as number, tpotOf(r), g)).length;
     const parts = [g.ttftMs !== undefined ? `ttft:${round(g.ttftMs)}` : '', g.tpotMs !== undefined ? `tpot:${round(g.tpotMs)}` : ''].filter(Boolean);
     return { spec: parts.join(' '), ttftMs: g.ttftMs ?? null, tpotMs: g.tpotMs ?? null, goodRequests: good, requestGoodput: durationS > 0 ? good / durationS : 0 };
   });

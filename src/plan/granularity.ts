@@ -3,8 +3,8 @@
  * (prefix match, reference, release), so at 10^4 agents with 30k-token contexts the block size
  * sets the simulation's speed; coarser blocks keep the capacity in tokens and round prefix hits.
  */
-import type { Trajectory } from '../../trajectory/index.js';
-import type { SimProfile } from '../profile.js';
+import type { Trajectory } from '../trajectory/index.js';
+import type { SimProfile } from '../sim/index.js';
 
 /**
  * The profile as the planner runs it: KV accounted in blocks of `kvBlockTokens` (rounded to a

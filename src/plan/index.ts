@@ -1,0 +1,15 @@
+/** Virtual-time capacity planner (DESIGN 2, 5): the lane program's virtual-time driver over the sim engine, the sweep search (src/slo), and profile fitting. */
+export { planLevel, planObservation, judgePlanCalls } from './level.js';
+export { planningProfile, autoKvBlockTokens } from './granularity.js';
+export type { PlanLevelOptions, PlanLevelResult, PlanTierResult, PlanRequestRow, PlanCallRec } from './level.js';
+export { EventQueue } from './queue.js';
+export { analyticCapacity } from './analytic.js';
+export type { AnalyticCapacity } from './analytic.js';
+export { PlanPrompts } from './lanes.js';
+export type { CallSpec } from './lanes.js';
+export { planSweep, formatPlan, formatPlanLevel } from './sweep.js';
+export type { PlanSweepOptions, PlanSweepResult, PlanTierSummary } from './sweep.js';
+export { fitStepTime, fittedProfileYaml, levelLoads, nnls } from './fit.js';
+export type { FitRequest, FitLevelLoad, StepTimeFit } from './fit.js';
+export { verificationPlan, LEVEL_OVERHEAD_S } from './verify.js';
+export type { VerifyPlan, VerifyTier } from './verify.js';

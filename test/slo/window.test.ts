@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_VALIDITY, evaluateTier, levelValidity, tierValidity, windowCall, type CallObservation, type LevelWindow } from '../../src/slo/index.js';
+
+const W: LevelWindow = { startMs: 0, endMs: 10_000, cutMs: 12_000 };
+const tier = { sloTokPerS: 20, ttftCeilingMs: 5000 };
+const obs = (o: Partial<CallObservation>): CallObservation => ({
+  agent: '0',
+  warmup: false,
+  schedMs: 100,
+  sendMs: 100,
+  outcome: 'ok',
+  errorClass: null,
+  endMs: 2200,
+  firstTokenMs: 200,
+  lastTokenMs: 2200,
+  tokens: 41,
+  afterWs: { tokens: 41, firstMs: 200, lastMs: 2200 },
+  ...o,
+});
+
+describe('window rules', () => {
+  it('a whole call is judged on (tokens - 1) / span; warm-ups and calls outside the window are not window calls', () => {
+    const c = windowCall(obs({}), W)!;
+    expect(c.decode).toMatchObject({ basis: 'whole', upperBound: false });
+    expect(c.decode!.tokPerS).toBeCloseTo(20);
+    expect(c.ttft).toEqual({ ms: 100, atLeast: false });
+    expect(windowCall(obs({ warmup: true }), W)).toBeNull();
+    expect(windowCall(obs({ schedMs: 10_000 }), W)).toBeNull();
+    expect(windowCall(obs({ schedMs: -5000, endMs: -1 }), W)).toBeNull();
+  });
+
+  it('a cut call gets an upper bound: pieces / (cut - first), so a stall fails; a call sent before the window, silent in it, is bounded by 0', () => {
+    const stalled = windowCall(obs({ outcome: 'cut', endMs: 12_000, lastTokenMs: 200, tokens: 1, afterWs: { tokens: 1, firstMs: 200, lastMs: 200 } }), W)!;
+    expect(stalled.decode).toMatchObject({ basis: 'until-cut', upperBound: true });
+    expect(stalled.decode!.tokPerS).toBeCloseTo(1000 / 11_800);
+    const silent = windowCall(obs({ schedMs: -3000, sendMs: -3000, firstTokenMs: -2900, lastTokenMs: -2000, outcome: 'cut', endMs: 12_000, tokens: 50, afterWs: { tokens: 0, firstMs: null, lastMs: null } }), W)!;
+    expect(silent.decode!.tokPerS).toBe(0);
+    expect(silent.partial).toBe(true);
+    expect(evaluateTier([stalled], tier).pass).toBe(false);
+  });
+
+  it('coalesced reads: decode not judged, TTFT still judged (i12b endpoint field)', () => {
+    const c = windowCall(obs({ coalescedReads: 3 }), W)!;
+    expect(c.decode).toBeNull();
+    expect(c.decodeNotJudged).toMatch(/coalesced/);
+    expect(c.ttft).toEqual({ ms: 100, atLeast: false });
+    const v = evaluateTier([c], tier);
+    expect(v.callsJudged).toBe(1);
+    // Coalesced and cut before the first token: nothing judgeable, so the lane is listed, not counted.
+    const nothing = windowCall(obs({ coalescedReads: 1, outcome: 'cut', firstTokenMs: null, lastTokenMs: null, tokens: 0, afterWs: { tokens: 0, firstMs: null, lastMs: null }, endMs: 12_000, schedMs: 11_000, sendMs: 11_000 }), W);
+    expect(nothing).toBeNull(); // scheduled after the window end
+  });
+
+  it('a level is invalid when too few active lanes were judged or most judged calls pass on fragments; the figures are in the reason', () => {
+    const judged = Array.from({ length: 8 }, (_, i) => windowCall(obs({ agent: String(i) }), W)!);
+    const unjudged = Array.from({ length: 2 }, (_, i) => windowCall(obs({ agent: String(8 + i), outcome: 'cut', schedMs: 9000, sendMs: 9000, firstTokenMs: null, lastTokenMs: null, tokens: 0, afterWs: { tokens: 0, firstMs: null, lastMs: null }, endMs: 12_000, coalescedReads: 0 }), W)!);
+    // The two unjudged lanes have a cut call and no output: they fail as silent rather than vanish.
+    const v = evaluateTier([...judged, ...unjudged], tier);
+    expect(v.agentsSilent).toBe(2);
+    const facts = { lanes: 10, windowS: 10, errorRate: 0, contextOverflowRate: 0, warmupCompleted: true, interrupted: false };
+    expect(levelValidity(facts, [v]).reasons).toEqual([]);
+    // Ten lanes judged only on calls sent before the window that met the tier on their in-window part: fragments void the level.
+    const fragments = Array.from({ length: 10 }, (_, i) => windowCall(obs({ agent: String(i), schedMs: -1000, sendMs: -1000, firstTokenMs: -900, endMs: 500, lastTokenMs: 500, tokens: 100, afterWs: { tokens: 10, firstMs: 50, lastMs: 500 } }), W)!);
+    const f = evaluateTier(fragments, tier);
+    const r = levelValidity(facts, [f]).reasons.join('; ');
+    expect(r).toMatch(/10 of 10 judged calls met the tier only on a partial measure/);
+  });
+
+  it('timing canary: a tier whose inter-token period the client cannot resolve is invalid for the level', () => {
+    const canary = { samples: 100, p50Ms: 0.5, p99Ms: 3, maxMs: 9 };
+    expect(tierValidity({ sloTokPerS: 20, ttftCeilingMs: 1 }, canary)).toEqual([]); // 3 ms < 5 ms (10% of 50 ms)
+    expect(tierValidity({ sloTokPerS: 60, ttftCeilingMs: 1 }, canary)[0]).toMatch(/p99 3.0 ms \(timing canary\) exceeds 10% of the 60 tok\/s inter-token period \(1.7 of 17 ms\)/);
+    // Not run (virtual time): nothing to say; could not start: the client cannot prove its timing.
+    expect(tierValidity({ sloTokPerS: 60, ttftCeilingMs: 1 }, undefined)).toEqual([]);
+    expect(tierValidity({ sloTokPerS: 60, ttftCeilingMs: 1 }, null)[0]).toMatch(/did not run/);
+    expect(DEFAULT_VALIDITY.maxCanaryLagShare).toBe(0.1);
+  });
+});
