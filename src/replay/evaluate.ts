@@ -12,6 +12,7 @@ import {
   judgeWindow,
   levelValidity,
   tierValidity,
+  clientResolution,
   tpotCeilingMs,
   vllmMetrics,
   type CallObservation,
@@ -82,6 +83,8 @@ export interface LevelReport {
   canary?: CanaryStats | null;
   /** Window calls with at least one read that delivered several of their output events (coalescedReads > 0). */
   coalescedCalls: number;
+  /** Window calls with a measured decode rate, and those whose rate the client could not resolve (slo window rule). */
+  clientResolution?: { decodeMeasured: number; unresolved: number };
   peakInFlight: number;
   treesCompleted: number;
   cache: { promptTokens: number; cachedTokens: number | null; expectedCachedTokens: number };
@@ -164,7 +167,8 @@ export function evaluateLevel(run: LevelRun, tiers: readonly SloTier[], slo: Slo
     ? run.lanes.map(String)
     : [...new Set(observations.filter((o) => o.schedMs < window.endMs && o.endMs >= window.startMs).map((o) => o.agent))];
   const idle: IdleSpan[] = (run.idle ?? []).map((x) => ({ agent: String(x.lane), startMs: nsMs(x.startNs), endMs: nsMs(x.endNs), kind: x.kind }));
-  const { verdicts } = judgeWindow(observations, laneIds, idle, window, tiers, slo);
+  const { verdicts, calls: judgedCalls } = judgeWindow(observations, laneIds, idle, window, tiers, slo, run.canary?.samples ? run.canary.p99Ms : undefined);
+  const resolution = clientResolution(judgedCalls);
   const errors: Record<string, number> = {};
   const errorsAllCalls: Record<string, number> = {};
   const retriedFaults: Record<string, number> = {};
@@ -219,7 +223,7 @@ export function evaluateLevel(run: LevelRun, tiers: readonly SloTier[], slo: Slo
     agentsActive: share.agentsActive,
     judged: share,
     tiers: verdicts.map(({ agents: _a, thresholds: _t, ...v }) => {
-      const tierReasons = tierValidity(v, run.canary, validity);
+      const tierReasons = tierValidity(v, run.canary, validity, resolution);
       return { ...v, valid: tierReasons.length === 0, reasons: tierReasons, ...(tierReasons.length ? { invalidReason: tierReasons.join('; ') } : {}) };
     }),
     errors,
@@ -232,6 +236,7 @@ export function evaluateLevel(run: LevelRun, tiers: readonly SloTier[], slo: Slo
     saturation: sat,
     ...(run.canary !== undefined ? { canary: run.canary } : {}),
     coalescedCalls: windowCalls.filter((r) => r.result.coalescedReads > 0).length,
+    clientResolution: resolution,
     peakInFlight: run.peakInFlight,
     treesCompleted: run.treesCompleted,
     cache: {

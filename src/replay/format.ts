@@ -96,7 +96,9 @@ export function formatCanary(r: LevelReport): string | null {
   if (r.canary === undefined) return null;
   const c = r.canary;
   const lag = c === null || c.samples === 0 ? 'not measured (the canary could not start)' : `p50 ${ms2(c.p50Ms)} / p99 ${ms2(c.p99Ms)} / max ${ms2(c.maxMs)} ms over ${c.samples} canary events`;
-  return `client timing: read lag ${lag}; ${r.coalescedCalls ?? 0} of ${r.callsInWindow} window calls had tokens coalesced into one read`;
+  const res = r.clientResolution;
+  const resolved = res ? `; decode rate resolved on ${res.decodeMeasured - res.unresolved} of ${res.decodeMeasured} calls (not: lag p99 over 10% of the call's token span, or over 10% of its tokens coalesced)` : '';
+  return `client timing: read lag ${lag}; ${r.coalescedCalls ?? 0} of ${r.callsInWindow} window calls had tokens coalesced into one read${resolved}`;
 }
 
 const ms2 = (v: number) => fmtNum(v, 2);

@@ -5,7 +5,6 @@ export * from './completions-prompt.js';
 export * from './lane.js';
 export * from './level.js';
 export * from './evaluate.js';
-export * from './canary-rule.js';
 export * from './sweep.js';
 export * from './setup.js';
 export * from './session.js';

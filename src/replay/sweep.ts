@@ -211,7 +211,7 @@ export function summarizeSweep(
     if (!b.resolved) reasons.push(`tier ${tier.sloTokPerS} tok/s: bracket not resolved`);
     for (const l of [...atMax, ...atFail]) {
       if (!l.report.valid && l.concurrency === b.maxPassing) reasons.push(`tier ${tier.sloTokPerS} tok/s: level ${l.concurrency} is invalid (${l.report.reasons.join('; ')})`);
-      // Timing canary (replay/canary-rule.ts, temporary): the client could not resolve this tier at its N_max level.
+      // Client timing (slo tierValidity): the client could not resolve this tier at its N_max level.
       const unresolved = l.report.tiers.find((x) => x.sloTokPerS === tier.sloTokPerS)?.invalidReason;
       if (unresolved && l.concurrency === b.maxPassing) reasons.push(`tier ${tier.sloTokPerS} tok/s: level ${l.concurrency} is invalid for this tier (${unresolved})`);
     }

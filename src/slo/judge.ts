@@ -247,8 +247,8 @@ export function mergeTierCounts(c: TierCounts, thresholds: SloThresholds): TierC
  * A level's judging from its drivers' observations: the window rule per call, each lane's
  * activity, and every tier's verdict. Replay and the planner both call exactly this.
  */
-export function judgeWindow(observations: readonly CallObservation[], lanes: readonly string[], idle: readonly IdleSpan[], window: LevelWindow, tiers: readonly SloTier[], thresholds: SloThresholds = DEFAULT_SLO_THRESHOLDS) {
-  const calls = observations.map((o) => windowCall(o, window)).filter((c): c is WindowCall => c !== null);
+export function judgeWindow(observations: readonly CallObservation[], lanes: readonly string[], idle: readonly IdleSpan[], window: LevelWindow, tiers: readonly SloTier[], thresholds: SloThresholds = DEFAULT_SLO_THRESHOLDS, clientLagP99Ms?: number) {
+  const calls = observations.map((o) => windowCall(o, window, clientLagP99Ms)).filter((c): c is WindowCall => c !== null);
   const activity = laneActivity(lanes, observations, idle, window);
   return { calls, activity, verdicts: evaluateTiers(calls, tiers, thresholds, activity) };
 }

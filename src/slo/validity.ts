@@ -2,8 +2,15 @@
  * Validity rules (DESIGN 4, Validity / Steady state), pure, for every driver: a level is invalid,
  * with reasons, when the client saturates, context overflows or errors exceed their limits, the
  * window is shorter than its minimum, or too little of the load was judged (judged share of active
- * lanes, share of judged calls that were partial). A tier is invalid for a level when the client's
- * measured read lag (timing canary) is a large fraction of the tier's inter-token period.
+ * lanes, share of judged calls that were partial). A tier is invalid for a level when the client
+ * cannot show its own timing is good enough for what the tier judges: the timing canary did not
+ * run, its read-lag p99 is a large share of the TTFT ceiling, or too many calls' decode rates were
+ * not resolvable (window.ts: lag over 10% of a call's token span, or coalesced reads).
+ *
+ * Why the span and not one inter-token period: the verdict judges a call's decode rate, (tokens - 1)
+ * over its first-to-last token span, never a single token gap; a stamp error e moves that rate by at
+ * most e / span. Comparing the lag with one inter-token period (1/floor) would void every tier on any
+ * host that runs the simulator beside the client, while the rates it judges are good to ~1%.
  */
 import { interTokenPeriodMs } from './metrics.js';
 import type { SloTier, TierVerdict } from './judge.js';
@@ -23,8 +30,10 @@ export interface ValidityThresholds {
   minJudgedAgentFraction: number;
   /** Largest share of judged calls that may pass on a partial measure (sent before the window, or cut and above the floor so far); default 0.5. */
   maxPartialCallFraction: number;
-  /** Largest canary read-lag p99 as a share of a tier's inter-token period (default 0.1). */
+  /** Largest canary read-lag p99 as a share of the tier's TTFT ceiling (default 0.1). */
   maxCanaryLagShare: number;
+  /** Largest share of decode-measured window calls whose rate the client could not resolve (default 0.1). */
+  maxClientUnresolvedShare: number;
 }
 
 export const DEFAULT_VALIDITY: ValidityThresholds = {
@@ -38,6 +47,7 @@ export const DEFAULT_VALIDITY: ValidityThresholds = {
   minJudgedAgentFraction: 0.9,
   maxPartialCallFraction: 0.5,
   maxCanaryLagShare: 0.1,
+  maxClientUnresolvedShare: 0.1,
 };
 
 /** The timing canary's read lag over a level's window (endpoint canary, when one ran). */
@@ -143,14 +153,39 @@ export function levelValidity(facts: LevelFacts, verdicts: readonly TierVerdict[
  * undefined: no canary was run (virtual time, tests); null: it could not start, so the client
  * cannot show it resolves the tier's token gaps.
  */
-export function tierValidity(tier: SloTier, canary: CanaryLag | null | undefined, v: ValidityThresholds = DEFAULT_VALIDITY): string[] {
+export function tierValidity(
+  tier: SloTier,
+  canary: CanaryLag | null | undefined,
+  v: ValidityThresholds = DEFAULT_VALIDITY,
+  resolution?: ClientResolution,
+): string[] {
   if (canary === undefined || !(tier.sloTokPerS > 0)) return [];
-  const period = interTokenPeriodMs(tier.sloTokPerS);
-  const limit = v.maxCanaryLagShare * period;
-  if (canary === null || canary.samples === 0) return [`timing canary did not run, so the client cannot show it resolves ${fmtMs(period)} ms token gaps`];
-  if (canary.p99Ms > limit)
-    return [`client read lag p99 ${fmtMs(canary.p99Ms)} ms (timing canary) exceeds ${v.maxCanaryLagShare * 100}% of the ${tier.sloTokPerS} tok/s inter-token period (${fmtMs(limit)} of ${fmtMs(period)} ms)`];
-  return [];
+  if (canary === null || canary.samples === 0) return [`timing canary did not run, so the client cannot show it resolves the ${tier.sloTokPerS} tok/s tier's timings`];
+  const reasons: string[] = [];
+  const ttftLimit = v.maxCanaryLagShare * tier.ttftCeilingMs;
+  if (canary.p99Ms > ttftLimit)
+    reasons.push(`client read lag p99 ${fmtMs(canary.p99Ms)} ms (timing canary) exceeds ${v.maxCanaryLagShare * 100}% of the TTFT ceiling (${fmtMs(ttftLimit)} of ${fmtMs(tier.ttftCeilingMs)} ms)`);
+  if (resolution && resolution.decodeMeasured > 0 && resolution.unresolved > v.maxClientUnresolvedShare * resolution.decodeMeasured)
+    reasons.push(
+      `the client could not resolve the decode rate of ${resolution.unresolved} of ${resolution.decodeMeasured} window calls (read lag p99 ${fmtMs(canary.p99Ms)} ms over 10% of their token span, or coalesced reads; at most ${v.maxClientUnresolvedShare * 100}% allowed; inter-token period at this floor ${fmtMs(interTokenPeriodMs(tier.sloTokPerS))} ms)`,
+    );
+  return reasons;
+}
+
+/** How many window calls had a measured decode rate, and how many of those the client could not resolve. */
+export interface ClientResolution {
+  decodeMeasured: number;
+  unresolved: number;
+}
+
+export function clientResolution(calls: readonly { decode: unknown; clientUnresolved: boolean }[]): ClientResolution {
+  let decodeMeasured = 0;
+  let unresolved = 0;
+  for (const c of calls) {
+    if (c.clientUnresolved) unresolved++;
+    if (c.clientUnresolved || c.decode) decodeMeasured++;
+  }
+  return { decodeMeasured, unresolved };
 }
 
 const fmtMs = (x: number) => (x >= 10 ? x.toFixed(0) : x >= 1 ? x.toFixed(1) : x.toFixed(2));

@@ -11,7 +11,13 @@
  *   sent before the window is judged on its part from max(window start, first token). A call cut
  *   at the drain cap (or unfinished) gets an upper bound: tokens / (cut - start), 0 when it was
  *   silent through the whole stretch, so a stall cannot pass by producing nothing.
- * - A call with coalesced reads (several token events in one read) has no resolvable decode rate.
+ * - Client timing: a decode rate rests on two stamps, its first and last token's, so the client's
+ *   read lag enters it as lag / span. A call's decode rate is judged only where the client resolves
+ *   it: the timing canary's p99 lag is at most MAX_LAG_SPAN_SHARE of the call's token span, and at
+ *   most MAX_COALESCED_TOKEN_SHARE of its tokens came in reads shared with another token (a loaded
+ *   client that coalesces a short call into one or two reads would otherwise report an absurd rate).
+ *   Such a call is still judged on TTFT, is marked clientUnresolved, and the tier is invalid at the
+ *   level when too many calls are (validity.ts tierValidity).
  */
 import { decodeTokPerS, decodeUpperBoundTokPerS } from './metrics.js';
 
@@ -24,6 +30,11 @@ import { decodeTokPerS, decodeUpperBoundTokPerS } from './metrics.js';
  * same verdicts); lanes still in their first call are judged on its in-window part.
  */
 export const STEADY_LANE_SHARE = 0.5;
+
+/** Largest canary read-lag p99 as a share of a call's token span for its decode rate to be judged. */
+export const MAX_LAG_SPAN_SHARE = 0.1;
+/** Largest share of a call's tokens that may arrive in reads shared with another of its tokens. */
+export const MAX_COALESCED_TOKEN_SHARE = 0.1;
 
 /** Lanes that must have finished a full call before the window opens. */
 export const steadyLaneCount = (lanes: number): number => Math.ceil(STEADY_LANE_SHARE * lanes - 1e-9);
@@ -55,7 +66,7 @@ export interface CallObservation {
   tokens: number;
   /** Tokens that arrived at or after the window start, and when the first and last of them came. */
   afterWs: { tokens: number; firstMs: number | null; lastMs: number | null };
-  /** Reads that delivered more than one token event of this call (endpoint); > 0: decode not judged. */
+  /** Reads that delivered more than one token event of this call (endpoint); see MAX_COALESCED_TOKEN_SHARE. */
   coalescedReads?: number;
 }
 
@@ -77,6 +88,8 @@ export interface WindowCall {
   decodeNotJudged: string | null;
   /** Output tokens that arrived in [window start, cut]. */
   producedInWindow: number;
+  /** The decode rate was measured but the client could not resolve it (read lag or coalesced reads). */
+  clientUnresolved: boolean;
 }
 
 export function isWindowCall(o: CallObservation, w: LevelWindow): boolean {
@@ -84,11 +97,11 @@ export function isWindowCall(o: CallObservation, w: LevelWindow): boolean {
 }
 
 /** The window rule for one call; null when it is not a window call. */
-export function windowCall(o: CallObservation, w: LevelWindow): WindowCall | null {
+export function windowCall(o: CallObservation, w: LevelWindow, clientLagP99Ms?: number): WindowCall | null {
   if (!isWindowCall(o, w)) return null;
   const sentInWindow = o.schedMs >= w.startMs;
   const cut = o.outcome === 'cut';
-  const base = { agent: o.agent, sentInWindow, cut, producedInWindow: o.afterWs.tokens };
+  const base = { agent: o.agent, sentInWindow, cut, producedInWindow: o.afterWs.tokens, clientUnresolved: false };
   if (o.outcome === 'error') return { ...base, partial: !sentInWindow, error: o.errorClass ?? 'other', ttft: null, decode: null, decodeNotJudged: 'the call failed' };
   let ttft: WindowCall['ttft'] = null;
   const firstOrNone = o.firstTokenMs ?? o.endMs;
@@ -99,8 +112,7 @@ export function windowCall(o: CallObservation, w: LevelWindow): WindowCall | nul
   let decode: WindowCall['decode'] = null;
   let decodeNotJudged: string | null = null;
   const streamingAtWs = o.firstTokenMs !== null && o.firstTokenMs < w.startMs;
-  if ((o.coalescedReads ?? 0) > 0) decodeNotJudged = 'coalesced reads: several tokens of the call came in one read, so their spacing is not measured';
-  else if (cut) {
+  if (cut) {
     const n = o.afterWs.tokens;
     if (streamingAtWs) {
       // Mid-stream at the window start: what it delivered from there to the cut (0 = silent throughout).
@@ -123,7 +135,19 @@ export function windowCall(o: CallObservation, w: LevelWindow): WindowCall | nul
       else decodeNotJudged = 'one-token output';
     }
   }
+  const unresolved = decode && !decode.upperBound ? clientTimingProblem(o, decode.spanMs, clientLagP99Ms) : null;
+  if (unresolved) return { ...base, partial: !sentInWindow || cut, error: null, ttft, decode: null, decodeNotJudged: unresolved, clientUnresolved: true };
   return { ...base, partial: !sentInWindow || cut, error: null, ttft, decode, decodeNotJudged };
+}
+
+/** Why the client cannot resolve this call's decode rate, or null when it can. */
+function clientTimingProblem(o: CallObservation, spanMs: number, lagP99Ms: number | undefined): string | null {
+  const coalesced = o.coalescedReads ?? 0;
+  if (coalesced > MAX_COALESCED_TOKEN_SHARE * Math.max(1, o.tokens))
+    return `client timing: ${coalesced} of its ${o.tokens} tokens came in reads shared with another token (over ${MAX_COALESCED_TOKEN_SHARE * 100}%), so their spacing is not measured`;
+  if (lagP99Ms !== undefined && lagP99Ms > MAX_LAG_SPAN_SHARE * spanMs)
+    return `client timing: read lag p99 ${lagP99Ms.toFixed(1)} ms is over ${MAX_LAG_SPAN_SHARE * 100}% of its ${spanMs.toFixed(0)} ms token span`;
+  return null;
 }
 
 /** A recorded idle stretch of a lane (tool or think wait, error pause, start stagger). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_VALIDITY, evaluateTier, levelValidity, tierValidity, windowCall, type CallObservation, type LevelWindow } from '../../src/slo/index.js';
+import { DEFAULT_VALIDITY, clientResolution, evaluateTier, levelValidity, tierValidity, windowCall, type CallObservation, type LevelWindow } from '../../src/slo/index.js';
 
 const W: LevelWindow = { startMs: 0, endMs: 10_000, cutMs: 12_000 };
 const tier = { sloTokPerS: 20, ttftCeilingMs: 5000 };
@@ -39,10 +39,18 @@ describe('window rules', () => {
     expect(evaluateTier([stalled], tier).pass).toBe(false);
   });
 
-  it('coalesced reads: decode not judged, TTFT still judged (i12b endpoint field)', () => {
-    const c = windowCall(obs({ coalescedReads: 3 }), W)!;
+  it('client timing: decode judged only where the client resolves it (coalesced share, lag vs token span); TTFT still judged', () => {
+    // 4 of 41 tokens in shared reads (<= 10%): still resolved; 5 of 41 (> 10%): not.
+    expect(windowCall(obs({ coalescedReads: 4 }), W)!.decode).not.toBeNull();
+    const c = windowCall(obs({ coalescedReads: 5 }), W)!;
     expect(c.decode).toBeNull();
-    expect(c.decodeNotJudged).toMatch(/coalesced/);
+    expect(c.clientUnresolved).toBe(true);
+    expect(c.decodeNotJudged).toMatch(/5 of its 41 tokens came in reads shared/);
+    // Span 2000 ms: a 200 ms p99 lag is 10% (resolved), 201 ms is not.
+    expect(windowCall(obs({}), W, 200)!.decode).not.toBeNull();
+    expect(windowCall(obs({}), W, 201)!.decodeNotJudged).toMatch(/read lag p99 201.0 ms is over 10% of its 2000 ms token span/);
+    // A cut call's upper bound does not rest on its last stamp: still judged (a stall still fails).
+    expect(windowCall(obs({ outcome: 'cut', endMs: 12_000, lastTokenMs: 200, tokens: 1, afterWs: { tokens: 1, firstMs: 200, lastMs: 200 } }), W, 5000)!.decode!.upperBound).toBe(true);
     expect(c.ttft).toEqual({ ms: 100, atLeast: false });
     const v = evaluateTier([c], tier);
     expect(v.callsJudged).toBe(1);
@@ -66,13 +74,18 @@ describe('window rules', () => {
     expect(r).toMatch(/10 of 10 judged calls met the tier only on a partial measure/);
   });
 
-  it('timing canary: a tier whose inter-token period the client cannot resolve is invalid for the level', () => {
-    const canary = { samples: 100, p50Ms: 0.5, p99Ms: 3, maxMs: 9 };
-    expect(tierValidity({ sloTokPerS: 20, ttftCeilingMs: 1 }, canary)).toEqual([]); // 3 ms < 5 ms (10% of 50 ms)
-    expect(tierValidity({ sloTokPerS: 60, ttftCeilingMs: 1 }, canary)[0]).toMatch(/p99 3.0 ms \(timing canary\) exceeds 10% of the 60 tok\/s inter-token period \(1.7 of 17 ms\)/);
+  it('timing canary: a tier is invalid when the lag is a large share of the TTFT ceiling or too many decode rates were unresolved', () => {
+    const canary = { samples: 100, p50Ms: 0.5, p99Ms: 30, maxMs: 90 };
+    const t60 = { sloTokPerS: 60, ttftCeilingMs: 1000 };
+    expect(tierValidity(t60, canary, DEFAULT_VALIDITY, { decodeMeasured: 100, unresolved: 10 })).toEqual([]); // 30 <= 100 ms; 10% unresolved
+    expect(tierValidity(t60, canary, DEFAULT_VALIDITY, { decodeMeasured: 100, unresolved: 11 })[0]).toMatch(/could not resolve the decode rate of 11 of 100 window calls/);
+    expect(tierValidity({ sloTokPerS: 60, ttftCeilingMs: 200 }, canary)[0]).toMatch(/p99 30 ms \(timing canary\) exceeds 10% of the TTFT ceiling \(20 of 200 ms\)/);
     // Not run (virtual time): nothing to say; could not start: the client cannot prove its timing.
-    expect(tierValidity({ sloTokPerS: 60, ttftCeilingMs: 1 }, undefined)).toEqual([]);
-    expect(tierValidity({ sloTokPerS: 60, ttftCeilingMs: 1 }, null)[0]).toMatch(/did not run/);
+    expect(tierValidity(t60, undefined)).toEqual([]);
+    expect(tierValidity(t60, null)[0]).toMatch(/did not run/);
+    // Counted from the window calls.
+    const calls = [windowCall(obs({}), W, 201)!, windowCall(obs({}), W)!, windowCall(obs({ tokens: 1, lastTokenMs: 200 }), W)!];
+    expect(clientResolution(calls)).toEqual({ decodeMeasured: 2, unresolved: 1 });
     expect(DEFAULT_VALIDITY.maxCanaryLagShare).toBe(0.1);
   });
 });
