@@ -256,8 +256,8 @@ export interface PlannedBound {
 
 /**
  * Plan-then-verify: where the HTTP levels found a tier's N_max but ran no failing level above it,
- * the planner's min failing closes the bracket, labelled as such (minFailingSource); an HTTP
- * failure always wins. Also notes whether the HTTP and planned brackets overlap.
+ * the planner's min failing closes the bracket, labelled as such (minFailingSource), unless an HTTP
+ * failure lies below it. Also notes whether the HTTP and planned brackets overlap.
  */
 export function withPlannedBounds(r: SweepResult, planned: readonly PlannedBound[]): SweepResult {
   const reasons = r.reasons.filter((x) => !/bracket not resolved/.test(x));
@@ -266,10 +266,12 @@ export function withPlannedBounds(r: SweepResult, planned: readonly PlannedBound
     if (!p) return t;
     const notes = [...t.notes];
     let out: TierResult = { ...t, notes };
-    if (t.minFailing === null && p.minFailing !== null && t.nMax !== null && t.nMax > 0 && p.minFailing > t.nMax) {
+    // The planner's min failing closes the bracket when it is tighter than any HTTP failure (an HTTP
+    // failure below it would win); it is labelled, and the lowest HTTP failure is kept in the note.
+    if (p.minFailing !== null && t.nMax !== null && t.nMax > 0 && p.minFailing > t.nMax && (t.minFailing === null || p.minFailing < t.minFailing)) {
       const resolved = p.minFailing - t.nMax <= Math.max(1, Math.ceil(r.search.resolution * t.nMax));
       out = { ...out, minFailing: p.minFailing, minFailingSource: p.source, resolved, notes: notes.filter((n) => !/bracket not resolved/.test(n)) };
-      out.notes.push(`min failing ${p.minFailing} is from the ${p.source} (not run over HTTP)`);
+      out.notes.push(`min failing ${p.minFailing} is from the ${p.source} (not run over HTTP)${t.minFailing !== null ? `; the lowest level that failed over HTTP is ${t.minFailing}` : ''}`);
     }
     const a = [out.nMax ?? 0, out.minFailing ?? Infinity];
     const b = [p.maxPassing ?? 0, p.minFailing ?? Infinity];
