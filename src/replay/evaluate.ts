@@ -137,7 +137,12 @@ function toSloCall(rec: CallRecord, ratio: number, ws: bigint, cutNs: bigint): S
       last = t;
     }
     if (pieces >= 4 && first !== null && last !== null && last > first) decode = (pieces * ratio - 1) / (Number(last - first) / 1e9);
-    else if (!sentInWindow) return null; // nothing of it to judge inside the window
+    else if (!sentInWindow) {
+      // A call sent before the window that had produced no token when we cut it: its lane waited the
+      // whole window for nothing, so it is active and judged on a lower bound of its TTFT, never dropped.
+      if (isCut(r) && r.tFirstTokenNs === null) return { agent, ok: true, ttftMs: null, decodeTokPerS: null, ttftAtLeastMs: Number(cutNs - (r.attempts?.[0]?.tSendNs ?? r.tSendNs)) / 1e6 };
+      return null; // nothing of it to judge inside the window
+    }
   }
   return { agent, ok: true, ttftMs, decodeTokPerS: decode, ttftAtLeastMs };
 }
@@ -174,9 +179,20 @@ export function evaluateLevel(run: LevelRun, tiers: readonly SloTier[], slo: Slo
     const c = toSloCall(rec, ratio, ws, run.cutNs);
     if (c) sloCalls.push(c);
   }
+  // Faulted tries of retried calls (--retries) sent in the window count against the level: each is a
+  // failing call of its lane, and the error rate is over tries, so a server refusing half its
+  // requests is not a clean pass because the client retried them.
+  let faultedTries = 0;
+  for (const rec of windowCalls) {
+    for (const a of rec.result.attempts?.slice(0, -1) ?? []) {
+      if (a.ok || a.errorClass === 'aborted' || a.tSendNs < ws || a.tSendNs >= we) continue;
+      faultedTries++;
+      sloCalls.push({ agent: String(rec.lane), ok: false, errorClass: a.errorClass, ttftMs: null, decodeTokPerS: null });
+    }
+  }
   const verdicts = evaluateTiers(sloCalls, tiers, slo);
   const errorCount = Object.values(errors).reduce((s, n) => s + n, 0);
-  const errorRate = sentInWindow.length ? errorCount / sentInWindow.length : 0;
+  const errorRate = sentInWindow.length + faultedTries ? (errorCount + faultedTries) / (sentInWindow.length + faultedTries) : 0;
   const contextOverflowRate = sentInWindow.length ? (errors.context_overflow ?? 0) / sentInWindow.length : 0;
   const agentsActive = new Set(sloCalls.map((c) => c.agent)).size;
   // Output tokens arriving inside the window, from chunk timestamps (all calls, any start time).
@@ -210,7 +226,7 @@ export function evaluateLevel(run: LevelRun, tiers: readonly SloTier[], slo: Slo
   }
   if (contextOverflowRate > validity.maxContextOverflowRate)
     reasons.push(`context overflows ${(contextOverflowRate * 100).toFixed(1)}% of window calls (limit ${(validity.maxContextOverflowRate * 100).toFixed(0)}%)`);
-  if (errorRate > validity.maxErrorRate) reasons.push(`error rate ${(errorRate * 100).toFixed(1)}% of window calls (limit ${(validity.maxErrorRate * 100).toFixed(0)}%)`);
+  if (errorRate > validity.maxErrorRate) reasons.push(`error rate ${(errorRate * 100).toFixed(1)}% of window ${faultedTries ? `tries (${faultedTries} retried faults included)` : 'calls'} (limit ${(validity.maxErrorRate * 100).toFixed(0)}%)`);
   if (windowS < validity.minWindowS - 1e-6) reasons.push(`window ${windowS.toFixed(1)} s is shorter than the minimum ${validity.minWindowS} s`);
   if (agentsActive < validity.minActiveAgentFraction * run.concurrency)
     reasons.push(`window too short for the call lengths: only ${agentsActive} of ${run.concurrency} agents had a call to judge in it (minimum ${(validity.minActiveAgentFraction * 100).toFixed(0)}%)`);

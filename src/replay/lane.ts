@@ -186,6 +186,8 @@ export class Lane {
       if (s.type === 'llm') {
         if (skipping && w.llmTurn < startTurn) {
           // Fast-forward: build the context this turn would have left behind, send nothing.
+          // Yield now and then, so a 200k-step agent leaves Ctrl-C / SIGTERM a chance to land.
+          if (w.llmTurn % 512 === 511) await new Promise<void>((r) => setImmediate(r));
           prompt.forStep(s, prevOut);
           prevOut = prompt.syntheticOutput(s.output_tokens, s);
           const rm = useRecorded ? recordedMessages(s) : null;

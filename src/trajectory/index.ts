@@ -5,3 +5,4 @@ export * from './walk.js';
 export * from './stats.js';
 export * from './synth.js';
 export * from './importers/index.js';
+export * from './limits.js';
