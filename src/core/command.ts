@@ -1,6 +1,13 @@
 import { Command } from '@oclif/core';
+import type { Input, ParserOutput } from '@oclif/core/parser';
 import { AgentdynoError } from './errors.js';
 import { guardConsole, registerSecretsFrom } from './secrets.js';
+
+// oclif's own (unexported) constraint types, as declared in @oclif/core/lib/interfaces/parser.d.ts.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type FlagOutput = { [name: string]: any };
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type ArgOutput = { [name: string]: any };
 
 /**
  * Base for every agentdyno command: `--json` comes from oclif's json flag (the value `run()` returns
@@ -12,6 +19,16 @@ import { guardConsole, registerSecretsFrom } from './secrets.js';
 export abstract class AgentdynoCommand extends Command {
   static override enableJsonFlag = true;
 
+  /** oclif's own flag/argument parse errors become E_USAGE like ours (a code, one paragraph, no usage dump). */
+  protected override async parse<F extends FlagOutput, B extends FlagOutput, A extends ArgOutput>(options?: Input<F, B, A>, argv?: string[]): Promise<ParserOutput<F, B, A>> {
+    try {
+      return await super.parse(options, argv);
+    } catch (e) {
+      if (e instanceof AgentdynoError || !(e instanceof Error)) throw e;
+      throw usageError(e);
+    }
+  }
+
   override async init(): Promise<void> {
     registerSecretsFrom(this.argv);
     guardConsole();
@@ -19,8 +36,6 @@ export abstract class AgentdynoCommand extends Command {
   }
 
   protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
-    // oclif's own flag/argument parse errors become E_USAGE like ours (a code, one paragraph, no usage dump).
-    if (!(err instanceof AgentdynoError) && isParseError(err)) err = usageError(err);
     if (err instanceof AgentdynoError) {
       if (this.jsonEnabled()) {
         process.stdout.write(JSON.stringify({ error: { code: err.code, message: err.message, where: err.where ?? null, hint: err.hint ?? null } }) + '\n');
@@ -33,13 +48,6 @@ export abstract class AgentdynoCommand extends Command {
     }
     return super.catch(err);
   }
-}
-
-/** oclif parser failures (bad flag value, missing required flag, unknown flag, bad option) carry `parse`. */
-function isParseError(err: unknown): err is Error {
-  if (!(err instanceof Error)) return false;
-  // A flag's own parse function failing ("Expected an integer") is rethrown with this prefix.
-  return ('parse' in err && (err as { oclif?: { exit?: number } }).oclif?.exit === 2) || /^Parsing --[\w-]+ \n/.test(err.message);
 }
 
 function usageError(err: Error): AgentdynoError {
