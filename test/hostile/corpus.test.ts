@@ -62,7 +62,8 @@ const trajectoryCases: Case[] = [
   tcase('fractional token count', 'frac.jsonl', line(traj([main([llm({ input_tokens: 10.5 })])])), [T], 'input_tokens'),
   tcase('input_tokens 1e12', 'huge-in.jsonl', line(traj([main([llm({ input_tokens: 1e12 })])])), [L], 'input_tokens'),
   tcase('output_tokens 1e9', 'huge-out.jsonl', line(traj([main([llm({ output_tokens: 1e9 })])])), [L], 'output_tokens'),
-  tcase('system_prompt_tokens 1e15', 'huge-sys.jsonl', line(traj([main([llm()], { system_prompt_tokens: 1e15 })])), [L], 'system_prompt_tokens'),
+  // Both over the cap (a system prompt larger than the first prompt would also be E_TRAJECTORY_INVALID).
+  tcase('system_prompt_tokens 2e7', 'huge-sys.jsonl', line(traj([main([llm({ input_tokens: 3e7 })], { system_prompt_tokens: 2e7 })])), [L], 'system_prompt_tokens'),
   tcase('tool duration 1e15 ms', 'huge-dur.jsonl', line(traj([main([llm(), { type: 'tool', name: 'b', duration_ms: 1e15 }])])), [L], 'duration_ms'),
   tcase('content nested 100,000 deep', 'deep.jsonl', deepContent(100_000), [L], 'content'),
   tcase('spawn chain 20,000 deep', 'chain.jsonl', spawnChain(20_000), [L], 'parent'),
