@@ -1,7 +1,6 @@
 import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { Args, Flags } from '@oclif/core';
-import { AgentdynoCommand, AgentdynoError } from '../core/index.js';
+import { AgentdynoCommand, checkOutputPath } from '../core/index.js';
 import { DEFAULT_TOOL_MS, fidelityLines, formatImportProblem, IMPORT_FORMATS, importFiles, trajectoriesToJsonl, type ImportFidelity, type ImportProblem } from '../trajectory/index.js';
 
 export default class Import extends AgentdynoCommand {
@@ -24,6 +23,7 @@ export default class Import extends AgentdynoCommand {
   };
   static override flags = {
     out: Flags.string({ description: 'output trajectory file (.jsonl)', required: true }),
+    force: Flags.boolean({ description: 'replace --out when it exists (never when it is one of the input files)', default: false }),
     'skip-bad': Flags.boolean({ description: 'import what converts and list each skipped entry with its reason instead of failing', default: false }),
     'keep-content': Flags.boolean({ description: 'keep message content where the source has it (content.messages), so `replay --content recorded` sends the real text', default: false }),
   };
@@ -31,10 +31,8 @@ export default class Import extends AgentdynoCommand {
   async run(): Promise<{ format: string; files: number; trajectories: number; agents: number; llmCalls: number; out: string; skipped: ImportProblem[]; fidelity: ImportFidelity }> {
     const { argv, flags } = await this.parse(Import);
     const [format, ...files] = argv as string[];
-    const out = resolve(flags.out);
-    if (files.some((f) => resolve(f) === out)) {
-      throw new AgentdynoError(`--out ${flags.out} is one of the input files: importing would overwrite it`, { code: 'E_USAGE', where: '--out', hint: 'Write the trajectories to another file.' });
-    }
+    // Never over an input (realpath: another spelling of the same file included), nor over any file without --force.
+    checkOutputPath(flags.out, { inputs: files, force: flags.force });
     const r = importFiles(format, files, { skipBad: flags['skip-bad'], keepContent: flags['keep-content'] });
     writeFileSync(flags.out, trajectoriesToJsonl(r.trajectories));
     const agents = r.trajectories.reduce((n, t) => n + t.agents.length, 0);

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
-import { AgentdynoCommand } from '../core/index.js';
-import { formatLevel, formatOpenLoopLevel, openLoopSettings, prepareSession, replayFlags, requestRows, runRealLevel, runRealOpenLoopLevel, scheduleFor, storePowerTrace, waitForStart, type ContentMode, type LevelReport, type PromptTokenError } from '../replay/index.js';
+import { AgentdynoCommand, AgentdynoError } from '../core/index.js';
+import { checkConcurrency, formatLevel, formatOpenLoopLevel, openLoopSettings, prepareSession, replayFlags, requestRows, runRealLevel, runRealOpenLoopLevel, scheduleFor, storePowerTrace, waitForStart, type ContentMode, type LevelReport, type PromptTokenError } from '../replay/index.js';
 import { itlHistogramOfRun, parseShard, parseStartAt, type ShardConfig } from '../scale/index.js';
 import { startSimServerInWorker } from '../sim/index.js';
 import type { WindowPower } from '../power/index.js';
@@ -30,8 +30,8 @@ export default class Replay extends AgentdynoCommand {
     const { flags } = await this.parse(Replay);
     const openLoop = openLoopSettings(flags);
     if (openLoop) return (await this.runOpenLoop(flags, openLoop)) as never;
-    if (flags.concurrency === undefined) this.error('--concurrency N is required (or --arrivals recorded|poisson for open-loop replay)', { exit: 2 });
-    if (flags.concurrency < 1) this.error('--concurrency must be >= 1', { exit: 2 });
+    if (flags.concurrency === undefined) throw new AgentdynoError('--concurrency N is required (or --arrivals recorded|poisson for open-loop replay)', { code: 'E_USAGE', where: '--concurrency', hint: 'e.g. replay -c 8' });
+    checkConcurrency('concurrency', flags.concurrency);
     const json = this.jsonEnabled();
     const shard = flags.shard === undefined ? null : parseShard(flags.shard, flags.concurrency);
     const startAtMs = flags['start-at'] === undefined ? null : parseStartAt(flags['start-at'], Date.now());

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { AgentdynoCommand } from '../core/index.js';
-import { describePromptError, formatOpenLoopSweep, formatSweep, openLoopSettings, prepareSession, RATE_STEPS, replayFlags, runRealOpenLoopSweep, runRealSweep, withPlannedBounds, type RealSweepResult } from '../replay/index.js';
+import { describePromptError, formatOpenLoopSweep, formatSweep, openLoopSettings, parseIdleWindow, parseSearchOptions, prepareSession, RATE_STEPS, replayFlags, runRealOpenLoopSweep, runRealSweep, withPlannedBounds, type RealSweepResult } from '../replay/index.js';
 import type { SearchOptions } from '../slo/index.js';
 import { loadProfile, startSimServerInWorker } from '../sim/index.js';
 import { planSweep, verificationPlan, type VerifyPlan } from '../plan/index.js';
@@ -40,19 +40,13 @@ export default class Sweep extends AgentdynoCommand {
     const json = this.jsonEnabled();
     const openLoop = openLoopSettings(flags);
     if (openLoop) return (await this.runOpenLoop(flags, openLoop)) as never;
-    const search: SearchOptions = {
-      startConcurrency: Math.max(1, flags.start),
-      growth: Math.max(1.1, Number(flags.growth) || 2),
-      maxConcurrency: Math.max(1, flags['max-concurrency'] ?? (flags.target ? 4096 : 96)),
-      resolution: Math.max(0, Number(flags.resolution) || 0),
-      replicates: Math.max(0, flags.replicates),
-      maxLevels: Math.max(1, flags['max-levels']),
-    };
+    const search: SearchOptions = parseSearchOptions(flags, flags.target ? 4096 : 96);
+    const idleS = parseIdleWindow(flags['idle-window']);
     const s = await prepareSession('sweep', flags as never, json, async (profile, port) => {
       const srv = await startSimServerInWorker({ profile, port, seed: flags.seed });
       return { url: srv.url, profileName: srv.profile.name, close: () => srv.close() };
     }, { search });
-    s.options.idleS = Math.max(0, flags['idle-window']);
+    s.options.idleS = idleS;
     let result: RealSweepResult | null = null;
     let partial: unknown = null;
     let verify: VerifyPlan | null = null;

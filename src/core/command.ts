@@ -1,6 +1,13 @@
 import { Command } from '@oclif/core';
+import type { Input, ParserOutput } from '@oclif/core/parser';
 import { AgentdynoError } from './errors.js';
 import { guardConsole, registerSecretsFrom } from './secrets.js';
+
+// oclif's own (unexported) constraint types, as declared in @oclif/core/lib/interfaces/parser.d.ts.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type FlagOutput = { [name: string]: any };
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type ArgOutput = { [name: string]: any };
 
 /**
  * Base for every agentdyno command: `--json` comes from oclif's json flag (the value `run()` returns
@@ -11,6 +18,16 @@ import { guardConsole, registerSecretsFrom } from './secrets.js';
  */
 export abstract class AgentdynoCommand extends Command {
   static override enableJsonFlag = true;
+
+  /** oclif's own flag/argument parse errors become E_USAGE like ours (a code, one paragraph, no usage dump). */
+  protected override async parse<F extends FlagOutput, B extends FlagOutput, A extends ArgOutput>(options?: Input<F, B, A>, argv?: string[]): Promise<ParserOutput<F, B, A>> {
+    try {
+      return await super.parse(options, argv);
+    } catch (e) {
+      if (e instanceof AgentdynoError || !(e instanceof Error)) throw e;
+      throw usageError(e);
+    }
+  }
 
   override async init(): Promise<void> {
     registerSecretsFrom(this.argv);
@@ -31,4 +48,11 @@ export abstract class AgentdynoCommand extends Command {
     }
     return super.catch(err);
   }
+}
+
+function usageError(err: Error): AgentdynoError {
+  const lines = err.message.split('\n').map((l) => l.trim()).filter((l) => l && !/^See more help/.test(l) && !/^The following error/.test(l));
+  const text = lines.join('\n');
+  const flag = /--[a-z][a-z0-9-]*/i.exec(text)?.[0] ?? (/flag ([a-z][a-z0-9-]*)/i.exec(text)?.[1] ? `--${/flag ([a-z][a-z0-9-]*)/i.exec(text)![1]}` : undefined);
+  return new AgentdynoError(lines.join(' ').replace(/\s+/g, ' '), { code: 'E_USAGE', where: flag, hint: 'See --help for the flags and their values.' });
 }

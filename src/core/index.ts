@@ -7,3 +7,4 @@ export * from './rng.js';
 export * from './stats.js';
 export * from './command.js';
 export * from './secrets.js';
+export * from './output.js';

@@ -65,3 +65,48 @@ export function parseRetryAfter(value: string | string[] | undefined | null, now
   if (Number.isNaN(t)) return null;
   return Math.max(0, t - nowMs);
 }
+
+/**
+ * What a fault class means for a verdict, in the words of the error table: `timeout` (the call
+ * produced no token by its deadline, however far it got: no_answer, headers_only, keepalive_only,
+ * timeout), `throttled` (429), `refused`, `reset`, `server` (5xx), `client` (other 4xx),
+ * `protocol` (malformed SSE, early close, missing usage), `context_overflow`, `aborted` (we cut it:
+ * not a fault of the endpoint), `other`.
+ */
+export type FaultFamily = 'timeout' | 'throttled' | 'refused' | 'reset' | 'server' | 'client' | 'protocol' | 'context_overflow' | 'aborted' | 'other';
+
+const FAMILY: Record<ErrorClass, FaultFamily> = {
+  timeout: 'timeout',
+  no_answer: 'timeout',
+  headers_only: 'timeout',
+  keepalive_only: 'timeout',
+  http_429: 'throttled',
+  refused: 'refused',
+  reset: 'reset',
+  http_5xx: 'server',
+  http_4xx: 'client',
+  malformed_sse: 'protocol',
+  early_close: 'protocol',
+  missing_usage: 'protocol',
+  context_overflow: 'context_overflow',
+  aborted: 'aborted',
+  other: 'other',
+};
+
+export function faultFamily(cls: ErrorClass): FaultFamily {
+  return FAMILY[cls] ?? 'other';
+}
+
+/** Every error class, for tables that list them all (zero counts included). */
+export const ERROR_CLASSES = Object.keys(FAMILY) as ErrorClass[];
+
+/**
+ * The faults of one call, every try included (a call retried after two 429s and then answered has
+ * two faults, though its last try is ok). `aborted` (cut by us) is not a fault.
+ */
+export function callFaults(r: { ok: boolean; errorClass: ErrorClass | null; attempts?: readonly { ok: boolean; errorClass: ErrorClass | null }[] }): ErrorClass[] {
+  const out: ErrorClass[] = [];
+  const tries = r.attempts && r.attempts.length ? r.attempts : [r];
+  for (const a of tries) if (!a.ok && a.errorClass !== null && a.errorClass !== 'aborted') out.push(a.errorClass);
+  return out;
+}

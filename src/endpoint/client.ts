@@ -62,7 +62,7 @@ export class EndpointClient {
       ...(key ? { authorization: `Bearer ${key}` } : {}),
     };
     const redact = key ? (s: string) => (s.includes(key) ? s.split(key).join('[redacted]') : s) : (s: string) => s;
-    this.ctx = { redact, maxErrorBodyBytes: opts.maxErrorBodyBytes ?? 8192 };
+    this.ctx = { redact, maxErrorBodyBytes: opts.maxErrorBodyBytes ?? 8192, deadlineMs: this.timeoutMs };
     const keepAlive = opts.keepAliveTimeoutMs ?? 60_000;
     this.pool = new Pool(this.target.origin, {
       connections: opts.connections ?? 8192,
@@ -139,14 +139,19 @@ export class EndpointClient {
    */
   async describeServer(signal?: AbortSignal, api: CompletionRequest['api'] = 'chat'): Promise<ServerDescription> {
     const { status, body, headers } = await this.plainRequest('GET', `${this.target.root}/v1/models`, undefined, signal, api);
-    if (status !== 200) throw this.setupError(`GET /v1/models answered HTTP ${status}: ${body.slice(0, 200)}`, '/v1/models');
+    if (status === 401 || status === 403) {
+      throw new AgentdynoError(`GET /v1/models answered HTTP ${status}: the endpoint refused the request's credentials: ${body.slice(0, 200)}`, { code: 'E_ENDPOINT_AUTH', where: `${this.target.origin}${this.target.root}/v1/models`,
+        hint: this.config.apiKeyEnv ? `Check the key in ${this.config.apiKeyEnv}.` : 'The endpoint wants an API key: pass --api-key-env NAME (the variable holding it).',
+      });
+    }
+    if (status !== 200) throw this.setupError(`GET /v1/models answered HTTP ${status}: ${body.slice(0, 200)}`, '/v1/models', undefined, 'E_ENDPOINT_PROTOCOL');
     let data: unknown;
     try {
       data = (JSON.parse(body) as { data?: unknown }).data;
     } catch {
-      throw this.setupError('GET /v1/models did not return JSON', '/v1/models');
+      throw this.setupError(`GET /v1/models did not return JSON: ${body.slice(0, 80)}`, '/v1/models', undefined, 'E_ENDPOINT_PROTOCOL');
     }
-    if (!Array.isArray(data)) throw this.setupError('GET /v1/models has no data[] array', '/v1/models');
+    if (!Array.isArray(data)) throw this.setupError('GET /v1/models has no data[] array', '/v1/models', undefined, 'E_ENDPOINT_PROTOCOL');
     const entries = data.filter((m) => m && typeof m.id === 'string');
     const models: ModelInfo[] = entries.map((m) => ({
       id: m.id,
@@ -173,14 +178,14 @@ export class EndpointClient {
     const reqBody = typeof input === 'string' ? { model: this.config.model, prompt: input } : { model: this.config.model, messages: input };
     const { status, body } = await this.plainRequest('POST', `${this.target.root}/tokenize`, JSON.stringify(reqBody), signal);
     if (status === 404 || status === 405 || status === 501) return null;
-    if (status !== 200) throw this.setupError(`POST /tokenize answered HTTP ${status}: ${body.slice(0, 200)}`, '/tokenize');
+    if (status !== 200) throw this.setupError(`POST /tokenize answered HTTP ${status}: ${body.slice(0, 200)}`, '/tokenize', undefined, 'E_ENDPOINT_PROTOCOL');
     try {
       const o = JSON.parse(body) as { count?: number; tokens?: unknown[]; max_model_len?: number };
       const count = typeof o.count === 'number' ? o.count : Array.isArray(o.tokens) ? o.tokens.length : null;
       if (count === null) return null;
       return typeof o.max_model_len === 'number' ? { count, maxModelLen: o.max_model_len } : { count };
     } catch {
-      throw this.setupError('POST /tokenize did not return JSON', '/tokenize');
+      throw this.setupError('POST /tokenize did not return JSON', '/tokenize', undefined, 'E_ENDPOINT_PROTOCOL');
     }
   }
 
@@ -229,12 +234,16 @@ export class EndpointClient {
       const res = await this.pool.request({ path, method, headers, body, signal, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs });
       return { status: res.statusCode, body: this.ctx.redact(await res.body.text()), headers: res.headers };
     } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+        throw this.setupError(`${method} ${path} got ${code === 'UND_ERR_HEADERS_TIMEOUT' ? 'no response headers' : 'no body'} within ${Math.round(this.timeoutMs / 1000)} s`, path, err, 'E_ENDPOINT_TIMEOUT');
+      }
       throw this.setupError(`${method} ${path} failed: ${(err as Error).message}`, path, err);
     }
   }
 
-  private setupError(what: string, path: string, cause?: unknown): AgentdynoError {
-    return new AgentdynoError(this.ctx.redact(what), { code: 'E_ENDPOINT_UNREACHABLE', where: `${this.target.origin}${path}`,
+  private setupError(what: string, path: string, cause?: unknown, code: 'E_ENDPOINT_UNREACHABLE' | 'E_ENDPOINT_TIMEOUT' | 'E_ENDPOINT_PROTOCOL' = 'E_ENDPOINT_UNREACHABLE'): AgentdynoError {
+    return new AgentdynoError(this.ctx.redact(what), { code, where: `${this.target.origin}${path}`,
       hint: 'Check that the endpoint is up and OpenAI-compatible (--target URL, with or without /v1).',
       cause: cause === undefined ? undefined : new Error(this.ctx.redact(String((cause as Error)?.message ?? cause))),
     });

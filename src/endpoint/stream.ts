@@ -18,6 +18,12 @@ type Controller = Dispatcher.DispatchController;
 export interface StreamContext {
   redact(s: string): string;
   maxErrorBodyBytes: number;
+  /**
+   * No-token deadline: headers, first token and every gap between tokens. Only token-bearing chunks
+   * move it (undici's bodyTimeout restarts on any chunk, keep-alives included, so it cannot be trusted
+   * to end a stream of pings). 0 or absent = none.
+   */
+  deadlineMs?: number;
 }
 
 const snippet = (s: string, n = 300): string => (s.length > n ? `${s.slice(0, n)}…` : s);
@@ -50,6 +56,9 @@ export class StreamRequest implements Dispatcher.DispatchHandler {
   private chunkPieces = 0;
   private readTurn = -1;
   private readPieces = 0;
+  /** Body chunks that carried no output (keep-alive comments, empty events, role-only deltas). */
+  private idleChunks = 0;
+  private deadline: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly ctx: StreamContext,
@@ -63,6 +72,56 @@ export class StreamRequest implements Dispatcher.DispatchHandler {
   ) {
     this.text = keepText ? [] : null;
     if (signal) signal.addEventListener('abort', this.onAbort, { once: true });
+    const d = ctx.deadlineMs ?? 0;
+    if (d > 0) this.armDeadline(d);
+  }
+
+  private armDeadline(ms: number): void {
+    this.deadline = setTimeout(this.onDeadline, Math.max(1, Math.ceil(ms)));
+    this.deadline.unref?.();
+  }
+
+  /**
+   * The deadline fired: re-arm for what is left since the last token, or fail with the class that
+   * says how far the response got. One timer per call, never touched on the hot path.
+   */
+  private readonly onDeadline = (): void => {
+    this.deadline = null;
+    if (this.settled) return;
+    const limitMs = this.ctx.deadlineMs ?? 0;
+    const sinceMs = Number(process.hrtime.bigint() - (this.tLastTokenNs ?? this.tSendNs)) / 1e6;
+    if (sinceMs < limitMs - 1) {
+      this.armDeadline(limitMs - sinceMs);
+      return;
+    }
+    this.fail(this.deadlineClass(), this.deadlineMessage(limitMs));
+    if (this.controller && !this.controller.aborted) this.controller.abort(new Error(this.errorMessage ?? 'deadline'));
+    this.finish();
+  };
+
+  /** How far a call got when it ran out of time: the timeout family. */
+  private deadlineClass(): ErrorClass {
+    if (this.errorBody !== null && this.status !== null && (this.status < 200 || this.status >= 300)) return classifyHttpStatus(this.status, Buffer.concat(this.errorBody).toString('utf8'));
+    if (this.tHeadersNs === null) return 'no_answer';
+    if (this.tFirstByteNs === null) return 'headers_only';
+    if (this.tFirstTokenNs === null) return 'keepalive_only';
+    return 'timeout';
+  }
+
+  private deadlineMessage(limitMs: number): string {
+    const s = `${(limitMs / 1000).toFixed(limitMs < 10_000 ? 1 : 0)} s`;
+    switch (this.deadlineClass()) {
+      case 'no_answer':
+        return `no response headers within ${s}`;
+      case 'headers_only':
+        return `HTTP ${this.status} headers, then no body byte within ${s}`;
+      case 'keepalive_only':
+        return `no token within ${s}: only ${this.idleChunks} keep-alive chunk(s) (pings, empty events)`;
+      case 'timeout':
+        return `no token for ${s} after the last one (${this.idleChunks} keep-alive chunk(s) do not count)`;
+      default:
+        return `HTTP ${this.status} error body did not end within ${s}`;
+    }
   }
 
   /** Cancel (the caller's signal fired, or it was aborted before sending). */
@@ -121,7 +180,7 @@ export class StreamRequest implements Dispatcher.DispatchHandler {
       if (before <= 1 && this.readPieces > 1) this.coalescedReads++;
       if (this.tFirstTokenNs === null) this.tFirstTokenNs = this.chunkT;
       this.tLastTokenNs = this.chunkT;
-    }
+    } else this.idleChunks++;
     if (this.errorClass !== null && !controller.aborted) controller.abort(new Error(this.errorMessage ?? 'stream fault'));
   }
 
@@ -133,9 +192,10 @@ export class StreamRequest implements Dispatcher.DispatchHandler {
 
   onResponseError(_c: Controller, err: Error): void {
     if (this.errorClass === null) {
-      const cls = classifyError(err);
       const code = (err as { code?: string }).code;
-      this.fail(cls, `${code ? `${code}: ` : ''}${err.message}`);
+      // undici's own header/body timeouts: say how far the response got, as the deadline does.
+      if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') this.fail(this.deadlineClass(), `${code}: ${this.deadlineMessage(this.ctx.deadlineMs ?? 0)}`);
+      else this.fail(classifyError(err), `${code ? `${code}: ` : ''}${err.message}`);
     }
     this.finish();
   }
@@ -146,6 +206,8 @@ export class StreamRequest implements Dispatcher.DispatchHandler {
 
   private readonly onEvent = (data: string): void => {
     if (this.errorClass !== null) return;
+    // An event with no data is a keep-alive (the SSE spec does not even dispatch it; gateways send it).
+    if (data === '') return;
     if (data === '[DONE]') {
       this.sawDone = true;
       return;
@@ -227,6 +289,8 @@ export class StreamRequest implements Dispatcher.DispatchHandler {
   private finish(): void {
     if (this.settled) return;
     this.settled = true;
+    if (this.deadline) clearTimeout(this.deadline);
+    this.deadline = null;
     this.signal?.removeEventListener('abort', this.onAbort);
     const redact = this.ctx.redact;
     const result: RequestResult = {

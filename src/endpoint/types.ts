@@ -7,8 +7,11 @@
 export type ErrorClass =
   | 'refused'        // ECONNREFUSED: nothing listening
   | 'reset'          // ECONNRESET / socket hang up mid-request
-  | 'timeout'        // no response / no chunk within the deadline
-  | 'http_429'       // rate limited (Retry-After honoured by the caller's retry policy)
+  | 'timeout'        // tokens came, then none within the deadline (keep-alives do not count), or connect timeout
+  | 'no_answer'      // no response headers within the deadline
+  | 'headers_only'   // headers arrived, then no body byte within the deadline
+  | 'keepalive_only' // body bytes arrived (`: ping` comments, empty events, role-only deltas) but no token by the deadline
+  | 'http_429'       // rate limited: family `throttled` (Retry-After honoured by the caller's retry policy)
   | 'http_4xx'       // other client error (bad model name, context overflow...)
   | 'http_5xx'       // server error
   | 'malformed_sse'  // a data: line that is not JSON, or an unexpected event shape
@@ -28,8 +31,11 @@ export interface EndpointConfig {
   apiKeyEnv?: string;
   headers?: Record<string, string>;
   /**
-   * Per-request deadline for the first byte, and for the gap between chunks (undici headersTimeout /
-   * bodyTimeout; default 600,000 ms; deadlines >= 1 s fire with ~0.5 s resolution).
+   * Per-request deadline for the response headers, for the first token and for the gap between
+   * tokens (default 600,000 ms). Keep-alives (`: ping` comments, empty `data:` events, deltas with no
+   * visible output) do not restart it, so a call that produces no token by the deadline is a
+   * timeout-family fault (`no_answer`, `headers_only`, `keepalive_only`, `timeout`). Deadlines >= 1 s
+   * fire with ~0.5 s resolution.
    */
   timeoutMs?: number;
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { errorMessage } from '../core/index.js';
+import { AgentdynoError, errorMessage, type ErrorCode } from '../core/index.js';
 import { evaluate, taskLimits, taskSandboxSpec, type Evaluation } from './executor.js';
 import { pairedBaseline, type PairedBaseline } from './timed.js';
 import { harborUnrunnable, runHarborSolution } from './harbor.js';
@@ -16,6 +16,8 @@ export interface TaskValidation {
   kind?: 'agentdyno' | 'harbor';
   ok: boolean;
   problems: string[];
+  /** Set when the folder itself is unsound (no verifier, bad task.toml): nothing was run. */
+  code?: ErrorCode;
   baseline?: { status: string; median: number | null };
   reference?: {
     status: string;
@@ -43,9 +45,15 @@ export async function validateTask(dir: string, sandbox: SandboxMode, seed = 1):
     task = loadTask(dir);
   } catch (e) {
     const id = `${path.basename(path.dirname(dir))}/${path.basename(dir)}`;
-    return { id, domain: path.basename(path.dirname(dir)), ok: false, problems: [errorMessage(e)] };
+    return { id, domain: path.basename(path.dirname(dir)), ok: false, problems: [errorMessage(e)], code: e instanceof AgentdynoError ? e.code : 'E_TASK_INVALID' };
   }
   const v: TaskValidation = { id: task.id, domain: task.domain, kind: task.kind, ok: false, problems: [] };
+  // The verifier must exist and be executable before anything is built or run.
+  const verifier = path.join(task.dir, 'tests', 'test.sh');
+  const st = fs.statSync(verifier, { throwIfNoEntry: false });
+  if (!st || !st.isFile()) v.problems.push(`${verifier}: missing (tests/test.sh is the task's verifier)`);
+  else if ((st.mode & 0o111) === 0) v.problems.push(`${verifier}: not executable (chmod +x tests/test.sh)`);
+  if (v.problems.length) return { ...v, code: 'E_TASK_INVALID' };
   if (task.kind === 'harbor') {
     // Harbor tasks: the verifier as-is must pass the environment and solve.sh (run like Harbor: it edits /app).
     const why = harborUnrunnable(task, sandbox) ?? harborUnrunnable(task, sandbox, path.join(task.solutionDir, 'solve.sh'));

@@ -9,11 +9,11 @@ import { fileURLToPath } from 'node:url';
 import { Flags } from '@oclif/core';
 import { AgentdynoError, clockAnchor, newRunId } from '../core/index.js';
 import { openStore, markFailedOnCrash, markInterruptedOnExit, type Store } from '../store/index.js';
-import { dutyCycle, loadTrajectories, type Trajectory } from '../trajectory/index.js';
+import { dutyCycle, formatFileProblem, loadTrajectories, problemsError, targetLimitProblems, type Trajectory } from '../trajectory/index.js';
 import { createProgressSink, teeSinks, type ProgressSink } from '../ui/index.js';
 import { feedFlags, openFeeds } from './feeds.js';
-import { openTarget, type EmbeddedSim, type Target } from './setup.js';
-import { DEFAULT_VALIDITY, parseSloTiers, type SloThresholds, type SloTier, type ValidityThresholds } from '../slo/index.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_SETUP_TIMEOUT_MS, openTarget, type EmbeddedSim, type Target } from './setup.js';
+import { DEFAULT_VALIDITY, parseSloTiers, type SearchOptions, type SloThresholds, type SloTier, type ValidityThresholds } from '../slo/index.js';
 import type { LevelSettings, SessionOptions } from './session.js';
 import { PROMPT_ERROR_TARGET_PCT, recordedMessages } from './content.js';
 import { COMPLETIONS_TEMPLATE } from './completions-prompt.js';
@@ -104,7 +104,48 @@ export const replayFlags = {
   db: Flags.string({ description: 'Results database (default results/agentdyno.db or $AGENTDYNO_DB).' }),
   ...openLoopFlags,
   ...feedFlags,
+  'setup-timeout': Flags.string({ description: `Seconds each set-up step (model listing, streaming probe, calibration, power start) may take before the run stops with E_ENDPOINT_TIMEOUT; a progress line says what it waits for (default ${DEFAULT_SETUP_TIMEOUT_MS / 1000}).` }),
+  'request-timeout': Flags.string({ description: `Seconds a call may go without a token (first token, or between tokens; keep-alives do not count) before it is counted as a timeout-family fault (default ${DEFAULT_REQUEST_TIMEOUT_MS / 1000}).` }),
 };
+
+/** The most agent lanes one run may ask for (all shards together): far past any one client, short of allocation failures. */
+export const MAX_CONCURRENCY = 1_000_000;
+
+const rangeError = (flag: string, what: string, got: unknown, hint?: string) =>
+  new AgentdynoError(`must be ${what} (got ${String(got)})`, { code: 'E_USAGE_RANGE', where: `--${flag}`, hint });
+
+/** A lane count: an integer in [1, MAX_CONCURRENCY]. */
+export function checkConcurrency(flag: string, v: unknown): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_CONCURRENCY) throw rangeError(flag, `an integer from 1 to ${MAX_CONCURRENCY.toLocaleString('en-US')}`, v, 'Past one client machine, shard the level (--shard I/K).');
+  return n;
+}
+
+/**
+ * The sweep's search flags, each checked (no silent clamping: `--growth 1` would never grow,
+ * `--max-levels 0` would run nothing and call it a result).
+ */
+export function parseSearchOptions(f: Record<string, unknown>, defaultMax: number): SearchOptions {
+  const start = checkConcurrency('start', f.start ?? 6);
+  const growth = Number(f.growth ?? 2);
+  if (!Number.isFinite(growth) || growth <= 1 || growth > 100) throw rangeError('growth', 'a number > 1 and <= 100', f.growth, 'Levels grow geometrically: 2 doubles them, 1.5 adds half.');
+  const maxConcurrency = checkConcurrency('max-concurrency', f['max-concurrency'] ?? Math.max(defaultMax, start));
+  if (maxConcurrency < start) throw rangeError('max-concurrency', `>= --start (${start})`, maxConcurrency);
+  const resolution = Number(f.resolution ?? 0.5);
+  if (!Number.isFinite(resolution) || resolution < 0 || resolution > 10) throw rangeError('resolution', 'a number from 0 to 10', f.resolution);
+  const replicates = Number(f.replicates ?? 0);
+  if (!Number.isSafeInteger(replicates) || replicates < 0 || replicates > 100) throw rangeError('replicates', 'an integer from 0 to 100', f.replicates);
+  const maxLevels = Number(f['max-levels'] ?? 10);
+  if (!Number.isSafeInteger(maxLevels) || maxLevels < 1 || maxLevels > 1000) throw rangeError('max-levels', 'an integer from 1 to 1000', f['max-levels']);
+  return { startConcurrency: start, growth, maxConcurrency, resolution, replicates, maxLevels };
+}
+
+/** `--idle-window` seconds: >= 0 (0 skips the idle measurement). */
+export function parseIdleWindow(v: unknown): number {
+  const n = Number(v ?? 0);
+  if (!Number.isFinite(n) || n < 0 || n > 86_400) throw rangeError('idle-window', 'a number of seconds from 0 to 86400', v);
+  return n;
+}
 
 type Parsed = { [K in keyof typeof replayFlags]: unknown } & Record<string, unknown>;
 
@@ -113,7 +154,7 @@ export function num(flags: Record<string, unknown>, name: string, fallback: numb
   if (raw === undefined || raw === null) return fallback;
   const v = Number(raw);
   if (!Number.isFinite(v) || (opts.min !== undefined && v < opts.min) || (opts.max !== undefined && v > opts.max)) {
-    throw new AgentdynoError(`--${name} must be a number${opts.min !== undefined ? ` >= ${opts.min}` : ''}${opts.max !== undefined ? ` <= ${opts.max}` : ''} (got "${String(raw)}")`, { code: 'E_USAGE', where: `--${name}` });
+    throw new AgentdynoError(`must be a number${opts.min !== undefined ? ` >= ${opts.min}` : ''}${opts.max !== undefined ? ` <= ${opts.max}` : ''} (got "${String(raw)}")`, { code: Number.isFinite(v) ? 'E_USAGE_RANGE' : 'E_USAGE', where: `--${name}` });
   }
   return v;
 }
@@ -132,6 +173,20 @@ export interface PreparedSession {
 }
 
 export async function prepareSession(kind: 'sweep' | 'replay', f: Parsed, json: boolean, startSim: (profile: string, port: number) => Promise<EmbeddedSim>, extraConfig: Record<string, unknown>): Promise<PreparedSession> {
+  // Ctrl-C / SIGTERM during set-up: every wait ends at once (E_INTERRUPTED); nothing is stored yet.
+  const controller = new AbortController();
+  const onSetupSignal = () => controller.abort();
+  process.once('SIGINT', onSetupSignal);
+  process.once('SIGTERM', onSetupSignal);
+  try {
+    return await prepareSessionInner(kind, f, json, startSim, extraConfig, controller);
+  } finally {
+    process.off('SIGINT', onSetupSignal);
+    process.off('SIGTERM', onSetupSignal);
+  }
+}
+
+async function prepareSessionInner(kind: 'sweep' | 'replay', f: Parsed, json: boolean, startSim: (profile: string, port: number) => Promise<EmbeddedSim>, extraConfig: Record<string, unknown>, controller: AbortController): Promise<PreparedSession> {
   const quick = f.quick === true;
   // parseSloTiers throws AgentdynoError (E_USAGE, or E_USAGE_RANGE for a floor the client cannot resolve).
   const tiers: SloTier[] = parseSloTiers(String(f.slo), Number(f['ttft-ceiling-ms']));
@@ -158,8 +213,11 @@ export async function prepareSession(kind: 'sweep' | 'replay', f: Parsed, json: 
   };
   if (level.windowS < validity.minWindowS)
     throw new AgentdynoError(`--window ${level.windowS} s is shorter than the minimum window ${validity.minWindowS} s, so every level would be invalid`, { code: 'E_USAGE_RANGE', where: '--window', hint: 'Lengthen --window or lower --min-window.' });
+  const setupTimeoutMs = num(f, 'setup-timeout', DEFAULT_SETUP_TIMEOUT_MS / 1000, { min: 0.1, max: 86_400 }) * 1000;
+  const requestTimeoutMs = num(f, 'request-timeout', DEFAULT_REQUEST_TIMEOUT_MS / 1000, { min: 0.1, max: 86_400 }) * 1000;
   const files = (f.trajectories as string[] | undefined)?.length ? (f.trajectories as string[]) : [bundledTrajectories()];
   const loaded = loadTrajectories(files);
+  if (controller.signal.aborted) throw new AgentdynoError('interrupted while loading trajectories; nothing was measured', { code: 'E_INTERRUPTED', where: files.join(', ') });
   if (!loaded.length) throw new AgentdynoError('no trajectories found', { code: 'E_USAGE', where: files.join(', '), hint: 'Give a .jsonl/.json file or a folder holding some.' });
   const trajectories = loaded.map((l) => l.trajectory);
   // A window shorter than one call cycle at the fastest floor can judge no whole call at any tier.
@@ -178,6 +236,9 @@ export async function prepareSession(kind: 'sweep' | 'replay', f: Parsed, json: 
     power: (f.power as string[] | undefined)?.length ? (f.power as string[]) : undefined,
     allowUnforcedOutput: f['allow-unforced-output'] === true,
     api: level.api,
+    setupTimeoutMs,
+    requestTimeoutMs,
+    signal: controller.signal,
     startEmbeddedSim: async () => {
       const port = Number(f['sim-port']);
       try {
@@ -192,6 +253,19 @@ export async function prepareSession(kind: 'sweep' | 'replay', f: Parsed, json: 
       }
     },
   });
+  // Calls that cannot fit the served context fail as context_overflow; past the share a valid level
+  // allows (maxContextOverflowRate), no level could be valid: refuse before any load.
+  if (target.maxModelLen !== null) {
+    const tooLong = targetLimitProblems(loaded, { maxModelLen: target.maxModelLen });
+    if (tooLong.length) {
+      const share = tooLong.length / Math.max(1, contentSteps.llmSteps);
+      if (share > validity.maxContextOverflowRate) {
+        await target.close();
+        throw problemsError(tooLong, files.length);
+      }
+      target.notes.push(`${tooLong.length} of ${contentSteps.llmSteps} llm steps need more context than the target's max_model_len ${target.maxModelLen}: they will fail as context_overflow (first: ${formatFileProblem(tooLong[0])})`);
+    }
+  }
   let store: Store;
   try {
     store = openStore(f.db as string | undefined);
@@ -209,7 +283,6 @@ export async function prepareSession(kind: 'sweep' | 'replay', f: Parsed, json: 
     throw e;
   });
   const sink = teeSinks(createProgressSink({ json }), ...feeds.sinks);
-  const controller = new AbortController();
   // First Ctrl-C: end the current level, keep every finished one, mark the run interrupted.
   // A second one exits at once (the store marks the run and closes cleanly).
   let disposeHard: (() => void) | null = null;

@@ -167,7 +167,18 @@ export function evaluateLevel(run: LevelRun, tiers: readonly SloTier[], slo: Slo
     ? run.lanes.map(String)
     : [...new Set(observations.filter((o) => o.schedMs < window.endMs && o.endMs >= window.startMs).map((o) => o.agent))];
   const idle: IdleSpan[] = (run.idle ?? []).map((x) => ({ agent: String(x.lane), startMs: nsMs(x.startNs), endMs: nsMs(x.endNs), kind: x.kind }));
-  const { verdicts, calls: judgedCalls } = judgeWindow(observations, laneIds, idle, window, tiers, slo, run.canary?.samples ? run.canary.p99Ms : undefined);
+  // Faulted tries of retried calls (--retries) sent in the window count against the level: each is a
+  // failing call of its lane, and the error rate is over tries, so a server refusing half its
+  // requests is not a clean pass because the client retried them.
+  const faultedTries: CallObservation[] = [];
+  for (const rec of run.records) {
+    if (rec.warmup) continue;
+    for (const a of rec.result.attempts?.slice(0, -1) ?? []) {
+      if (a.ok || a.errorClass === 'aborted' || a.tSendNs < ws || a.tSendNs >= we) continue;
+      faultedTries.push({ agent: String(rec.lane), warmup: false, schedMs: nsMs(a.tSendNs), sendMs: nsMs(a.tSendNs), outcome: 'error', errorClass: a.errorClass ?? 'other', endMs: nsMs(a.tEndNs), firstTokenMs: null, lastTokenMs: null, tokens: 0, afterWs: { tokens: 0, firstMs: null, lastMs: null } });
+    }
+  }
+  const { verdicts, calls: judgedCalls } = judgeWindow([...observations, ...faultedTries], laneIds, idle, window, tiers, slo, run.canary?.samples ? run.canary.p99Ms : undefined);
   const resolution = clientResolution(judgedCalls);
   const errors: Record<string, number> = {};
   const errorsAllCalls: Record<string, number> = {};
@@ -180,7 +191,8 @@ export function evaluateLevel(run: LevelRun, tiers: readonly SloTier[], slo: Slo
     if (isCut(rec.result)) partialCalls++;
   }
   const errorCount = Object.values(errors).reduce((s, n) => s + n, 0);
-  const errorRate = sentInWindow.length ? errorCount / sentInWindow.length : 0;
+  const tries = sentInWindow.length + faultedTries.length;
+  const errorRate = tries ? (errorCount + faultedTries.length) / tries : 0;
   const contextOverflowRate = sentInWindow.length ? (errors.context_overflow ?? 0) / sentInWindow.length : 0;
   // Output tokens arriving inside the window, from chunk timestamps (all calls, any start time).
   let piecesInWindow = 0;
@@ -203,7 +215,7 @@ export function evaluateLevel(run: LevelRun, tiers: readonly SloTier[], slo: Slo
   const cachedKnown = completed.filter((r) => r.result.usage?.cachedTokens !== null && r.result.usage?.cachedTokens !== undefined);
   const sat = run.saturation;
   const { reasons, share } = levelValidity(
-    { lanes: run.concurrency, windowS, errorRate, contextOverflowRate, warmupCompleted: run.warmupCompleted, interrupted: run.interrupted, lanesWithFullCycle: run.lanesWithFullCycle, saturation: sat, canary: run.canary ?? null },
+    { lanes: run.concurrency, windowS, errorRate, faultedTries: faultedTries.length, contextOverflowRate, warmupCompleted: run.warmupCompleted, interrupted: run.interrupted, lanesWithFullCycle: run.lanesWithFullCycle, saturation: sat, canary: run.canary ?? null },
     verdicts,
     validity,
   );

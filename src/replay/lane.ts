@@ -237,7 +237,7 @@ export class Lane {
       if (act.kind === 'lane-wait') return act.wait === 'stagger' ? this.program.start(this.nowMs()) : this.program.waitDone(null, this.nowMs(), act.wait);
       return this.program.waitDone(act.agent, this.nowMs(), act.wait);
     }
-    const ctx = this.ctxOf(act.agent, act.skipped);
+    const ctx = await this.ctxOf(act.agent, act.skipped);
     if (act.warmup) {
       try {
         await this.send(this.warmUpCall(act.agent, act.step, ctx));
@@ -258,7 +258,7 @@ export class Lane {
   }
 
   /** The agent's prompt state, made on its first call; fast-forwarded steps build the context they would have left. */
-  private ctxOf(h: AgentHandle, skipped: readonly WalkedStep[]): AgentCtx {
+  private async ctxOf(h: AgentHandle, skipped: readonly WalkedStep[]): Promise<AgentCtx> {
     let ctx = this.agents.get(h.id);
     if (!ctx) {
       const cfg = this.cfg;
@@ -273,7 +273,13 @@ export class Lane {
       this.agents.set(h.id, ctx);
     }
     const useRecorded = this.cfg.content === 'recorded';
-    for (const w of skipped) {
+    for (let i = 0; i < skipped.length; i++) {
+      // Yield now and then, so a 200k-step agent leaves Ctrl-C / SIGTERM a chance to land.
+      if (i % 512 === 511) {
+        await new Promise<void>((r) => setImmediate(r));
+        if (this.env.signal.aborted) break;
+      }
+      const w = skipped[i];
       const s = w.step as LlmStep;
       ctx.prompt.forStep(s, ctx.prevOut);
       ctx.prevOut = ctx.prompt.syntheticOutput(s.output_tokens, s);

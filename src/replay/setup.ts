@@ -4,7 +4,7 @@
  * power channels. Every failure is one AgentdynoError paragraph naming the URL and what to do.
  */
 import { AgentdynoError, errorMessage } from '../core/index.js';
-import { EndpointClient, type ChatMessage, type SimulatorIdentity, type StreamingProbe } from '../endpoint/index.js';
+import { EndpointClient, faultFamily, withDeadline, type ChatMessage, type SimulatorIdentity, type StreamingProbe } from '../endpoint/index.js';
 import { openPowerChannel, type PowerChannel } from '../power/index.js';
 import { ASSUMED_TOKEN_MODEL, calibrateTokenModel, type TokenModel } from './prompt.js';
 import { apiPath, promptFields, renderCompletionPrompt, type ApiMode } from './completions-prompt.js';
@@ -27,7 +27,18 @@ export interface TargetOptions {
   allowUnforcedOutput?: boolean;
   /** Route the lanes will use (default chat); the probe and the calibration use the same one. */
   api?: ApiMode;
+  /** Overall deadline of each set-up step: model listing, streaming probe, calibration, power start (default 30 s). */
+  setupTimeoutMs?: number;
+  /** The lanes' per-call no-token deadline (default 120 s; see EndpointConfig.timeoutMs). */
+  requestTimeoutMs?: number;
+  /** Ctrl-C / SIGTERM during set-up: every wait ends at once with E_INTERRUPTED. */
+  signal?: AbortSignal;
+  /** Progress while a step waits ("waiting for GET /v1/models at URL (10 s of 30 s)"; default stderr). */
+  onWait?: (text: string) => void;
 }
+
+export const DEFAULT_SETUP_TIMEOUT_MS = 30_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
 
 export interface Target {
   url: string;
@@ -51,18 +62,22 @@ export async function openTarget(opts: TargetOptions): Promise<Target> {
     for (const f of cleanup.reverse()) await f().catch(() => undefined);
   };
   try {
+    if (opts.signal?.aborted) throw new AgentdynoError('interrupted before the target was opened; nothing was measured', { code: 'E_INTERRUPTED' });
     if (!opts.target) {
       sim = await opts.startEmbeddedSim();
       cleanup.push(() => sim!.close());
     }
     const url = opts.target ?? sim!.url;
-    const probeClient = new EndpointClient({ baseUrl: url, model: opts.model ?? '', apiKeyEnv: opts.apiKeyEnv, timeoutMs: 15_000 });
+    const setupMs = opts.setupTimeoutMs ?? DEFAULT_SETUP_TIMEOUT_MS;
+    const step = <T>(what: string, where: string, run: (signal: AbortSignal) => Promise<T>) => withDeadline(what, setupMs, run, { signal: opts.signal, onWait: opts.onWait, where });
+    const listClient = new EndpointClient({ baseUrl: url, model: opts.model ?? '', apiKeyEnv: opts.apiKeyEnv, timeoutMs: setupMs });
+    const modelsUrl = `${listClient.target.origin}${listClient.target.root}/v1/models`;
     let models;
     let detected: SimulatorIdentity | null;
     try {
-      ({ models, simulator: detected } = await probeClient.describeServer(undefined, opts.api)); // Messages: x-api-key
+      ({ models, simulator: detected } = await step(`GET /v1/models at ${modelsUrl}`, modelsUrl, (signal) => listClient.describeServer(signal, opts.api))); // Messages: x-api-key
     } finally {
-      await probeClient.close(true);
+      await listClient.close(true);
     }
     // The simulator however reached (embedded, or a `sim serve` behind --target): figures are SIMULATED.
     const simulated = sim !== null || detected !== null;
@@ -72,11 +87,32 @@ export async function openTarget(opts: TargetOptions): Promise<Target> {
     if (opts.model && !info) {
       throw new AgentdynoError(`model "${opts.model}" is not served (served: ${models.map((m) => m.id).join(', ')})`, { code: 'E_USAGE', where: `${url}/v1/models`, hint: 'Pass one of the served names with --model.' });
     }
-    const client = new EndpointClient({ baseUrl: url, model, apiKeyEnv: opts.apiKeyEnv, timeoutMs: 120_000 });
+    const client = new EndpointClient({ baseUrl: url, model, apiKeyEnv: opts.apiKeyEnv, timeoutMs: opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS });
     cleanup.push(() => client.close(true));
+    // Set-up calls get the set-up deadline as their own no-token deadline, so a stalled probe says
+    // how far it got (no_answer, headers_only, keepalive_only) instead of only "too slow".
+    const setupClient = new EndpointClient({ baseUrl: url, model, apiKeyEnv: opts.apiKeyEnv, timeoutMs: setupMs });
+    cleanup.push(() => setupClient.close(true));
     const api = opts.api ?? 'chat';
     const where = `${client.target.origin}${client.target.root}${apiPath(api)}`;
-    const probe = await client.probeStreaming({ api, maxTokens: 16 });
+    // The probe's own no-token deadline (setupMs) fires first and says how far it got; this one is the backstop.
+    const probe = await withDeadline(`a streaming test request to POST ${where}`, setupMs + 2_000, (signal) => setupClient.probeStreaming({ api, maxTokens: 16, signal }), { signal: opts.signal, onWait: opts.onWait, where });
+    if (!probe.ok && probe.errorClass !== null && probe.errorClass !== 'aborted') {
+      const fam = faultFamily(probe.errorClass);
+      if (fam === 'timeout') {
+        throw new AgentdynoError(`the streaming test request got no token (${probe.errorClass}: ${probe.errorMessage ?? 'no message'})`, { code: 'E_ENDPOINT_TIMEOUT', where,
+          hint: 'The server answers too slowly or only with keep-alives: check that the model is loaded and not queued behind other work, or raise --setup-timeout.',
+        });
+      }
+      if (probe.errorClass === 'http_4xx' && /^HTTP (401|403)\b/.test(probe.errorMessage ?? '')) {
+        throw new AgentdynoError(`the endpoint refused the streaming test request's credentials (${probe.errorMessage?.slice(0, 160)})`, { code: 'E_ENDPOINT_AUTH', where, hint: 'Pass --api-key-env NAME (the variable holding the key), or check that key.' });
+      }
+      if (probe.errorClass === 'malformed_sse' || probe.errorClass === 'early_close') {
+        throw new AgentdynoError(`the endpoint does not answer a streaming request as server-sent events (${probe.errorClass}: ${probe.errorMessage ?? 'no message'})`, { code: 'E_ENDPOINT_PROTOCOL', where,
+          hint: 'Point --target at an OpenAI-compatible server (a proxy or login page answering HTML is not one).',
+        });
+      }
+    }
     if (!probe.ok) {
       if (api === 'completions' && /^HTTP (404|405|501)\b/.test(probe.errorMessage ?? '')) {
         throw new AgentdynoError(`the server has no /v1/completions route (${probe.errorMessage?.slice(0, 160)}), so --api completions cannot run against it`, { code: 'E_ENDPOINT_UNSUPPORTED', where,
@@ -116,13 +152,14 @@ export async function openTarget(opts: TargetOptions): Promise<Target> {
     // Completions: the rendered template string goes to /tokenize as `prompt` (tokenized like a
     // /v1/completions prompt, special tokens included), so the model covers the template's overheads.
     const tokenizeInput = (messages: ChatMessage[]) => (api === 'completions' ? renderCompletionPrompt(messages) : messages);
-    let tokenModel = await calibrateTokenModel(async (messages: ChatMessage[]) => (await client.tokenize(tokenizeInput(messages)).catch(() => null))?.count ?? null, 'tokenize');
-    if (!tokenModel) {
-      tokenModel = await calibrateTokenModel(async (messages) => {
-        const r = await client.send({ ...promptFields(api, messages), maxTokens: 1 });
+    let tokenModel = await step(`token-count calibration (POST /tokenize, else max_tokens=1 probes) at ${url}`, url, async (signal) => {
+      const viaTokenize = await calibrateTokenModel(async (messages: ChatMessage[]) => (await setupClient.tokenize(tokenizeInput(messages), signal).catch(() => null))?.count ?? null, 'tokenize');
+      if (viaTokenize || signal.aborted) return viaTokenize;
+      return calibrateTokenModel(async (messages) => {
+        const r = await setupClient.send({ ...promptFields(api, messages), maxTokens: 1, signal });
         return r.usage?.promptTokens ?? null;
       }, 'usage-probe');
-    }
+    });
     if (!tokenModel) {
       tokenModel = ASSUMED_TOKEN_MODEL;
       notes.push('prompt sizes could not be calibrated (no /tokenize, no usage): assumed 1 token per word');
@@ -132,8 +169,8 @@ export async function openTarget(opts: TargetOptions): Promise<Target> {
     const power: PowerChannel[] = [];
     for (const spec of specs) {
       const ch = await openPowerChannel(spec, { simMetricsUrl });
-      await ch.start();
       cleanup.push(() => ch.stop());
+      await step(`power source ${spec} to start`, spec, () => ch.start());
       power.push(ch);
     }
     return {

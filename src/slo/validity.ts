@@ -70,6 +70,8 @@ export interface LevelFacts {
   lanes: number;
   windowS: number;
   errorRate: number;
+  /** Faulted tries of retried calls counted in errorRate (--retries). */
+  faultedTries?: number;
   contextOverflowRate: number;
   warmupCompleted: boolean;
   interrupted: boolean;
@@ -128,7 +130,8 @@ export function levelValidity(facts: LevelFacts, verdicts: readonly TierVerdict[
   }
   if (facts.contextOverflowRate > v.maxContextOverflowRate)
     reasons.push(`context overflows ${(facts.contextOverflowRate * 100).toFixed(1)}% of window calls (limit ${(v.maxContextOverflowRate * 100).toFixed(0)}%)`);
-  if (facts.errorRate > v.maxErrorRate) reasons.push(`error rate ${(facts.errorRate * 100).toFixed(1)}% of window calls (limit ${(v.maxErrorRate * 100).toFixed(0)}%)`);
+  if (facts.errorRate > v.maxErrorRate)
+    reasons.push(`error rate ${(facts.errorRate * 100).toFixed(1)}% of window ${facts.faultedTries ? `tries (${facts.faultedTries} retried faults included)` : 'calls'} (limit ${(v.maxErrorRate * 100).toFixed(0)}%)`);
   // 5% slack: timers end a window a hair early or late; the configured window is checked up front.
   if (facts.windowS < v.minWindowS * 0.95) reasons.push(`window ${facts.windowS.toFixed(1)} s is shorter than the minimum ${v.minWindowS} s`);
   const share = judgedShare(verdicts);

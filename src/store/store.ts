@@ -65,6 +65,16 @@ export function openStore(path?: string, opts: OpenStoreOptions = {}): Store {
   return store;
 }
 
+/** SQL for result_json with its `status` set to the bound parameter, when it is an object that has one. */
+const STATUS_IN_RESULT = `CASE WHEN json_valid(result_json) AND json_type(result_json, '$.status') IS NOT NULL THEN json_set(result_json, '$.status', ?) ELSE result_json END`;
+
+/** An object result with `status` set (added when `add`, else only replaced); anything else as is. */
+function withStatus(result: unknown, status: string, add: boolean): unknown {
+  if (result === null || typeof result !== 'object' || Array.isArray(result)) return result;
+  if (!add && !('status' in result)) return result;
+  return { ...(result as Record<string, unknown>), status };
+}
+
 const jsonOrNull = (s: unknown): unknown => (s === null || s === undefined ? null : JSON.parse(String(s)));
 const bigintSafe = (_k: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
 /** Every JSON column passes `redact` (DESIGN 8): a result or host record that echoes a key stores it masked. */
@@ -146,37 +156,47 @@ export class Store {
     return this.getRun(run.id)!;
   }
 
-  /** Sets the final status (and result, when given) and the end time. */
+  /**
+   * Sets the final status (and result, when given) and the end time. A result that carries its own
+   * `status` is given the run's, so the summary never contradicts the record.
+   */
   finishRun(id: string, status: RunStatus, result?: unknown): void {
     if (!RUN_STATUSES.includes(status)) throw new TypeError(`unknown run status: ${status}`);
     const info =
       result === undefined
-        ? this.db.prepare('UPDATE runs SET status = ?, ended_at = ? WHERE id = ?').run(status, new Date().toISOString(), id)
+        ? this.db.prepare(`UPDATE runs SET status = ?, ended_at = ?, result_json = ${STATUS_IN_RESULT} WHERE id = ?`).run(status, new Date().toISOString(), status, id)
         : this.db
             .prepare('UPDATE runs SET status = ?, ended_at = ?, result_json = ? WHERE id = ?')
-            .run(status, new Date().toISOString(), toJson(result), id);
+            .run(status, new Date().toISOString(), toJson(withStatus(result, status, false)), id);
     if (info.changes === 0) throw this.unknownRun(id);
   }
 
-  /** Stores (or replaces) the result without finishing: e.g. partial results after every level. */
+  /**
+   * Stores (or replaces) the result without finishing: e.g. partial results after every level. While
+   * the run is `running` an object result says `status: "running"` (whatever the summary computed),
+   * so a reader never takes an in-progress result for a finished one.
+   */
   setRunResult(id: string, result: unknown): void {
-    const info = this.db.prepare('UPDATE runs SET result_json = ? WHERE id = ?').run(toJson(result), id);
-    if (info.changes === 0) throw this.unknownRun(id);
+    const run = this.db.prepare('SELECT status FROM runs WHERE id = ?').get(id) as { status: string } | undefined;
+    if (!run) throw this.unknownRun(id);
+    const stored = run.status === 'running' ? withStatus(result, 'running', false) : result;
+    this.db.prepare('UPDATE runs SET result_json = ? WHERE id = ?').run(toJson(stored), id);
   }
 
-  /** Marks the run `interrupted` only if it is still `running`; returns whether it changed. */
+  /** Marks the run `interrupted` only if it is still `running` (its result says so too); returns whether it changed. */
   markInterrupted(id: string): boolean {
-    const info = this.db
-      .prepare(`UPDATE runs SET status = 'interrupted', ended_at = ? WHERE id = ? AND status = 'running'`)
-      .run(new Date().toISOString(), id);
-    return info.changes > 0;
+    return this.markEnded(id, 'interrupted', new Date().toISOString());
   }
 
-  /** Marks the run `failed` only if it is still `running` (its partial result is kept); returns whether it changed. */
+  /** Marks the run `failed` only if it is still `running` (its partial result is kept, and says failed); returns whether it changed. */
   markFailed(id: string): boolean {
+    return this.markEnded(id, 'failed', new Date().toISOString());
+  }
+
+  private markEnded(id: string, status: 'interrupted' | 'failed', endedAt: string): boolean {
     const info = this.db
-      .prepare(`UPDATE runs SET status = 'failed', ended_at = ? WHERE id = ? AND status = 'running'`)
-      .run(new Date().toISOString(), id);
+      .prepare(`UPDATE runs SET status = ?, ended_at = ?, result_json = ${STATUS_IN_RESULT} WHERE id = ? AND status = 'running'`)
+      .run(status, endedAt, status, id);
     return info.changes > 0;
   }
 
@@ -215,9 +235,17 @@ export class Store {
       const host = jsonOrNull(r.host_json) as Partial<HostInfo> | null;
       if (!host || typeof host.pid !== 'number' || typeof host.hostname !== 'string') continue;
       if (processGone(host.pid, host.hostname)) {
-        // ended_at stays null: the real end time is unknown.
-        this.db.prepare(`UPDATE runs SET status = 'interrupted' WHERE id = ? AND status = 'running'`).run(r.id);
-        recovered.push(r.id);
+        // The real end time is unknown: ended_at is when its end was noticed, and the result says so.
+        const now = new Date().toISOString();
+        const changed = this.db
+          .prepare(
+            `UPDATE runs SET status = 'interrupted', ended_at = ?,
+               result_json = json_set(CASE WHEN json_valid(result_json) AND json_type(result_json) = 'object' THEN result_json ELSE '{}' END,
+                 '$.status', 'interrupted', '$.interruption', json(?))
+             WHERE id = ? AND status = 'running'`,
+          )
+          .run(now, JSON.stringify({ reason: `process ${host.pid} on ${host.hostname} ended without finishing the run (killed or crashed)`, detectedAt: now, endedAtIsDetection: true }), r.id);
+        if (changed.changes > 0) recovered.push(r.id);
       }
     }
     return recovered;

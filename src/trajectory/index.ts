@@ -6,3 +6,4 @@ export * from './program.js';
 export * from './stats.js';
 export * from './synth.js';
 export * from './importers/index.js';
+export * from './limits.js';

@@ -3,6 +3,7 @@ import { extname, join } from 'node:path';
 import { AgentdynoError } from '../core/index.js';
 import type { LoadedTrajectory, Trajectory } from './types.js';
 import { validateTrajectory } from './validate.js';
+import { LIMITS, limitProblems, nestingProblem, type LimitOptions } from './limits.js';
 
 /** A problem located in a file: `FILE:LINE: $.path: message`. */
 export interface FileProblem {
@@ -10,6 +11,8 @@ export interface FileProblem {
   line: number;
   path: string;
   message: string;
+  /** Set for what replay cannot do (src/trajectory/limits.ts); absent = the format is broken. */
+  code?: 'E_TRAJECTORY_LIMIT';
 }
 
 export function formatFileProblem(p: FileProblem): string {
@@ -81,12 +84,30 @@ function arrayElementLines(text: string): number[] {
 }
 
 function check(obj: unknown, file: string, line: number, into: ParsedFile): void {
+  // Depth first: the schema check and everything after it may recurse into the value.
+  const deep = nestingProblem(obj);
+  if (deep) {
+    into.problems.push({ file, line, ...deep });
+    return;
+  }
   const problems = validateTrajectory(obj);
   if (problems.length === 0) {
-    into.trajectories.push({ trajectory: obj as Trajectory, file, line });
+    const limits = limitProblems(obj as Trajectory);
+    if (limits.length === 0) into.trajectories.push({ trajectory: obj as Trajectory, file, line });
+    for (const p of limits) into.problems.push({ file, line, ...p });
     return;
   }
   for (const p of problems) into.problems.push({ file, line, path: p.path, message: p.message });
+}
+
+/**
+ * Loaded trajectories checked against one target (its max_model_len): the located problems, empty
+ * when every call fits.
+ */
+export function targetLimitProblems(loaded: readonly LoadedTrajectory[], opts: LimitOptions): FileProblem[] {
+  const out: FileProblem[] = [];
+  for (const l of loaded) for (const p of limitProblems(l.trajectory, opts)) out.push({ file: l.file, line: l.line, ...p });
+  return out;
 }
 
 /** Parse and validate one file's text; `.json` is one object or an array of them, anything else JSON Lines. */
@@ -113,6 +134,10 @@ export function parseTrajectoryText(rawText: string, file: string): ParsedFile {
   }
   const rows = text.split('\n');
   for (let i = 0; i < rows.length; i++) {
+    if (rows[i].length > LIMITS.maxLineBytes) {
+      out.problems.push({ file, line: i + 1, path: '$', message: `line of ${rows[i].length.toLocaleString('en-US')} characters: more than the ${LIMITS.maxLineBytes / 1048576} MiB one trajectory may take`, code: 'E_TRAJECTORY_LIMIT' });
+      continue;
+    }
     const row = rows[i].trim();
     if (row === '') continue;
     let obj: unknown;
@@ -144,6 +169,11 @@ export function checkTrajectoryFiles(paths: string[]): ParsedFile & { files: str
   for (const f of files) {
     let text: string;
     try {
+      const bytes = statSync(f).size;
+      if (bytes > LIMITS.maxFileBytes) {
+        all.problems.push({ file: f, line: 1, path: '$', message: `${(bytes / 1048576).toFixed(0)} MiB: more than the ${LIMITS.maxFileBytes / 1048576} MiB one trajectory file may take; split it (JSON Lines: one trajectory per line, any number of files)`, code: 'E_TRAJECTORY_LIMIT' });
+        continue;
+      }
       text = readFileSync(f, 'utf8');
     } catch (e) {
       all.problems.push({ file: f, line: 1, path: '$', message: `cannot read file: ${(e as Error).message}` });
@@ -168,11 +198,13 @@ export function checkTrajectoryFiles(paths: string[]): ParsedFile & { files: str
 }
 
 export function problemsError(problems: FileProblem[], fileCount: number): AgentdynoError {
+  // Only limits: the files are well-formed but ask for what replay cannot do.
+  const code = problems.every((p) => p.code === 'E_TRAJECTORY_LIMIT') ? 'E_TRAJECTORY_LIMIT' : 'E_TRAJECTORY_INVALID';
   const badFiles = new Set(problems.map((p) => p.file)).size;
   const listed = problems.slice(0, MAX_LISTED).map(formatFileProblem);
   const more = problems.length > MAX_LISTED ? `\n… and ${problems.length - MAX_LISTED} more problems` : '';
   // The hint goes in the message on its own line: the list already spans many lines.
   return new AgentdynoError(
     `${problems.length} problem${problems.length === 1 ? '' : 's'} in ${badFiles} of ${fileCount} trajectory file${fileCount === 1 ? '' : 's'}; nothing was loaded:\n${listed.join('\n')}${more}\n` +
-      'Fix the listed fields (the format is agentdyno.trajectory.v1, schema in schemas/trajectory.v1.json) and run `agentdyno trajectories validate` again.', { code: 'E_TRAJECTORY_INVALID' });
+      'Fix the listed fields (the format is agentdyno.trajectory.v1, schema in schemas/trajectory.v1.json) and run `agentdyno trajectories validate` again.', { code });
 }

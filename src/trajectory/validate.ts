@@ -199,6 +199,10 @@ export function semanticProblems(t: Trajectory): TrajectoryProblem[] {
       out.push({ path: `$.agents[${i}]`, message: `agent ${JSON.stringify(a.id)} is never spawned: add it to a spawn step of its parent ${JSON.stringify(a.parent)}` });
     }
   });
+  // Nothing to send: a lane would spin through tool waits forever without one measured call.
+  if (!t.agents.some((a) => a.steps.some((s) => s.type === 'llm'))) {
+    out.push({ path: '$.agents', message: 'no llm step in any agent: there is nothing to replay (a trajectory needs at least one {"type": "llm"} step)' });
+  }
   return out;
 }
 
@@ -221,27 +225,32 @@ function impossibleCounts(t: Trajectory): TrajectoryProblem[] {
   return out;
 }
 
+/**
+ * Parent-chain cycles in one linear pass (each agent is walked up once: state 0 unseen, 1 on the
+ * chain being walked, 2 settled), iterative so a chain 100,000 deep neither hangs nor overflows.
+ */
 function cycleProblems(agents: AgentTrace[], index: Map<string, number>): TrajectoryProblem[] {
   const out: TrajectoryProblem[] = [];
-  const reported = new Set<string>();
-  agents.forEach((a, i) => {
-    const chain = [a.id];
-    let cur: AgentTrace | undefined = a;
-    while (cur && cur.parent !== null) {
-      const pi = index.get(cur.parent);
-      if (pi === undefined) return; // reported as unknown parent
-      cur = agents[pi];
-      if (chain.includes(cur.id)) {
-        const cyc = chain.slice(chain.indexOf(cur.id));
-        const key = [...cyc].sort().join('\u0000');
-        if (!reported.has(key)) {
-          reported.add(key);
-          out.push({ path: `$.agents[${i}].parent`, message: `cycle in parent chain: ${[...cyc, cur.id].join(' -> ')}` });
-        }
-        return;
-      }
-      chain.push(cur.id);
+  const state = new Uint8Array(agents.length);
+  const chain: number[] = [];
+  const posInChain = new Map<number, number>();
+  for (let i = 0; i < agents.length; i++) {
+    if (state[i] !== 0) continue;
+    chain.length = 0;
+    posInChain.clear();
+    let cur: number | undefined = i;
+    while (cur !== undefined && state[cur] === 0) {
+      state[cur] = 1;
+      posInChain.set(cur, chain.length);
+      chain.push(cur);
+      const parent: string | null = agents[cur].parent;
+      cur = parent === null ? undefined : index.get(parent); // unknown parent: reported elsewhere
     }
-  });
+    if (cur !== undefined && state[cur] === 1) {
+      const cyc = chain.slice(posInChain.get(cur)).map((k) => agents[k].id);
+      out.push({ path: `$.agents[${i}].parent`, message: `cycle in parent chain: ${[...cyc, agents[cur].id].join(' -> ')}` });
+    }
+    for (const k of chain) state[k] = 2;
+  }
   return out;
 }

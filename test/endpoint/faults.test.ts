@@ -141,11 +141,11 @@ describe('fault classification (never throws)', () => {
     expect(r.errorClass).toBe('context_overflow');
   });
 
-  it('timeout: no first byte within timeoutMs', async () => {
+  it('no_answer: no response headers within timeoutMs', async () => {
     const r = await run(() => {
       /* never answer */
     }, 300);
-    expect(r).toMatchObject({ ok: false, errorClass: 'timeout', httpStatus: null });
+    expect(r).toMatchObject({ ok: false, errorClass: 'no_answer', httpStatus: null });
   });
 
   it('timeout: a gap between chunks beyond timeoutMs', async () => {

@@ -68,7 +68,9 @@ describe('interrupted runs', () => {
     const s = openStore(t.file);
     const run = s.getRun('kill-1')!;
     expect(run.status).toBe('interrupted');
-    expect(run.endedAt).toBeNull(); // the real end time is unknown
+    // The real end time is unknown: ended_at is when the next command noticed, and the result says so.
+    expect(run.endedAt).not.toBeNull();
+    expect(run.result).toMatchObject({ status: 'interrupted', interruption: { endedAtIsDetection: true } });
     expect(s.countRequests('kill-1')).toBe(50);
     // a run of a live process (this one) is left alone
     s.createRun({ id: 'live', kind: 'sweep', config: {} });

@@ -28,7 +28,7 @@ describe('loadTrajectories', () => {
   it('reports errors inside a JSON array at the element line', () => {
     const dir = mkdtempSync(join(tmpdir(), 'traj-'));
     const f = join(dir, 'arr.json');
-    writeFileSync(f, '[\n  {"format": "agentdyno.trajectory.v1", "id": "a", "source": {"kind": "x"},\n   "agents": [{"id": "m", "parent": null, "system_prompt_tokens": 0, "steps": [{"type": "think", "duration_ms": 1}]}]},\n\n  {"id": "b \\" ["}\n]\n');
+    writeFileSync(f, '[\n  {"format": "agentdyno.trajectory.v1", "id": "a", "source": {"kind": "x"},\n   "agents": [{"id": "m", "parent": null, "system_prompt_tokens": 0, "steps": [{"type": "llm", "input_tokens": 1, "output_tokens": 1}]}]},\n\n  {"id": "b \\" ["}\n]\n');
     const r = checkTrajectoryFiles([f]);
     expect(r.trajectories.map((t) => t.line)).toEqual([2]);
     expect(r.problems.map((p) => `${p.line} ${p.path}`)).toEqual(['5 $.format', '5 $.source', '5 $.agents']);

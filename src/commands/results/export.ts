@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Args, Flags } from '@oclif/core';
-import { AgentdynoCommand } from '../../core/index.js';
-import { openStore, writeRunExport, type ExportFormat } from '../../store/index.js';
+import { AgentdynoCommand, checkOutputPath } from '../../core/index.js';
+import { openStore, resolveDbPath, writeRunExport, type ExportFormat } from '../../store/index.js';
 
 export default class ResultsExport extends AgentdynoCommand {
   static override description =
@@ -15,12 +15,17 @@ export default class ResultsExport extends AgentdynoCommand {
   static override flags = {
     format: Flags.string({ description: 'output format', options: ['json', 'csv'], default: 'json' }),
     out: Flags.string({ description: 'write to this file instead of stdout' }),
+    force: Flags.boolean({ description: 'replace --out when it exists (never the database itself)', default: false }),
     db: Flags.string({ description: 'results database (default: $AGENTDYNO_DB or results/agentdyno.db)' }),
   };
 
   async run(): Promise<{ id: string; format: ExportFormat; out: string | null }> {
     const { args, flags } = await this.parse(ResultsExport);
     const format = flags.format as ExportFormat;
+    if (flags.out) {
+      const db = resolveDbPath(flags.db);
+      checkOutputPath(flags.out, { inputs: [db, `${db}-wal`, `${db}-shm`], force: flags.force });
+    }
     const store = openStore(flags.db, { mustExist: true });
     try {
       store.requireRun(args.id);

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { Flags } from '@oclif/core';
-import { AgentdynoCommand, AgentdynoError } from '../../core/index.js';
+import { AgentdynoCommand, AgentdynoError, checkOutputPath } from '../../core/index.js';
 import { synthesizeJsonl } from '../../trajectory/index.js';
 
 export default class TrajectoriesSynth extends AgentdynoCommand {
@@ -14,10 +14,12 @@ export default class TrajectoriesSynth extends AgentdynoCommand {
     seed: Flags.integer({ description: 'random seed (non-negative integer)', default: 1, min: 0 }),
     count: Flags.integer({ description: 'number of trajectories', default: 32, min: 1 }),
     out: Flags.string({ description: 'write JSON Lines here (default: stdout)' }),
+    force: Flags.boolean({ description: 'replace --out when it exists', default: false }),
   };
 
   async run(): Promise<{ out: string | null; seed: number; count: number; bytes: number }> {
     const { flags } = await this.parse(TrajectoriesSynth);
+    if (flags.out) checkOutputPath(flags.out, { force: flags.force });
     const text = synthesizeJsonl({ seed: flags.seed, count: flags.count });
     if (flags.out) {
       try {

@@ -15,16 +15,18 @@ export default class TrajectoriesValidate extends AgentdynoCommand {
     'max-problems': Flags.integer({ description: 'list at most this many problems (the count is always given)', default: 200, min: 1 }),
   };
 
-  async run(): Promise<{ ok: boolean; trajectories: number; files: number; problems: FileProblem[] }> {
+  async run(): Promise<{ ok: boolean; code?: string; trajectories: number; files: number; problems: FileProblem[] }> {
     const { argv, flags } = await this.parse(TrajectoriesValidate);
     const r = checkTrajectoryFiles(argv as string[]);
-    const result = { ok: r.problems.length === 0, trajectories: r.trajectories.length, files: r.files.length, problems: r.problems };
+    // Only limits (limits.ts): well-formed, but more than replay can do.
+    const code = r.problems.length && r.problems.every((p) => p.code === 'E_TRAJECTORY_LIMIT') ? 'E_TRAJECTORY_LIMIT' : 'E_TRAJECTORY_INVALID';
+    const result = { ok: r.problems.length === 0, ...(r.problems.length ? { code } : {}), trajectories: r.trajectories.length, files: r.files.length, problems: r.problems };
     if (result.ok) {
       if (!this.jsonEnabled()) this.log(`ok: ${result.trajectories} trajectories in ${result.files} file${result.files === 1 ? '' : 's'}`);
       return result;
     }
     if (this.jsonEnabled()) {
-      process.exitCode = exitCodeFor('E_TRAJECTORY_INVALID');
+      process.exitCode = exitCodeFor(code);
       return result;
     }
     const max = flags['max-problems'];
@@ -34,7 +36,7 @@ export default class TrajectoriesValidate extends AgentdynoCommand {
     throw new AgentdynoError(
       `${r.problems.length} problem${r.problems.length === 1 ? '' : 's'} in ${badFiles} of ${r.files.length} file${r.files.length === 1 ? '' : 's'}:\n${listed}${more}\n` +
         'A file with any problem is rejected as a whole by replay; fix the fields named above (schema: schemas/trajectory.v1.json).',
-      { code: 'E_TRAJECTORY_INVALID' },
+      { code },
     );
   }
 }

@@ -31,7 +31,7 @@ describe.concurrent.skipIf(!built)('agentdyno import: fidelity summary, --keep-c
     const before = readFileSync('test/fixtures/importers/mooncake-conversation-trace.jsonl', 'utf8');
     const r = await run('import', 'mooncake', 'test/fixtures/importers/mooncake-conversation-trace.jsonl', '--out', 'test/fixtures/importers/mooncake-conversation-trace.jsonl');
     expect(r.exitCode).not.toBe(0);
-    expect(r.stderr).toContain('E_USAGE');
+    expect(r.stderr).toContain('E_OUTPUT_EXISTS') // the code for an output over an input (docs/errors.md);
     expect(readFileSync('test/fixtures/importers/mooncake-conversation-trace.jsonl', 'utf8')).toBe(before);
   });
 });
