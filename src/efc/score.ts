@@ -20,6 +20,15 @@ function baselineText(ep: Episode): string | null {
   return lines.slice(lines[0].startsWith('[budget]') ? 1 : 0).join('\n') || null;
 }
 
+/** EFC per unit of raw compute (null where that compute is zero). */
+export function efficiencyOf(efc: number, raw: RawCompute): EpisodeScore['efficiency'] {
+  return {
+    perKTokens: raw.tokens > 0 ? efc / (raw.tokens / 1000) : null,
+    perToolCall: raw.toolCalls > 0 ? efc / raw.toolCalls : null,
+    perWallSec: raw.wallSec > 0 ? efc / raw.wallSec : null,
+  };
+}
+
 export function rawCompute(ep: Episode): RawCompute {
   let tokens = 0;
   let wallMs = 0;
@@ -88,11 +97,7 @@ export function scoreEpisode(ep: Episode, o: ScoreOptions = {}): EpisodeScore {
     efc,
     axisMeans: { informativeness: mean('informativeness'), validity: mean('validity'), nonRedundancy: mean('nonRedundancy'), retention: mean('retention') },
     rawCompute: raw,
-    efficiency: {
-      perKTokens: raw.tokens > 0 ? efc / (raw.tokens / 1000) : null,
-      perToolCall: raw.toolCalls > 0 ? efc / raw.toolCalls : null,
-      perWallSec: raw.wallSec > 0 ? efc / raw.wallSec : null,
-    },
+    efficiency: efficiencyOf(efc, raw),
     events,
   };
 }

@@ -18,7 +18,7 @@
  * sessions without one are scored but left out of fits.
  */
 import type { LlmStep, Trajectory } from '../trajectory/index.js';
-import { KAPPA, RETRY_DISCOUNT } from './score.js';
+import { efficiencyOf, KAPPA, RETRY_DISCOUNT } from './score.js';
 import { normalizeText, similarity, type NormalizedText } from './similarity.js';
 import type { FitPoint } from './fit.js';
 import type { AxisScores, EpisodeScore, EventScore } from './types.js';
@@ -134,11 +134,7 @@ export function scoreSession(t: Trajectory, o: SessionScoreOptions = {}): Episod
     efc,
     axisMeans: { informativeness: mean('informativeness'), validity: mean('validity'), nonRedundancy: mean('nonRedundancy'), retention: mean('retention') },
     rawCompute: raw,
-    efficiency: {
-      perKTokens: raw.tokens > 0 ? efc / (raw.tokens / 1000) : null,
-      perToolCall: raw.toolCalls > 0 ? efc / raw.toolCalls : null,
-      perWallSec: raw.wallSec > 0 ? efc / raw.wallSec : null,
-    },
+    efficiency: efficiencyOf(efc, raw),
     events,
   };
 }

@@ -11,7 +11,7 @@ import { arrivalSchedule, type ArrivalMode, type ArrivalSchedule, type ArrivalUn
 import { requestRows } from './evaluate.js';
 import { startSaturationMonitor } from './level.js';
 import { evaluateOpenLoop, runOpenLoopLevel, type OpenLoopReport, type OpenLoopRun, type OpenLoopValidity } from './open-loop.js';
-import type { SessionOptions } from './session.js';
+import { laneSettings, type SessionOptions } from './session.js';
 import { runSweep, type SweepResult } from './sweep.js';
 import type { SearchOptions } from '../slo/index.js';
 import type { Target } from './setup.js';
@@ -54,17 +54,7 @@ export async function runRealOpenLoopLevel(o: SessionOptions, ol: OpenLoopSettin
       windowS: s.windowS,
       drainCapS: s.drainCapS,
       maxInFlightSessions: ol.maxInFlightSessions,
-      lane: {
-        seed: s.seed,
-        tokenModel: o.target.tokenModel,
-        toolTimeScale: s.toolTimeScale,
-        maxIdleGapMs: s.maxIdleGapMs,
-        history: s.history,
-        content: s.content ?? 'synthetic',
-        api: s.api ?? 'chat',
-        forceOutputLength: o.target.forceOutputLength,
-        errorPauseMs: 250,
-      },
+      lane: laneSettings(o),
     },
     { clock: o.clock ?? monotonicClock, sleep, send, signal: o.signal, monitor: startSaturationMonitor, canary: () => startTimingCanary() },
   );

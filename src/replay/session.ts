@@ -11,7 +11,7 @@ import type { Trajectory } from '../trajectory/index.js';
 import type { ProgressSink, TierStatus } from '../ui/index.js';
 import { evaluateLevel, requestRows, type LevelReport } from './evaluate.js';
 import { runLevel, startSaturationMonitor, type LevelRun } from './level.js';
-import type { HistoryMode } from './lane.js';
+import type { HistoryMode, LaneConfig } from './lane.js';
 import { contentReport, promptTokenError, toPromptSample, type ContentMode, type ContentReport, type PromptSample, type PromptTokenError } from './content.js';
 import type { SearchOptions, SloThresholds, SloTier, ValidityThresholds } from '../slo/index.js';
 import { runSweep, summarizeSweep, type SweepDeps, type SweepLevel, type SweepResult } from './sweep.js';
@@ -62,6 +62,22 @@ export const START_AT_LATE_TOLERANCE_MS = 5000;
  * machines (clocks NTP-synced; each run records its clock anchor) put their load on together.
  * Starting more than START_AT_LATE_TOLERANCE_MS late is refused: the load would not be simultaneous.
  */
+/** The lane settings every driver of a session shares (closed-loop lanes add trajectories and midStart). */
+export function laneSettings(o: SessionOptions): Pick<LaneConfig, 'seed' | 'tokenModel' | 'toolTimeScale' | 'maxIdleGapMs' | 'history' | 'content' | 'api' | 'forceOutputLength' | 'errorPauseMs'> {
+  const s = o.level;
+  return {
+    seed: s.seed,
+    tokenModel: o.target.tokenModel,
+    toolTimeScale: s.toolTimeScale,
+    maxIdleGapMs: s.maxIdleGapMs,
+    history: s.history,
+    content: s.content ?? 'synthetic',
+    api: s.api ?? 'chat',
+    forceOutputLength: o.target.forceOutputLength,
+    errorPauseMs: 250,
+  };
+}
+
 export async function waitForStart(
   startAtMs: number,
   opts: { signal?: AbortSignal; sink?: ProgressSink | null; nowMs?: () => number; sleep?: (ms: number, signal?: AbortSignal) => Promise<void> } = {},
@@ -112,19 +128,7 @@ export async function runRealLevel(o: SessionOptions, concurrency: number, tiers
       windowS: s.windowS,
       drainCapS: s.drainCapS,
       warmupCapS: s.warmupCapS,
-      lane: {
-        seed: s.seed,
-        trajectories: o.trajectories,
-        tokenModel: o.target.tokenModel,
-        toolTimeScale: s.toolTimeScale,
-        maxIdleGapMs: s.maxIdleGapMs,
-        midStart: s.midStart,
-        history: s.history,
-        content: s.content ?? 'synthetic',
-        api: s.api ?? 'chat',
-        forceOutputLength: o.target.forceOutputLength,
-        errorPauseMs: 250,
-      },
+      lane: { ...laneSettings(o), trajectories: o.trajectories, midStart: s.midStart },
     },
     {
       clock,
