@@ -16,15 +16,49 @@ const records = []; // agentdyno: RequestResult; raw: { times: bigint[], chunks:
 
 let sendOne;
 let closeClient = async () => {};
-if (mode === 'agentdyno') {
-  const { EndpointClient } = await import('../../dist/endpoint/index.js');
-  const client = new EndpointClient({ baseUrl, model: 'bench', timeoutMs: 60_000 }, { connections: streams + 16 });
+if (mode === 'agentdyno' || mode === 'agentdyno-net' || mode === 'previous') {
+  // previous: the client of the previous release, built into a worktree of main at PREV_DIST.
+  const dist = mode === 'previous' ? process.env.PREV_DIST : '../../dist';
+  const { EndpointClient } = await import(`${dist}/endpoint/index.js`);
+  const transport = mode === 'agentdyno-net' ? 'net' : 'undici';
+  const client = new EndpointClient({ baseUrl, model: 'bench', timeoutMs: 60_000 }, { connections: streams + 16, transport });
   sendOne = async () => {
     const r = await client.send(reqBody);
     if (!r.ok) errors++;
     records.push(r);
   };
   closeClient = () => client.close(true);
+} else if (mode === 'net') {
+  // node:net socket per lane, hand-written request, stamp + keep each read (no HTTP parser).
+  const net = await import('node:net');
+  const payload = JSON.stringify({ model: 'bench', messages: reqBody.messages, max_tokens: maxTokens, stream: true, stream_options: { include_usage: true } });
+  const reqText = `POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`;
+  const socks = [];
+  const free = [];
+  sendOne = () =>
+    new Promise((resolve) => {
+      let s = free.pop();
+      if (!s) {
+        s = net.connect(port, '127.0.0.1');
+        s.setNoDelay(true);
+        socks.push(s);
+        s.on('data', (c) => {
+          const rec = s.rec;
+          rec.times.push(process.hrtime.bigint());
+          rec.chunks.push(c);
+          if (c.length >= 5 && c[c.length - 1] === 10 && c.toString('latin1', c.length - 5) === '0\r\n\r\n') {
+            records.push(rec);
+            free.push(s);
+            s.done();
+          }
+        });
+        s.on('error', () => { errors++; s.done?.(); });
+      }
+      s.rec = { times: [], chunks: [] };
+      s.done = resolve;
+      s.write(reqText);
+    });
+  closeClient = async () => socks.forEach((s) => s.destroy());
 } else {
   const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
   const payload = JSON.stringify({ model: 'bench', messages: reqBody.messages, max_tokens: maxTokens, stream: true, stream_options: { include_usage: true } });
@@ -89,7 +123,7 @@ function addRequest(arr, send) {
   }
 }
 for (const rec of records) {
-  if (mode === 'agentdyno') {
+  if (mode.startsWith('agentdyno') || mode === 'previous') {
     const send = (rec.outputText ?? '').split(';').filter(Boolean).map(BigInt);
     const arr = [];
     for (let i = 0; i < rec.tokenChunkTimesNs.length; i++) for (let k = 0; k < rec.tokenChunkPieces[i]; k++) arr.push(rec.tokenChunkTimesNs[i]);

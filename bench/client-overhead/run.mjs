@@ -67,7 +67,7 @@ console.log(`server: one token per SSE event every ${INTERVAL_MS} ms per stream,
 
 const rows = [];
 for (const n of levels) {
-  for (const mode of ['raw', 'agentdyno']) {
+  for (const mode of (argv.includes('--modes') ? argv[argv.indexOf('--modes') + 1].split(',') : ['raw', 'agentdyno'])) {
     const s0 = await serverCpu();
     const r = await runClient(mode, n);
     const s1 = await serverCpu();

@@ -6,6 +6,7 @@
 import { Pool } from 'undici';
 import { AgentdynoError, newRequestId, registerSecret } from '../core/index.js';
 import { StreamRequest, type StreamContext } from './stream.js';
+import { NetPool, type NetHandler } from './net-pool.js';
 import { WIRE, authHeaders } from './wire/index.js';
 import { resolveBaseUrl, type EndpointTarget } from './url.js';
 import type {
@@ -30,6 +31,8 @@ export class EndpointClient {
   readonly config: Readonly<EndpointConfig>;
   readonly target: EndpointTarget;
   private readonly pool: Pool;
+  /** The lean streaming transport, when opts.transport is 'net' (setup calls stay on `pool`). */
+  private readonly net: NetPool | null;
   private readonly timeoutMs: number;
   // The key lives only in this #private header object and the redact closure, so that
   // util.inspect / JSON.stringify of the client never show them.
@@ -73,6 +76,16 @@ export class EndpointClient {
       bodyTimeout: this.timeoutMs,
       connect: { timeout: Math.min(this.timeoutMs, 30_000) },
     });
+    this.net =
+      opts.transport === 'net'
+        ? new NetPool(this.target.origin, {
+            connections: opts.connections ?? 8192,
+            keepAliveTimeoutMs: keepAlive,
+            connectTimeoutMs: Math.min(this.timeoutMs, 30_000),
+            headersTimeoutMs: this.timeoutMs,
+            bodyTimeoutMs: this.timeoutMs,
+          })
+        : null;
   }
 
   /** The request body sent for `req` (exported for tests and for dry runs). */
@@ -101,17 +114,10 @@ export class EndpointClient {
         return;
       }
       try {
-        this.pool.dispatch(
-          {
-            path: `${this.target.root}${wire.path}`,
-            method: 'POST',
-            headers: req.api === 'chat' || req.api === 'completions' ? { ...this.#headers, 'x-request-id': requestId } : { ...this.#headersFor(req.api), 'x-request-id': requestId },
-            body: payload,
-            headersTimeout: this.timeoutMs,
-            bodyTimeout: this.timeoutMs,
-          },
-          handler,
-        );
+        const path = `${this.target.root}${wire.path}`;
+        const headers = req.api === 'chat' || req.api === 'completions' ? { ...this.#headers, 'x-request-id': requestId } : { ...this.#headersFor(req.api), 'x-request-id': requestId };
+        if (this.net) this.net.dispatch({ path, method: 'POST', headers, body: payload }, handler as unknown as NetHandler);
+        else this.pool.dispatch({ path, method: 'POST', headers, body: payload, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs }, handler);
       } catch (err) {
         // Dispatch on a closed pool throws synchronously.
         handler.onResponseError(null as never, err as Error);
@@ -223,6 +229,7 @@ export class EndpointClient {
 
   /** Close the pool: waits for in-flight requests unless `force`. */
   async close(force = false): Promise<void> {
+    if (this.net && !this.net.closed) await this.net.close(force);
     if (this.pool.destroyed || this.pool.closed) return;
     if (force) await this.pool.destroy();
     else await this.pool.close();

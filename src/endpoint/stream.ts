@@ -151,8 +151,9 @@ export class StreamRequest implements Dispatcher.DispatchHandler {
     this.errorBody = [];
   }
 
-  onResponseData(controller: Controller, chunk: Buffer): void {
-    const t = process.hrtime.bigint(); // stamp first: nothing before this line may do work
+  /** tNs: the socket read's stamp when the transport took it (net transport); else stamped here. */
+  onResponseData(controller: Controller, chunk: Buffer, tNs?: bigint): void {
+    const t = tNs ?? process.hrtime.bigint(); // stamp first: nothing before this line may do work
     if (this.tFirstByteNs === null) this.tFirstByteNs = t;
     const decoder = this.decoder;
     if (decoder === null) {

@@ -74,6 +74,11 @@ export interface EndpointClientOptions {
   keepAliveTimeoutMs?: number;
   /** Cap on the error body kept for classification (default 8 KiB). */
   maxErrorBodyBytes?: number;
+  /**
+   * Streaming transport: 'undici' (default; HTTP/1.1 via undici's Pool) or 'net' (net-pool.ts: a
+   * lean HTTP/1.1 reader on node:net, about half the CPU per token event; setup calls stay on undici).
+   */
+  transport?: 'undici' | 'net';
 }
 
 /** One try of a request, as recorded by withRetry. */
