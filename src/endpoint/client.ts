@@ -76,8 +76,10 @@ export class EndpointClient {
       bodyTimeout: this.timeoutMs,
       connect: { timeout: Math.min(this.timeoutMs, 30_000) },
     });
+    // AGENTDYNO_TRANSPORT=net picks the lean transport where a command has no flag for it.
+    const transport = opts.transport ?? (process.env.AGENTDYNO_TRANSPORT === 'net' ? 'net' : 'undici');
     this.net =
-      opts.transport === 'net'
+      transport === 'net'
         ? new NetPool(this.target.origin, {
             connections: opts.connections ?? 8192,
             keepAliveTimeoutMs: keepAlive,
