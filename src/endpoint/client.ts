@@ -7,6 +7,7 @@ import { Pool } from 'undici';
 import { AgentdynoError, newRequestId, registerSecret } from '../core/index.js';
 import { StreamRequest, type StreamContext } from './stream.js';
 import { NetPool, type NetHandler } from './net-pool.js';
+import { stringifyBody } from './body-json.js';
 import { WIRE, authHeaders } from './wire/index.js';
 import { resolveBaseUrl, type EndpointTarget } from './url.js';
 import type {
@@ -105,7 +106,7 @@ export class EndpointClient {
   send(req: CompletionRequest): Promise<RequestResult> {
     // Generated ids: random per client, then a counter (no crypto call per request).
     const requestId = req.requestId ?? `${this.idPrefix}-${(this.seq++).toString(36)}`;
-    const payload = JSON.stringify(this.buildBody(req));
+    const payload = stringifyBody(this.buildBody(req));
     return new Promise<RequestResult>((resolve) => {
       const tSendNs = process.hrtime.bigint();
       const wire = WIRE[req.api];
