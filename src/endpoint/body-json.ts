@@ -9,31 +9,46 @@
 interface Cached {
   role: unknown;
   content: unknown;
-  json: string;
+  /** The message's JSON, UTF-8 encoded once (writes and concatenation are then memcpy). */
+  bytes: Buffer;
 }
 
 const cache = new WeakMap<object, Cached>();
 
-function messageJson(m: unknown): string {
-  if (m === null || typeof m !== 'object') return JSON.stringify(m) ?? 'null';
+function messageBytes(m: unknown): Buffer {
+  if (m === null || typeof m !== 'object') return Buffer.from(JSON.stringify(m) ?? 'null');
   const o = m as Record<string, unknown>;
   let keys = 0;
   for (const _k in o) keys++;
-  if (keys !== 2 || typeof o.role !== 'string' || typeof o.content !== 'string') return JSON.stringify(o);
+  if (keys !== 2 || typeof o.role !== 'string' || typeof o.content !== 'string') return Buffer.from(JSON.stringify(o));
   const c = cache.get(o);
-  if (c !== undefined && c.role === o.role && c.content === o.content) return c.json;
-  const json = JSON.stringify(o);
-  cache.set(o, { role: o.role, content: o.content, json });
-  return json;
+  if (c !== undefined && c.role === o.role && c.content === o.content) return c.bytes;
+  const bytes = Buffer.from(JSON.stringify(o));
+  cache.set(o, { role: o.role, content: o.content, bytes });
+  return bytes;
 }
 
-/** JSON.stringify(body), with body.messages (when an array) built from cached per-message JSON. */
-export function stringifyBody(body: Record<string, unknown>): string {
+const COMMA = Buffer.from(',');
+const CLOSE = Buffer.from(']}');
+
+/**
+ * The UTF-8 bytes of JSON.stringify(body) as a list of buffers (body.messages, when an array, from
+ * cached per-message bytes): the net transport writes them as one writev, undici gets their concat.
+ */
+export function encodeBody(body: Record<string, unknown>): Buffer[] {
   const msgs = body.messages;
-  if (!Array.isArray(msgs)) return JSON.stringify(body);
+  if (!Array.isArray(msgs)) return [Buffer.from(JSON.stringify(body))];
   const rest = JSON.stringify({ ...body, messages: undefined }); // undefined drops the key
-  const parts = new Array<string>(msgs.length);
-  for (let i = 0; i < msgs.length; i++) parts[i] = messageJson(msgs[i]);
-  const list = `"messages":[${parts.join(',')}]`;
-  return rest === '{}' ? `{${list}}` : `${rest.slice(0, -1)},${list}}`;
+  const out: Buffer[] = [Buffer.from(rest === '{}' ? '{"messages":[' : `${rest.slice(0, -1)},"messages":[`)];
+  for (let i = 0; i < msgs.length; i++) {
+    if (i > 0) out.push(COMMA);
+    out.push(messageBytes(msgs[i]));
+  }
+  out.push(CLOSE);
+  return out;
+}
+
+/** JSON.stringify(body) as one string (same bytes as encodeBody). */
+export function stringifyBody(body: Record<string, unknown>): string {
+  return Buffer.concat(encodeBody(body)).toString('utf8');
 }

@@ -7,7 +7,7 @@ import { Pool } from 'undici';
 import { AgentdynoError, newRequestId, registerSecret } from '../core/index.js';
 import { StreamRequest, type StreamContext } from './stream.js';
 import { NetPool, type NetHandler } from './net-pool.js';
-import { stringifyBody } from './body-json.js';
+import { encodeBody } from './body-json.js';
 import { WIRE, authHeaders } from './wire/index.js';
 import { resolveBaseUrl, type EndpointTarget } from './url.js';
 import type {
@@ -106,7 +106,7 @@ export class EndpointClient {
   send(req: CompletionRequest): Promise<RequestResult> {
     // Generated ids: random per client, then a counter (no crypto call per request).
     const requestId = req.requestId ?? `${this.idPrefix}-${(this.seq++).toString(36)}`;
-    const payload = stringifyBody(this.buildBody(req));
+    const payload = encodeBody(this.buildBody(req));
     return new Promise<RequestResult>((resolve) => {
       const tSendNs = process.hrtime.bigint();
       const wire = WIRE[req.api];
@@ -120,7 +120,7 @@ export class EndpointClient {
         const path = `${this.target.root}${wire.path}`;
         const headers = req.api === 'chat' || req.api === 'completions' ? { ...this.#headers, 'x-request-id': requestId } : { ...this.#headersFor(req.api), 'x-request-id': requestId };
         if (this.net) this.net.dispatch({ path, method: 'POST', headers, body: payload }, handler as unknown as NetHandler);
-        else this.pool.dispatch({ path, method: 'POST', headers, body: payload, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs }, handler);
+        else this.pool.dispatch({ path, method: 'POST', headers, body: payload.length === 1 ? payload[0] : Buffer.concat(payload), headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs }, handler);
       } catch (err) {
         // Dispatch on a closed pool throws synchronously.
         handler.onResponseError(null as never, err as Error);

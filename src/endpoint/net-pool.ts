@@ -38,7 +38,8 @@ export interface NetDispatch {
   path: string;
   method: string;
   headers: Record<string, string>;
-  body: string;
+  /** The body's bytes, in pieces (written as one writev). */
+  body: Buffer[];
 }
 
 const enum S { Idle, Head, Size, Data, DataEnd, Trailer, Length, UntilClose }
@@ -89,8 +90,14 @@ class Conn implements NetController {
     if (this.aborted) return;
     let text = `${d.method} ${d.path} HTTP/1.1\r\nhost: ${hostHeader}\r\n`;
     for (const k in d.headers) text += `${k}: ${d.headers[k]}\r\n`;
-    text += `content-length: ${Buffer.byteLength(d.body)}\r\n\r\n${d.body}`;
-    this.sock.write(text);
+    let length = 0;
+    for (const b of d.body) length += b.length;
+    text += `content-length: ${length}\r\n\r\n`;
+    const s = this.sock;
+    s.cork();
+    s.write(text);
+    for (const b of d.body) s.write(b);
+    s.uncork();
   }
 
   abort(err: Error): void {

@@ -9,6 +9,7 @@ import type { Dispatcher } from 'undici';
 import { classifyError, classifyHttpStatus, mentionsContextOverflow, parseRetryAfter } from './classify.js';
 import { SseDecoder } from './sse.js';
 import { currentReadTurn } from './read-turn.js';
+import { onAbortOf } from './abort-group.js';
 import type { ErrorClass, RequestResult, Usage } from './types.js';
 import { chatParser } from './wire/chat.js';
 import type { OutputKind, WireEventParser, WireSink } from './wire/types.js';
@@ -51,6 +52,7 @@ export class StreamRequest implements Dispatcher.DispatchHandler {
   private nonSseContentType: string | null = null;
   private controller: Controller | null = null;
   private settled = false;
+  private unsubscribeAbort: (() => void) | null = null;
   // State of the body chunk being decoded, and of the socket read it belongs to.
   private chunkT = 0n;
   private chunkPieces = 0;
@@ -71,7 +73,7 @@ export class StreamRequest implements Dispatcher.DispatchHandler {
     private readonly parser: WireEventParser = chatParser,
   ) {
     this.text = keepText ? [] : null;
-    if (signal) signal.addEventListener('abort', this.onAbort, { once: true });
+    if (signal) this.unsubscribeAbort = onAbortOf(signal, this.onAbort);
     const d = ctx.deadlineMs ?? 0;
     if (d > 0) this.armDeadline(d);
   }
@@ -292,7 +294,7 @@ export class StreamRequest implements Dispatcher.DispatchHandler {
     this.settled = true;
     if (this.deadline) clearTimeout(this.deadline);
     this.deadline = null;
-    this.signal?.removeEventListener('abort', this.onAbort);
+    this.unsubscribeAbort?.();
     const redact = this.ctx.redact;
     const result: RequestResult = {
       requestId: this.requestId,

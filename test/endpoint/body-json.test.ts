@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { stringifyBody } from '../../src/endpoint/body-json.js';
+import { encodeBody, stringifyBody } from '../../src/endpoint/body-json.js';
 
 describe('stringifyBody (per-message JSON cache)', () => {
   it('parses to the same value as JSON.stringify, for bodies with and without messages', () => {
@@ -11,6 +11,10 @@ describe('stringifyBody (per-message JSON cache)', () => {
     for (const body of [{ model: 'm', stream: true, messages: msgs, max_tokens: 3 }, { messages: msgs }, { messages: [] }, { model: 'm', prompt: 'x' }]) {
       expect(JSON.parse(stringifyBody(body))).toEqual(JSON.parse(JSON.stringify(body)));
       expect(JSON.parse(stringifyBody(body))).toEqual(JSON.parse(stringifyBody(body))); // second call: from the cache
+      // The bytes are those of JSON.stringify with messages last (key order aside, the same text).
+      const { messages, ...rest } = body as Record<string, unknown>;
+      const want = messages === undefined ? JSON.stringify(rest) : JSON.stringify({ ...rest, messages });
+      expect(Buffer.concat(encodeBody(body)).equals(Buffer.from(want))).toBe(true);
     }
   });
   it('a message changed in place after it was cached is serialized anew', () => {
