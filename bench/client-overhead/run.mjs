@@ -112,6 +112,14 @@ console.log('\ntargets (agentdyno client):');
 for (const r of rows.filter((x) => x.mode === 'agentdyno')) {
   console.log(`  ${r.streams} streams: events/s per core ${f(r.eventsPerCoreS, 0)} >= ${TARGET_EPS}: ${r.eventsPerCoreS >= TARGET_EPS ? 'met' : 'NOT met'}`);
 }
+// Issue 16: the client at <= 0.55x the raw node:http reader's CPU per event (2x the old events/CPU-s).
+for (const r of rows.filter((x) => x.mode.startsWith('agentdyno'))) {
+  const raw = rows.find((x) => x.mode === 'raw' && x.streams === r.streams);
+  const prev = rows.find((x) => x.mode === 'previous' && x.streams === r.streams);
+  if (!raw) continue;
+  const v = r.cpuPerEventUs / raw.cpuPerEventUs;
+  console.log(`  ${r.streams} streams, ${r.mode}: CPU per event ${f(v)}x raw node:http (target <= 0.55x: ${v <= 0.55 ? 'met' : 'NOT met'})${prev ? `, ${f(r.cpuPerEventUs / prev.cpuPerEventUs)}x the previous release's client` : ''}`);
+}
 const at500 = rows.find((x) => x.mode === 'agentdyno' && x.streams === 500);
 if (at500) console.log(`  500 streams: p99 timing error ${f(at500.absErrP99Ms, 3)} ms <= ${TARGET_ERR_MS} ms: ${at500.absErrP99Ms <= TARGET_ERR_MS ? 'met' : 'NOT met'}`);
 const busy = rows.filter((r) => r.cpuUtil > 0.85 || r.serverCpuS / r.wallS > 0.85);
