@@ -1,9 +1,10 @@
-// The endpoint's fault, SSE and read-coalescing tests again, with every client on the net transport
+// The endpoint's fault, SSE, read-coalescing and deadline tests again, with every client on the net transport
 // (src/endpoint/net-pool.ts): the same results are required of both transports.
 process.env.AGENTDYNO_TRANSPORT = 'net';
 await import('./faults.test.js');
 await import('./sse.test.js');
 await import('./coalesced.test.js');
+await import('./deadlines.test.js');
 
 const { describe, expect, it } = await import('vitest');
 const { EndpointClient, SseDecoder } = await import('../../src/endpoint/index.js');
