@@ -77,11 +77,14 @@ describe('live feeds during a real sweep --quick', () => {
     expect(lines.some((e) => e.type === 'level-tick' && e.phase === 'window' && e.tiers?.some((t) => t.passRate !== null))).toBe(true);
 
     // Off a terminal the dashboard prints the run's events as plain lines and ends with the run.
-    const runId = (JSON.parse(r.stdout) as { runId: string }).runId;
+    const out = JSON.parse(r.stdout) as { runId: string; levels: unknown[] };
+    const runId = out.runId;
+    // On the built-in simulator the sweep verifies a plan: it runs as many levels as its budget allows.
+    expect(out.levels.length).toBeGreaterThan(0);
     const plain = await execa('node', [path.join(ROOT, 'bin/run.js'), 'dashboard', runId, '--db', db], { cwd: ROOT, reject: false, timeout: 60_000 });
     expect(plain.exitCode, plain.stderr).toBe(0);
     expect(plain.stdout).toContain('measuring idle power');
-    expect(plain.stdout.match(/^level done: /gm)?.length).toBe(2);
+    expect(plain.stdout.match(/^level done: /gm)?.length).toBe(out.levels.length);
     expect(plain.stdout).toContain(`run ${runId} completed`);
 
     if (hasTmux) {
