@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { AgentdynoCommand, AgentdynoError } from '../core/index.js';
+import { AgentdynoCommand, AgentdynoError, checkOutputPath } from '../core/index.js';
 import { startRecordingProxy } from '../record/index.js';
 
 export default class Record extends AgentdynoCommand {
@@ -18,6 +18,7 @@ export default class Record extends AgentdynoCommand {
     out: Flags.string({ description: 'output trajectory file (.jsonl)', required: true }),
     'keep-content': Flags.boolean({ description: 'also store request messages and responses', default: false }),
     'flush-s': Flags.integer({ description: 'rewrite --out every N seconds (0 = only on exit)', default: 10, min: 0 }),
+    force: Flags.boolean({ description: 'replace --out if it exists', default: false }),
   };
 
   async run(): Promise<{ out: string; calls: number; trajectories: number }> {
@@ -27,6 +28,7 @@ export default class Record extends AgentdynoCommand {
     } catch {
       throw new AgentdynoError(`not a URL: ${flags.upstream}`, { code: 'E_USAGE', where: '--upstream', hint: 'Give the endpoint as http://host:port/v1.' });
     }
+    checkOutputPath(flags.out, { force: flags.force });
     let proxy;
     try {
       proxy = await startRecordingProxy({ upstream: flags.upstream, port: flags.port, host: flags.host, out: flags.out, keepContent: flags['keep-content'], flushMs: flags['flush-s'] * 1000 });

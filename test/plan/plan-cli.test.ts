@@ -97,6 +97,13 @@ describe.skipIf(!built)('agentdyno sim plan / sim fit (built CLI)', () => {
     const human = await cli(['sim', 'fit', 'sweep-fit-ok', '--db', db, '--out', join(dir, 'f2.yaml')]);
     expect(human.stdout).toMatch(/FITTED, illustrative/);
     expect(human.stdout).toMatch(/R\^2 decode \d\.\d{3}/);
+    // An existing profile is never overwritten without --force, and the database never.
+    const again = await cli(['sim', 'fit', 'sweep-fit-ok', '--db', db, '--out', out, '--json']);
+    expect(again.exitCode).toBe(2);
+    expect(JSON.parse(again.stdout).error.code).toBe('E_OUTPUT_EXISTS');
+    expect((await cli(['sim', 'fit', 'sweep-fit-ok', '--db', db, '--out', out, '--force'])).exitCode).toBe(0);
+    const overDb = await cli(['sim', 'fit', 'sweep-fit-ok', '--db', db, '--out', db, '--force', '--json']);
+    expect(JSON.parse(overDb.stdout).error.code).toBe('E_OUTPUT_EXISTS');
   });
 
   it('sim fit refuses a run with too few levels, and an unknown run, clearly', async () => {

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { stringify } from 'yaml';
-import { AgentdynoCommand, AgentdynoError } from '../../core/index.js';
+import { AgentdynoCommand, AgentdynoError, checkOutputPath } from '../../core/index.js';
 import { loadProfile, validateProfile } from '../../sim/index.js';
 import { fitStepTime, fittedProfileYaml, levelLoads, type StepTimeFit } from '../../plan/index.js';
 import { openStore } from '../../store/index.js';
@@ -34,6 +34,7 @@ export default class SimFit extends AgentdynoCommand {
     profile: Flags.string({ description: 'Base profile (name or YAML path) whose scheduler, KV cache and power the fitted profile keeps; its scheduler limits also decide which TTFT rows are used.', default: 'small' }),
     out: Flags.string({ description: 'Where to write the fitted profile YAML (default: fitted-RUN_ID.yaml beside the results database).' }),
     db: Flags.string({ description: 'results database (default: $AGENTDYNO_DB or results/agentdyno.db)' }),
+    force: Flags.boolean({ description: 'replace --out if it exists', default: false }),
   };
 
   async run(): Promise<SimFitResult> {
@@ -69,6 +70,7 @@ export default class SimFit extends AgentdynoCommand {
     const doc = fittedProfileYaml(base, fit, args.runId, date);
     validateProfile(doc, '(fitted profile)'); // the YAML we write must load back
     const out = resolve(flags.out ?? resolve(dirname(store.path === ':memory:' ? resolve('results/x') : store.path), `fitted-${args.runId}.yaml`));
+    checkOutputPath(out, { inputs: [store.path, `${store.path}-wal`, `${store.path}-shm`, flags.profile], force: flags.force, flag: '--out' });
     const header = [
       `# FITTED (illustrative) from stored run ${args.runId} on ${date.toISOString()} by \`agentdyno sim fit\`.`,
       `# step_time_ms by non-negative least squares over ${fit.rows.decode} decode-rate and ${fit.rows.ttft} TTFT rows at ${fit.levels.length} levels.`,
