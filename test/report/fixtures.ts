@@ -43,8 +43,10 @@ async function ok(args: string[]): Promise<Record<string, unknown>> {
 
 async function make(dir: string): Promise<FixtureRuns> {
   const db = path.join(dir, 'runs.db');
-  const sweep = await ok(['sweep', '--quick', '--max-levels', '3', '--idle-window', '1', '--db', db]);
-  const replay = await ok(['replay', '--concurrency', '4', '--quick', '--db', db]);
+  // Short trajectories on a fast profile: real runs of every phase, in seconds rather than minutes.
+  const short = ['--trajectories', path.join(FIX, 'tiny.jsonl'), '--sim-profile', path.join(FIX, 'fast.yaml'), '--window', '3', '--warmup', '0.3', '--drain-cap', '0.5', '--min-window', '1'];
+  const sweep = await ok(['sweep', '--quick', ...short, '--max-levels', '3', '--idle-window', '1', '--db', db]);
+  const replay = await ok(['replay', '--concurrency', '4', '--quick', ...short, '--db', db]);
   const budget = await ok(['budget', 'bench', '--trials', '8', '--db', db]);
   const power = await ok(['power', 'record', '--source', 'nameplate:watts=500', '--duration', '1s', '--db', db]);
   // Shards need one target and one start time (as in test/scale/cli.test.ts).

@@ -46,7 +46,7 @@ describe('live feeds during a real sweep --quick', () => {
     // The database exists before the dashboard starts, as when a user opens it beside a run.
     execFileSync('node', [path.join(ROOT, 'bin/run.js'), 'results', 'list', '--db', db], { cwd: ROOT, stdio: 'ignore' });
     if (hasTmux) execFileSync('tmux', ['new-session', '-d', '-s', session, '-x', '80', '-y', '24', `cd ${ROOT} && node bin/run.js dashboard --follow --interval 300 --db ${db}; sleep 60`]);
-    const sweep = execa('node', [path.join(ROOT, 'bin/run.js'), 'sweep', '--quick', '--max-levels', '2', '--idle-window', '1', '--db', db, '--events', eventsFile, '--metrics-port', '0', '--json'], { cwd: ROOT, reject: false, timeout: 180_000, env: { CI: '1' } });
+    const sweep = execa('node', [path.join(ROOT, 'bin/run.js'), 'sweep', '--quick', '--trajectories', 'test/fixtures/replay/tiny.jsonl', '--sim-profile', 'test/fixtures/replay/fast.yaml', '--window', '4', '--warmup', '0.3', '--drain-cap', '0.5', '--min-window', '1', '--max-levels', '3', '--idle-window', '1', '--db', db, '--events', eventsFile, '--metrics-port', '0', '--json'], { cwd: ROOT, reject: false, timeout: 180_000, env: { CI: '1' } });
 
     // The metrics URL is announced in the events; scrape until a window tick has filled the live series.
     let url: string | null = null;
