@@ -1,7 +1,9 @@
 /** Virtual-time capacity planner (DESIGN 2, 5): the lane program's virtual-time driver over the sim engine, the sweep search (src/slo), and profile fitting. */
-export { planLevel, planObservation, judgePlanCalls } from './level.js';
+export { planLevel } from './level.js';
+export { planObservation, judgePlanCalls } from './calls.js';
 export { planningProfile, autoKvBlockTokens } from './granularity.js';
-export type { PlanLevelOptions, PlanLevelResult, PlanTierResult, PlanRequestRow, PlanCallRec } from './level.js';
+export type { PlanLevelOptions } from './level.js';
+export type { PlanLevelResult, PlanTierResult, PlanRequestRow, PlanCallRec } from './calls.js';
 export { EventQueue } from './queue.js';
 export { analyticCapacity } from './analytic.js';
 export type { AnalyticCapacity } from './analytic.js';

@@ -7,7 +7,8 @@
 import { agentsPerMW, describeRule, describeShare, foldLevels, nextLevel, tierBracket, DEFAULT_SLO_THRESHOLDS, type BindingConstraint, type LevelOutcome, type SearchOptions, type SloThresholds, type SloTier } from '../slo/index.js';
 import type { Trajectory } from '../trajectory/index.js';
 import type { SimProfile } from '../sim/index.js';
-import { planLevel, type PlanLevelOptions, type PlanLevelResult } from './level.js';
+import { planLevel, type PlanLevelOptions } from './level.js';
+import type { PlanLevelResult } from './calls.js';
 
 export type PlanSweepOptions = Omit<PlanLevelOptions, 'concurrency' | 'keepRequests'> & {
   search: SearchOptions;
