@@ -153,7 +153,7 @@ export function systemBinds(): string[] {
  * npm-installed CLIs), NODE_PATH entries, and regular files the command names by absolute path (its
  * script). Never a folder the command names: that could be the repo with the tasks' private solutions.
  */
-export function agentToolBinds(cmd: string, cwd = process.cwd()): Bind[] {
+export function agentToolBinds(cmd: string, cwd = process.cwd(), env: Record<string, string> = {}): Bind[] {
   const out = new Map<string, Bind>();
   const add = (p: string, dirOk: boolean) => {
     let st: fs.Stats;
@@ -168,6 +168,14 @@ export function agentToolBinds(cmd: string, cwd = process.cwd()): Bind[] {
   add(path.join(cwd, 'node_modules'), true);
   for (const p of (process.env.NODE_PATH ?? '').split(':').filter((x) => path.isAbsolute(x))) add(p, true);
   for (const tok of cmd.match(/\/[^\s'"]+/g) ?? []) add(tok, false);
+  // A binary the user named through the agent env (a preset's AGENTDYNO_*_BIN; never prompt text): a node_modules/.bin link
+  // needs its whole node_modules (the link's target and the native package beside it).
+  for (const v of Object.values(env)) {
+    if (!path.isAbsolute(v)) continue;
+    const nm = v.lastIndexOf('/node_modules/');
+    if (nm >= 0) add(v.slice(0, nm + '/node_modules'.length), true);
+    else add(v, false);
+  }
   return [...out.values()];
 }
 

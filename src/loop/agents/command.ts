@@ -174,7 +174,7 @@ export class CommandAgent implements Agent {
         sandbox: this.o.sandbox,
         env,
         // The sandbox binds system folders only: add the CLI's own files (node_modules, its script).
-        binds: sandboxed ? [{ src: this.dir, dest: NET_DIR }, ...agentToolBinds(this.cmd)] : [],
+        binds: sandboxed ? [{ src: this.dir, dest: NET_DIR }, ...agentToolBinds(this.cmd, process.cwd(), this.o.env ?? {})] : [],
         // A JavaScript agent reserves far more address space than it uses (V8 cages): cap memory loosely.
         limits: { wallSec, memoryMb: 16_384, nproc: 512, outputBytes: 4 << 20 },
       });
