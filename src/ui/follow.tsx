@@ -24,6 +24,9 @@ export interface DashboardOptions {
   intervalMs?: number;
   stdout?: NodeJS.WriteStream;
   stdin?: NodeJS.ReadStream;
+  stderr?: NodeJS.WritableStream;
+  /** Environment to read CI from (default process.env). */
+  env?: Record<string, string | undefined>;
   plain?: boolean;
   /** Columns to lay out for (default the terminal's, at most 100). */
   width?: number;
@@ -122,9 +125,20 @@ async function plainFollow(source: DashboardSource, o: DashboardOptions): Promis
   }
 }
 
+/** The check Ink makes (its is-in-ci dependency): CI or CONTINUOUS_INTEGRATION set and not "0"/"false". */
+export function ciEnvironment(env: Record<string, string | undefined>): boolean {
+  const set = (k: string) => env[k] !== undefined && env[k] !== '0' && env[k] !== 'false';
+  return set('CI') || set('CONTINUOUS_INTEGRATION');
+}
+
 export async function runDashboard(source: DashboardSource, o: DashboardOptions = {}): Promise<void> {
   const stdout = o.stdout ?? process.stdout;
   if (o.plain || !stdout.isTTY || !(o.stdin ?? process.stdin).isTTY) return plainFollow(source, o);
+  if (ciEnvironment(o.env ?? process.env)) {
+    // Ink draws only the final frame when CI is set (is-in-ci): a live view would stay blank until the run ends.
+    (o.stderr ?? process.stderr).write('dashboard: CI is set in the environment, so the live view would not redraw; printing plain lines (unset CI for the live view)\n');
+    return plainFollow(source, o);
+  }
   const app = render(<DashboardApp source={source} opts={o} />, { stdout, stdin: o.stdin ?? process.stdin, exitOnCtrlC: true, patchConsole: false, maxFps: 5 });
   await app.waitUntilExit();
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { render } from 'ink-testing-library';
-import { DashboardApp, FeedSink, SweepView, initialProgressState, reduceProgress, sparkline, type DashboardSource, type FeedEvent, type ProgressEvent } from '../../src/ui/index.js';
+import { PassThrough } from 'node:stream';
+import { DashboardApp, FeedSink, runDashboard, SweepView, initialProgressState, reduceProgress, sparkline, type DashboardSource, type FeedEvent, type ProgressEvent } from '../../src/ui/index.js';
 
 const live = { ttftMs: { p50: 25, p99: 52, n: 9 }, tpotMs: { p50: 11.8, p99: 12.4, n: 9 }, errorsByClass: { http_5xx: 2 }, energyJ: 540, clientLagP99Ms: 12.1, canaryLagP99Ms: null, callsJudged: 9 };
 const tick = (concurrency: number, tokps: number, passRate: number | null): ProgressEvent => ({
@@ -127,5 +128,21 @@ describe('FeedSink', () => {
     const sink = new FeedSink(() => { throw new Error('disk full'); }, { onError: (e) => errors.push(e.message) });
     for (const e of script) sink.emit(e);
     expect(errors).toEqual(['disk full']);
+  });
+
+  it('on a terminal with CI set, prints plain lines and says why (Ink would never redraw there)', async () => {
+    const tty = () => Object.assign(new PassThrough(), { isTTY: true, columns: 80 });
+    const out = tty();
+    const err = new PassThrough();
+    let printed = '';
+    let said = '';
+    out.on('data', (b: Buffer) => (printed += b.toString()));
+    err.on('data', (b: Buffer) => (said += b.toString()));
+    const evs = feed([...script, { type: 'run-end', status: 'completed' } as ProgressEvent]);
+    await runDashboard(source([{ id: 'sweep-a', status: 'completed', events: evs }]), {
+      stdout: out as unknown as NodeJS.WriteStream, stdin: tty() as unknown as NodeJS.ReadStream, stderr: err, env: { CI: 'true' }, intervalMs: 10,
+    });
+    expect(said).toMatch(/CI is set/);
+    expect(printed.match(/^level done: /gm)?.length).toBe(2);
   });
 });

@@ -26,12 +26,15 @@ const hasTmux = (() => {
 })();
 const session = `agentdyno-live-${process.pid}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const pane = () => execFileSync('tmux', ['capture-pane', '-p', '-t', session], { encoding: 'utf8' });
+// A private tmux server: a server already running on the default socket would hand the session its own environment.
+const tmuxSocket = `agentdyno-live-${process.pid}`;
+const tmux = (args: string[]) => execFileSync('tmux', ['-L', tmuxSocket, ...args], { encoding: 'utf8' });
+const pane = () => tmux(['capture-pane', '-p', '-t', session]);
 
 afterAll(() => {
   if (hasTmux) {
     try {
-      execFileSync('tmux', ['kill-session', '-t', session], { stdio: 'ignore' });
+      tmux(['kill-server']);
     } catch {
       /* already gone */
     }
@@ -45,7 +48,8 @@ describe('live feeds during a real sweep --quick', () => {
   it('dashboard in tmux fills in, Prometheus scrape returns the documented series, events validate', async () => {
     // The database exists before the dashboard starts, as when a user opens it beside a run.
     execFileSync('node', [path.join(ROOT, 'bin/run.js'), 'results', 'list', '--db', db], { cwd: ROOT, stdio: 'ignore' });
-    if (hasTmux) execFileSync('tmux', ['new-session', '-d', '-s', session, '-x', '80', '-y', '24', `cd ${ROOT} && node bin/run.js dashboard --follow --interval 300 --db ${db}; sleep 60`]);
+    // A person watching from a terminal: CI unset (under CI the dashboard prints plain lines, tested below).
+    if (hasTmux) tmux(['new-session', '-d', '-s', session, '-x', '80', '-y', '24', `cd ${ROOT} && env -u CI -u CONTINUOUS_INTEGRATION node bin/run.js dashboard --follow --interval 300 --db ${db}; sleep 60`]);
     const sweep = execa('node', [path.join(ROOT, 'bin/run.js'), 'sweep', '--quick', '--trajectories', 'test/fixtures/replay/tiny.jsonl', '--sim-profile', 'test/fixtures/replay/fast.yaml', '--window', '4', '--warmup', '0.3', '--drain-cap', '0.5', '--min-window', '1', '--max-levels', '3', '--idle-window', '1', '--db', db, '--events', eventsFile, '--metrics-port', '0', '--json'], { cwd: ROOT, reject: false, timeout: 180_000, env: { CI: '1' } });
 
     // The metrics URL is announced in the events; scrape until a window tick has filled the live series.
