@@ -95,12 +95,14 @@ afterAll(async () => {
 
 describe('planted secrets are found nowhere', () => {
   it('replay, loop run --agent llm, budget proxy, results show/export: no key in any output, store or export', async () => {
-    const replay = await cli('replay', ['replay', '-c', '2', '--target', `${echoUrl}/v1`, '--api-key-env', 'PLANTED_KEY_VAR', '--trajectories', join(FIX, 'tiny.jsonl'), '--window', '3', '--warmup', '0.3', '--drain-cap', '0.5', '--min-window', '1', '--retries', '0']);
+    // Independent runs into one store, started together (the suite's wall time; SQLite WAL takes concurrent writers).
+    const [replay, bad, loop] = await Promise.all([
+      cli('replay', ['replay', '-c', '2', '--target', `${echoUrl}/v1`, '--api-key-env', 'PLANTED_KEY_VAR', '--trajectories', join(FIX, 'tiny.jsonl'), '--window', '3', '--warmup', '0.3', '--drain-cap', '0.5', '--min-window', '1', '--retries', '0']),
+      cli('replay bad url', ['replay', '-c', '1', '--target', `http://planted:${URLPW}@:99999/v1`, '--api-key-env', 'PLANTED_KEY_VAR', '--trajectories', join(FIX, 'tiny.jsonl')]),
+      cli('loop run', ['loop', 'run', '--task', 'puzzle/collatz-c', '--root', join(dir, 'tasks'), '--agent', 'llm', '--target', `${echoUrl}/v1`, '--model', 'm', '--api-key-env', 'PLANTED_KEY_VAR', '--iterations', '3', '--json']),
+    ]);
     expect(replay.stdout + replay.stderr).toMatch(/\S/);
-    const bad = await cli('replay bad url', ['replay', '-c', '1', '--target', `http://planted:${URLPW}@:99999/v1`, '--api-key-env', 'PLANTED_KEY_VAR', '--trajectories', join(FIX, 'tiny.jsonl')]);
     expect(bad.exitCode).not.toBe(0);
-
-    const loop = await cli('loop run', ['loop', 'run', '--task', 'puzzle/collatz-c', '--root', join(dir, 'tasks'), '--agent', 'llm', '--target', `${echoUrl}/v1`, '--model', 'm', '--api-key-env', 'PLANTED_KEY_VAR', '--iterations', '3', '--json']);
     expect(loop.exitCode, loop.stderr).toBe(0);
     expect(llmCalls).toBeGreaterThanOrEqual(3);
 
@@ -126,14 +128,14 @@ describe('planted secrets are found nowhere', () => {
     const ids = (JSON.parse(list.stdout) as { runs: { id: string }[] }).runs.map((r) => r.id);
     expect(ids.length).toBeGreaterThanOrEqual(2);
     const files: string[] = [];
-    for (const id of ids) {
-      await cli(`results show ${id}`, ['results', 'show', id]);
-      for (const fmt of ['json', 'csv']) {
+    await Promise.all(ids.flatMap((id) => [
+      cli(`results show ${id}`, ['results', 'show', id]),
+      ...['json', 'csv'].map((fmt) => {
         const f = join(dir, `${id}.${fmt}`);
-        await cli(`results export ${id} ${fmt}`, ['results', 'export', id, '--format', fmt, '--out', f]);
         files.push(f);
-      }
-    }
+        return cli(`results export ${id} ${fmt}`, ['results', 'export', id, '--format', fmt, '--out', f]);
+      }),
+    ]));
     for (const f of files) outputs.push({ what: f, text: readFileSync(f, 'utf8') });
     for (const f of readdirSync(join(dir, 'results'))) outputs.push({ what: `store ${f}`, text: readFileSync(join(dir, 'results', f)).toString('latin1') });
 

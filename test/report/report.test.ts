@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import pLimit from 'p-limit';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildPage, chartsOf, loadRun } from '../../src/report/index.js';
 import { openStore } from '../../src/store/index.js';
@@ -43,8 +44,10 @@ describe('agentdyno report', () => {
       ['power', [fx.ids.power], 0],
       ['compare', [fx.ids.sweep, fx.ids.sweep, fx.ids.loops[1], fx.ids.loops[2]], 0],
     ];
-    for (const [name, ids, minCharts] of cases) {
-      const { file, charts } = await report(name, ids);
+    const three = pLimit(3); // CLI processes side by side: wall time on a 2-core machine
+    const written = await Promise.all(cases.map(([name, ids]) => three(() => report(name, ids))));
+    for (const [i, [name, , minCharts]] of cases.entries()) {
+      const { file, charts } = written[i];
       const html = fs.readFileSync(file, 'utf8');
       expect(charts.length, name).toBeGreaterThanOrEqual(minCharts);
       // Inline: every chart's SVG is in the page, and nothing is fetched at view time.
@@ -113,9 +116,11 @@ describe('agentdyno report', () => {
   });
 
   it.skipIf(!CHROMIUM)('each page opens in headless Chromium without errors and every chart drew its marks', async () => {
-    for (const [name, p] of Object.entries(pages)) {
+    const entries = Object.entries(pages);
+    const checks = await openInChromium(entries.map(([name, p]) => ({ file: p.file, screenshot: path.join(OUT, `${name}.png`) })));
+    for (const [i, [name, p]] of entries.entries()) {
       const shot = path.join(OUT, `${name}.png`);
-      const r = await openInChromium(p.file, shot);
+      const r = checks[i];
       expect(r.consoleErrors, name).toEqual([]);
       expect(r.requests, name).toEqual([]);
       expect(r.charts.length, name).toBe(p.charts);
