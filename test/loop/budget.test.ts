@@ -107,15 +107,15 @@ describe('loop budget through the affine ledger', () => {
     const db = path.join(dir, 'show.db');
     const script = path.join(dir, 'script.json');
     fs.writeFileSync(script, JSON.stringify([{ files: { 'solve.c': source }, tokens: 150 }, { stop: true }]));
-    const runs = [
-      await runTask(task, { agent: { kind: 'scripted', script }, budgets: { tokens: 1000, iterations: 3, wallSec: 120 }, db, resultsDir: dir, unsafeNoSandbox: true }),
-      await runTask(task, { agent: { kind: 'search' }, budgets: { tokens: 1000, iterations: 1, wallSec: 120 }, db, resultsDir: dir, unsafeNoSandbox: true }),
-      await runTask(task, { agent: { kind: 'llm', llm: { target: url, model: 'fake' } }, budgets: { tokens: 1000, iterations: 3, wallSec: 120 }, db, resultsDir: dir, unsafeNoSandbox: true }),
-    ];
+    const runs = await Promise.all([
+      runTask(task, { agent: { kind: 'scripted', script }, budgets: { tokens: 1000, iterations: 3, wallSec: 120 }, db, resultsDir: dir, unsafeNoSandbox: true }),
+      runTask(task, { agent: { kind: 'search' }, budgets: { tokens: 1000, iterations: 1, wallSec: 120 }, db, resultsDir: dir, unsafeNoSandbox: true }),
+      runTask(task, { agent: { kind: 'llm', llm: { target: url, model: 'fake' } }, budgets: { tokens: 1000, iterations: 3, wallSec: 120 }, db, resultsDir: dir, unsafeNoSandbox: true }),
+    ]);
     const spent = [150, 0, runs[2].budgetTree.spentTokens];
     expect(spent[2]).toBeGreaterThan(0);
-    for (const [i, run] of runs.entries()) {
-      const out = await execa('node', [path.join(ROOT, 'bin/run.js'), 'results', 'show', run.runId, '--db', db], { cwd: ROOT, reject: false, timeout: 60_000, env: { CI: '1' } });
+    const shown = await Promise.all(runs.map((run) => execa('node', [path.join(ROOT, 'bin/run.js'), 'results', 'show', run.runId, '--db', db], { cwd: ROOT, reject: false, timeout: 60_000, env: { CI: '1' } })));
+    for (const [i, out] of shown.entries()) {
       expect(out.exitCode, out.stderr).toBe(0);
       expect(out.stdout).toContain(`budget tree: root 1000 tokens, spent ${spent[i]}, overrun 0`);
       expect(out.stdout).toMatch(/\n\s+main: \d+ call\(s\), reserved \d+, committed \d+, forfeited 0/);

@@ -108,7 +108,7 @@ describe.skipIf(!hasBwrap)('loop run --agent command (stand-in SDK agent in bwra
     const file = path.join(dir, 'chat', 'loops');
     const runDir = fs.readdirSync(file)[0];
     const traj = path.join(file, runDir, 'trajectory.jsonl');
-    const r = await execa('node', [path.join(ROOT, 'bin/run.js'), 'replay', '-c', '2', '--quick', '--json', '--trajectories', traj, '--db', path.join(dir, 'replay.db'), '--tool-time-scale', '0.01'], { cwd: ROOT, reject: false, timeout: 120_000, env: { CI: '1' } });
+    const r = await execa('node', [path.join(ROOT, 'bin/run.js'), 'replay', '-c', '2', '--json', '--trajectories', traj, '--sim-profile', path.join(ROOT, 'test/fixtures/replay/fast.yaml'), '--window', '3', '--warmup', '0.3', '--drain-cap', '0.5', '--min-window', '1', '--db', path.join(dir, 'replay.db'), '--tool-time-scale', '0.01'], { cwd: ROOT, reject: false, timeout: 120_000, env: { CI: '1' } });
     expect(r.exitCode, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.runId).toMatch(/^replay-/);
