@@ -82,6 +82,16 @@ describe('efc on sessions', () => {
       const f = JSON.parse(fit.stdout);
       expect(f.n).toBe(6);
       expect(f.sessions).toBe(6);
+      // The plot now exists: a second fit to the same --out is refused (E_OUTPUT_EXISTS) and leaves it, --force replaces it.
+      const before = fs.readFileSync(path.join(dir, 'fit.svg'), 'utf8');
+      fs.writeFileSync(path.join(dir, 'fit.svg'), 'mine');
+      const again = await cli(['efc', 'fit', '--trajectories', file, '--json', '--reps', '50', '--out', path.join(dir, 'fit.svg')]);
+      expect(again.exitCode).toBe(2);
+      expect(JSON.parse(again.stdout).error.code).toBe('E_OUTPUT_EXISTS');
+      expect(fs.readFileSync(path.join(dir, 'fit.svg'), 'utf8')).toBe('mine');
+      const forced = await cli(['efc', 'fit', '--trajectories', file, '--json', '--reps', '50', '--out', path.join(dir, 'fit.svg'), '--force']);
+      expect(forced.exitCode, forced.stderr).toBe(0);
+      expect(fs.readFileSync(path.join(dir, 'fit.svg'), 'utf8')).toBe(before);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

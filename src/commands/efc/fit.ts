@@ -1,10 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Args, Flags } from '@oclif/core';
-import { AgentdynoCommand, AgentdynoError, newRunId } from '../../core/index.js';
+import { AgentdynoCommand, AgentdynoError, checkOutputPath, newRunId } from '../../core/index.js';
 import { collectRuns, fitPoints, fitSuccess, fitSvg, fitTable, hasSessionContent, logisticBand, RAW_COORDINATES, readCalibration, scoreSession, sessionFitPoints, verdict, type Collected, type Coordinate, type FitPoint } from '../../efc/index.js';
 import { loadTrajectories } from '../../trajectory/index.js';
 import { openStore, type EfcFitResultV1 } from '../../store/index.js';
+
+const DEFAULT_PLOT = path.join('results', 'efc', 'fit.svg');
 
 export default class EfcFit extends AgentdynoCommand {
   static override description = 'Fit success against ln EFC, ln EFC/demand and ln raw compute (logistic and power-law failure E = E_inf + A z^-alpha), with R^2, MAE and hierarchical bootstrap CIs; writes an SVG under results/efc/.';
@@ -18,12 +20,16 @@ export default class EfcFit extends AgentdynoCommand {
     raw: Flags.string({ description: 'Raw compute reported as rawCompute.', options: [...RAW_COORDINATES], default: 'toolCalls' }),
     reps: Flags.integer({ description: 'Bootstrap replicates.', default: 500 }),
     seed: Flags.integer({ description: 'Bootstrap seed.', default: 1 }),
-    out: Flags.string({ description: 'SVG plot path.', default: path.join('results', 'efc', 'fit.svg') }),
+    out: Flags.string({ description: `SVG plot path; an existing file is refused unless --force (default ${DEFAULT_PLOT}, the latest fit's plot, replaced each time).` }),
+    force: Flags.boolean({ description: 'Replace an existing --out file.' }),
     trajectories: Flags.string({ description: 'Also fit real agents\' sessions: trajectory files kept with content (recorded, or imported with messages), each scored event by event; those with labels.success count (demand is not calibrated for sessions: 1). Repeatable. With no run ids, only sessions are fitted.', multiple: true }),
   };
 
   async run() {
     const { argv, flags } = await this.parse(EfcFit);
+    // Refused before any work: a typed path that exists is someone's file; the default is the latest fit's plot.
+    if (flags.out !== undefined) checkOutputPath(flags.out, { force: flags.force, inputs: [...(flags.trajectories ?? []), ...(flags.demand ? [flags.demand] : [])] });
+    const out = flags.out ?? DEFAULT_PLOT;
     const sessionsOnly = (flags.trajectories?.length ?? 0) > 0 && (argv as string[]).length === 0;
     const store = sessionsOnly ? null : openStore(flags.db, { mustExist: true });
     try {
@@ -48,12 +54,12 @@ export default class EfcFit extends AgentdynoCommand {
         store.createRun({ id: runId, kind: 'efc-fit', config: { runs: argv, trajectories: flags.trajectories ?? [], raw: flags.raw, reps: flags.reps, seed: flags.seed, demand: flags.demand ?? null } });
         store.finishRun(runId, 'completed', stored);
       }
-      fs.mkdirSync(path.dirname(flags.out), { recursive: true });
-      fs.writeFileSync(flags.out, fitSvg(points, r));
+      fs.mkdirSync(path.dirname(out), { recursive: true });
+      fs.writeFileSync(out, fitSvg(points, r));
       if (!this.jsonEnabled()) {
         this.log(fitTable(r));
         this.log(verdict(r));
-        this.log(`demand: ${cal.source}${sp.points.length ? ` (${sp.points.length} session(s): demand not calibrated, 1)` : ''}; plot: ${flags.out}${runId ? `; stored as run ${runId}` : ''}${collected.skipped.length ? `; skipped ${collected.skipped.length} run(s)` : ''}`);
+        this.log(`demand: ${cal.source}${sp.points.length ? ` (${sp.points.length} session(s): demand not calibrated, 1)` : ''}; plot: ${out}${runId ? `; stored as run ${runId}` : ''}${collected.skipped.length ? `; skipped ${collected.skipped.length} run(s)` : ''}`);
       }
       return {
         runId,
@@ -62,7 +68,7 @@ export default class EfcFit extends AgentdynoCommand {
         n: r.n,
         detail: r,
         demand: cal,
-        plot: flags.out,
+        plot: out,
         skipped: collected.skipped,
         sessions: sp.points.length,
         note: 'our implementation of the EFC idea on our runs; not a reproduction of the paper',
