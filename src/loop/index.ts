@@ -19,3 +19,4 @@ export { CommandAgent, AGENT_PRESETS, type CommandAgentOptions } from './agents/
 export * from './timed.js';
 export * from './safe-read.js';
 export { memoryCapKind, type CapKind } from './cgroup.js';
+export * from './confirm.js';

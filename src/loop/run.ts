@@ -13,6 +13,7 @@ import { runLoop, type IterationRecord, type LoopBudgets, type LoopResult } from
 import type { FeedbackMode } from './feedback.js';
 import { MultiRecorder, ScoreLog, StoreRecorder } from './recorder.js';
 import { environmentProblems, missingRequirements } from './preflight.js';
+import { taskHarness } from './confirm.js';
 import { chooseSandbox, type SandboxMode } from './sandbox.js';
 import { findTaskDirs, loadTask, type Task } from '../task/index.js';
 
@@ -80,7 +81,8 @@ export async function runTask(task: Task, o: RunTaskOptions): Promise<TaskRunSum
   const tree = new AgentBudgetTree({ tokens: Math.max(0, budgets.tokens) }, { subagentShare: o.agent.command?.subagentShare });
   const agent = makeAgent(o.agent, task, seed, { sandbox, budgetTokens: budgets.tokens, runDir: path.dirname(scoreLog), tree });
   const store = o.store ?? openStore(o.db);
-  const config = { task: task.id, agent: agent.name, budgets, feedback: o.feedback ?? 'rich', sandbox, seed, llm: o.agent.llm ? { target: o.agent.llm.target, model: o.agent.llm.model } : undefined };
+  // taskDir + harness: `loop confirm` rebuilds the same candidate later and refuses a changed harness.
+  const config = { task: task.id, taskDir: task.dir, harness: taskHarness(task), agent: agent.name, budgets, feedback: o.feedback ?? 'rich', sandbox, seed, llm: o.agent.llm ? { target: o.agent.llm.target, model: o.agent.llm.model } : undefined };
   store.createRun({ id: runId, kind: 'loop', config, clockAnchor: clockAnchor() });
   o.onRunStart?.(runId);
   // A single run owns its store: Ctrl-C or a crash marks it (iterations are stored as they finish).

@@ -80,6 +80,14 @@ export const FEEDBACK_EVENT_COLS: readonly ColSpec[] = [
   ['detail', 'detail_json', 'json'],
 ];
 
+export const LOOP_CONFIRMATION_COLS: readonly ColSpec[] = [
+  ['seq', 'seq', 'int'],
+  ['iteration', 'iteration', 'int'],
+  ['outcome', 'outcome', 'text'],
+  ['at', 'at', 'text'],
+  ['detail', 'detail_json', 'json'],
+];
+
 export const BUDGET_EVENT_COLS: readonly ColSpec[] = [
   ['seq', 'seq', 'int'],
   ['kind', 'kind', 'text'],

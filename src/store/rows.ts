@@ -122,6 +122,16 @@ export interface FeedbackEventRow {
 }
 export type FeedbackEventInput = Partial<FeedbackEventRow> & Pick<FeedbackEventRow, 'iteration' | 'seq' | 'kind'>;
 
+/** One `loop confirm` attempt on a stored iteration (its own event; the iteration is never rewritten). */
+export interface LoopConfirmationRow {
+  seq: number;
+  iteration: number;
+  outcome: 'confirmed' | 'unconfirmed' | 'refuted';
+  /** ISO time of the attempt. */
+  at: string;
+  detail: unknown | null;
+}
+
 export interface BudgetEventRow {
   seq: number;
   kind: string;

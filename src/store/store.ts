@@ -4,6 +4,7 @@ import { AgentdynoError, type ClockAnchor } from '../core/index.js';
 import {
   BUDGET_EVENT_COLS,
   FEEDBACK_EVENT_COLS,
+  LOOP_CONFIRMATION_COLS,
   LOOP_ITERATION_COLS,
   POWER_SAMPLE_COLS,
   REQUEST_COLS,
@@ -22,6 +23,7 @@ import {
   type BudgetEventRow,
   type FeedbackEventInput,
   type FeedbackEventRow,
+  type LoopConfirmationRow,
   type LoopIterationInput,
   type LoopIterationRow,
   type NewRun,
@@ -286,6 +288,14 @@ export class Store {
     this.insertMany('loop_iterations', LOOP_ITERATION_COLS, runId, [row]);
   }
 
+  /** Appends a confirmation event (numbered after the run's earlier ones) and returns it. */
+  appendLoopConfirmation(runId: string, row: Omit<LoopConfirmationRow, 'seq'>): LoopConfirmationRow {
+    const r = this.db.prepare('SELECT COALESCE(MAX(seq), 0) AS n FROM loop_confirmations WHERE run_id = ?').get(runId) as { n: number };
+    const full = { ...row, seq: r.n + 1 };
+    this.insertMany('loop_confirmations', LOOP_CONFIRMATION_COLS, runId, [full]);
+    return full;
+  }
+
   insertFeedbackEvents(runId: string, rows: readonly FeedbackEventInput[]): number {
     return this.insertMany('feedback_events', FEEDBACK_EVENT_COLS, runId, rows);
   }
@@ -349,6 +359,10 @@ export class Store {
 
   getLoopIterations(runId: string): LoopIterationRow[] {
     return this.select('loop_iterations', LOOP_ITERATION_COLS, runId, '', [], 'task, iteration, rowid');
+  }
+
+  getLoopConfirmations(runId: string): LoopConfirmationRow[] {
+    return this.select('loop_confirmations', LOOP_CONFIRMATION_COLS, runId, '', [], 'seq');
   }
 
   getFeedbackEvents(runId: string, iteration?: number): FeedbackEventRow[] {

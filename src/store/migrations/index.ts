@@ -1,5 +1,6 @@
 import type { Migration } from './types.js';
 import m001 from './001-initial.js';
+import m003 from './003-loop-confirmations.js';
 import m012 from './012-timing-labels.js';
 import m015 from './015-live-events.js';
 
@@ -15,10 +16,11 @@ export type { Migration } from './types.js';
  * `schema_migrations`), in version order, one transaction each, and sets `PRAGMA user_version` to the
  * highest applied version. Versions must be unique; because each module adds its own tables, a
  * migration added with a lower number after a higher one was applied still gets applied.
- * Reserved numbers: 002 power, 003 loop, 004 budget, 005 efc; 012 is issue 12's timing labels; 015 live events (ui feeds).
+ * Reserved numbers: 002 power, 003 loop (confirmations), 004 budget, 005 efc; 012 is issue 12's timing labels; 015 live events (ui feeds).
  */
 export const migrations: readonly Migration[] = [
   m001,
+  m003,
   m012,
   m015,
 ];
