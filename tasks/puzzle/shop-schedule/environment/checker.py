@@ -1,7 +1,12 @@
 """Harness (not editable): seeded instances, the schedule checker and the cost.
 
   python3 checker.py check SEED   -> exit 0 when the schedule is well-formed (hard rules below)
-  python3 checker.py time         -> one JSON line {"value": <cost>} for the seed-7 instance
+  python3 checker.py time         -> solves the AGENTDYNO_SEED instance (timed_io.py) and leaves
+                                     the schedule in checker.timed
+  python3 checker.py score        -> in a process that never imports solver.py: checks that
+                                     schedule against the instance, reports {"value": <cost>} and
+                                     the instance digest + "valid" (the same for every correct
+                                     solver on that seed; agentdyno compares it with the baseline's)
 
 Hard rules (a broken one fails the check): every task scheduled exactly once on one of its
 `machines`, integer start >= 0, no two tasks overlap on a machine, and each task starts no earlier
@@ -12,8 +17,9 @@ import json
 import random
 import sys
 import time
+import hashlib
 
-import solver
+from timed_io import timed_report, timed_seed
 
 PENALTY = 50
 TIME_LIMIT_S = 5.0
@@ -93,11 +99,43 @@ def run(seed):
 
 def main():
     mode = sys.argv[1] if len(sys.argv) > 1 else ""
-    if mode not in ("check", "time"):
-        print("usage: checker.py check SEED | checker.py time", file=sys.stderr)
+    if mode not in ("check", "time", "score"):
+        print("usage: checker.py check SEED | checker.py time | checker.py score", file=sys.stderr)
         return 2
-    seed = int(sys.argv[2]) if mode == "check" else 7
-    errs, hidden, makespan, dt = run(seed)
+    if mode in ("check", "time"):
+        global solver
+        import solver  # only these modes run the candidate's code
+    seed = int(sys.argv[2]) if mode == "check" else timed_seed(7)
+    if mode == "time":
+        inst = instance(seed)
+        t0 = time.perf_counter()
+        sched = solver.solve(json.loads(json.dumps(inst)))
+        dt = time.perf_counter() - t0
+        if dt > TIME_LIMIT_S:
+            print(f"WRONG seed={seed}: solver took {dt:.1f} s (limit {TIME_LIMIT_S} s)")
+            return 1
+        try:
+            text = json.dumps({"solve_s": dt, "schedule": [[k, v] for k, v in sched.items()] if isinstance(sched, dict) else sched})
+        except (TypeError, ValueError):
+            print(f"WRONG seed={seed}: solve() returned something that is not a dict of (machine, start)")
+            return 1
+        with open("checker.timed", "w") as f:
+            f.write(text)
+        return 0
+    if mode == "score":
+        inst = instance(seed)
+        with open("checker.timed") as f:
+            got = json.load(f)
+        raw = got.get("schedule") if isinstance(got, dict) else None
+        # JSON has no tuples nor int keys: rebuild {id: (machine, start)} as solve() returned it.
+        try:
+            sched = {int(k): tuple(v) if isinstance(v, list) else v for k, v in raw} if isinstance(raw, list) else raw
+        except (TypeError, ValueError):
+            sched = raw
+        errs, hidden, makespan = evaluate(inst, sched)
+        dt = float(got.get("solve_s", 0)) if isinstance(got, dict) else 0
+    else:
+        errs, hidden, makespan, dt = run(seed)
     if errs:
         print(f"WRONG seed={seed}: " + "; ".join(errs[:5]))
         return 1
@@ -109,8 +147,7 @@ def main():
         print("ok " + summary)
         return 0
     print(summary, file=sys.stderr)
-    print(json.dumps({"value": cost}))
-    return 0
+    return timed_report(cost, hashlib.sha256(json.dumps(inst, sort_keys=True).encode() + b" valid").digest())
 
 
 if __name__ == "__main__":

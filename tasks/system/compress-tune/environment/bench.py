@@ -3,7 +3,14 @@ CSV numbers, random bytes, sparse binary) with the codec `codec.choose(chunk)` p
 decompresses it again and checks the round trip.
 
   python3 bench.py check SEED   -> round trip + spec validity on a corpus from SEED
-  python3 bench.py time         -> one JSON line {"value": <cost_ms>}
+  python3 bench.py time         -> compresses the AGENTDYNO_SEED corpus (timed_io.py) and leaves
+                                   the specs, blobs and compression time in bench.timed
+  python3 bench.py verify       -> in a process that never imports codec.py: decompresses those
+                                   blobs with the standard library (timed here), checks the round
+                                   trip, reports {"value": <cost_ms>} from the real blob sizes and
+                                   the sha256 of what they decompress to (the same for every
+                                   correct codec on that seed; agentdyno compares it with the
+                                   baseline's)
 
 cost_ms = compress_ms + decompress_ms + compressed_bytes / LINK_BYTES_PER_MS
 i.e. the time to compress, send over a 5 MB/s link (5,000 bytes per ms) and decompress.
@@ -18,8 +25,10 @@ import random
 import sys
 import time
 import zlib
+import hashlib
+import struct
 
-import codec
+from timed_io import timed_report, timed_seed
 
 LINK_BYTES_PER_MS = 5_000
 CHUNK = 64 * 1024
@@ -101,6 +110,47 @@ def valid(spec):
     return False
 
 
+def timed_compress(chunks, path):
+    """Compresses with the candidate's choices and writes specs + blobs; returns compress_ms or an error."""
+    t0 = time.perf_counter()
+    out = []
+    for data in chunks:
+        spec = codec.choose(data)
+        if not valid(spec):
+            return f"invalid spec {spec!r}"
+        out.append((spec, compress(spec, data)))
+    c_ms = (time.perf_counter() - t0) * 1e3
+    with open(path, "wb") as f:
+        f.write(json.dumps({"compress_ms": c_ms, "specs": [list(s) for s, _ in out]}).encode() + b"\n")
+        for _, blob in out:
+            f.write(struct.pack("<Q", len(blob)) + blob)
+    return c_ms
+
+
+def verify(chunks, path):
+    """(cost_ms, digest of what the blobs decompress to, error or None), never calling codec.py."""
+    with open(path, "rb") as f:
+        head = json.loads(f.readline())
+        blobs = []
+        for _ in head["specs"]:
+            (n,) = struct.unpack("<Q", f.read(8))
+            blobs.append(f.read(n))
+    specs = [tuple(s) for s in head["specs"]]
+    if len(specs) != len(chunks) or not all(valid(s) for s in specs):
+        return 0, b"", "the timed run left no valid spec per chunk"
+    t1 = time.perf_counter()
+    back = []
+    for spec, blob in zip(specs, blobs):
+        try:
+            back.append(decompress(spec, blob))
+        except Exception as e:  # a blob that is not what its spec says
+            back.append(b"")
+    d_ms = (time.perf_counter() - t1) * 1e3
+    err = next((f"chunk {i} does not round-trip with {specs[i]!r}" for i, (a, b) in enumerate(zip(chunks, back)) if a != b), None)
+    size = sum(len(b) for b in blobs)
+    return head["compress_ms"] + d_ms + size / LINK_BYTES_PER_MS, hashlib.sha256(b"".join(back)).digest(), err
+
+
 def run(chunks):
     """Returns (compress_ms, decompress_ms, compressed_bytes, error or None)."""
     t0 = time.perf_counter()
@@ -121,6 +171,9 @@ def run(chunks):
 
 def main():
     mode = sys.argv[1] if len(sys.argv) > 1 else ""
+    if mode in ("check", "time"):
+        global codec
+        import codec  # only these modes run the candidate's code
     if mode == "check":
         seed = int(sys.argv[2])
         c_ms, d_ms, size, err = run(corpus(seed))
@@ -130,17 +183,17 @@ def main():
         print(f"ok seed={seed} size={size} compress_ms={c_ms:.1f} decompress_ms={d_ms:.1f}")
         return 0
     if mode == "time":
-        chunks = corpus(42)
-        c_ms, d_ms, size, err = run(chunks)
-        if err:
-            print(err, file=sys.stderr)
+        r = timed_compress(corpus(timed_seed()), "bench.timed")
+        if isinstance(r, str):
+            print(r, file=sys.stderr)
             return 1
-        raw = sum(len(c) for c in chunks)
-        print(f"raw={raw} size={size} ratio={raw / size:.2f} compress_ms={c_ms:.1f} decompress_ms={d_ms:.1f} "
-              f"link_ms={size / LINK_BYTES_PER_MS:.1f}", file=sys.stderr)
-        print(json.dumps({"value": round(c_ms + d_ms + size / LINK_BYTES_PER_MS, 3)}))
         return 0
-    print("usage: bench.py check SEED | bench.py time", file=sys.stderr)
+    if mode == "verify":
+        cost, digest, err = verify(corpus(timed_seed()), "bench.timed")
+        if err:
+            print(f"{err} (the digest differs from the baseline's)", file=sys.stderr)
+        return timed_report(round(cost, 3), digest)
+    print("usage: bench.py check SEED | bench.py time | bench.py verify", file=sys.stderr)
     return 2
 
 

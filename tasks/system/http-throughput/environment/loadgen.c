@@ -3,7 +3,10 @@
  * Each connection (one thread) sends GET /sum?a=A&b=B and checks the body is A+B in decimal.
  * It keeps the connection open unless the server closes it (HTTP/1.0 without keep-alive, or
  * "Connection: close"), then reconnects. Prints {"value": <requests per second>} when every
- * response was right; exits 1 on a wrong response and 3 on a socket error or a 5 s stall. */
+ * response was right, after a line "responses N sum S": how many responses it checked and the sum of
+ * their (checked) bodies, the same for every correct server on that SEED (measure.sh hands it to
+ * agentdyno, which compares it with the baseline's); exits 1 on a wrong response and 3 on a socket
+ * error or a 5 s stall. */
 #define _GNU_SOURCE /* memmem */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -19,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-struct job { int port, count, status; unsigned long long seed; char err[256]; };
+struct job { int port, count, status, checked; unsigned long long seed, sum; char err[256]; };
 
 static int dial(int port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -77,6 +80,8 @@ static void *worker(void *arg) {
       snprintf(j->err, sizeof j->err, "GET /sum?a=%lld&b=%lld: status %d body \"%.*s\", want 200 \"%s\"", a, b, code, clen > 40 ? 40 : clen, buf + hlen, want);
       return 0;
     }
+    j->checked++;
+    j->sum += (unsigned long long)(a + b);
     memmove(buf, buf + hlen + clen, have - hlen - clen);
     have -= hlen + clen;
     if (!keep) { close(fd); fd = -1; }
@@ -104,6 +109,10 @@ int main(int argc, char **argv) {
   }
   clock_gettime(CLOCK_MONOTONIC, &t1);
   if (status) { printf("%s\n", status == 1 ? "WRONG response" : "socket error"); return status; }
+  long checked = 0;
+  unsigned long long sum = 0;
+  for (int c = 0; c < conns; c++) checked += jobs[c].checked, sum += jobs[c].sum;
+  printf("responses %ld sum %llu\n", checked, sum);
   double s = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
   printf("{\"value\": %.1f}\n", total / s);
   return 0;

@@ -1,14 +1,19 @@
 """Harness (not editable). `python3 bench.py check SEED N` loads N seeded rows through loader.load
-and verifies them from a fresh connection; `python3 bench.py time N` prints one JSON line
-{"value": <rows per second>} for one load of N rows into a fresh database file."""
+and verifies them from a fresh connection; `python3 bench.py time N` times one load of N rows of
+the AGENTDYNO_SEED input (timed_io.py) into a fresh database file and leaves the time in
+bench.time; `python3 bench.py verify N` then, in a process that never imports loader.py, reads
+every row back from the committed database and reports (timed_io.py) {"value": <rows per second>}
+and a digest of the rows it read: the same for every correct loader on that seed, so rows that were
+not really inserted, or insertions faked at the timed size, differ from the baseline's."""
 import json
 import os
 import random
 import sqlite3
 import sys
 import time
+import hashlib
 
-import loader
+from timed_io import timed_report, timed_seed
 
 SCHEMA = """
 CREATE TABLE events (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, kind TEXT NOT NULL,
@@ -45,6 +50,8 @@ def params():
 def main():
     mode = sys.argv[1] if len(sys.argv) > 1 else ""
     path = os.path.abspath("bench.db")
+    if mode in ("check", "time"):
+        import loader  # only these modes run the candidate's code
     if mode == "check":
         seed, n = int(sys.argv[2]), int(sys.argv[3])
         rows = make_rows(seed, n)
@@ -65,21 +72,29 @@ def main():
         return 0
     if mode == "time":
         n = int(sys.argv[2])
-        rows = make_rows(42, n)
+        rows = make_rows(timed_seed(), n)
         fresh_db(path)
         p = params()
         t0 = time.perf_counter()
         loader.load(path, rows, p)
         dt = time.perf_counter() - t0
-        conn = sqlite3.connect(path)
-        count = conn.execute("SELECT count(*) FROM events").fetchone()[0]
-        conn.close()
-        if count != n:
-            print(f"only {count} of {n} rows committed", file=sys.stderr)
-            return 1
-        print(json.dumps({"value": round(n / dt, 1)}))
+        with open("bench.time", "w") as f:
+            f.write(repr(dt))
         return 0
-    print("usage: bench.py check SEED N | bench.py time N", file=sys.stderr)
+    if mode == "verify":
+        n = int(sys.argv[2])
+        with open("bench.time") as f:
+            dt = float(f.read())
+        conn = sqlite3.connect(path)
+        got = conn.execute("SELECT id, user_id, kind, amount, payload FROM events ORDER BY id").fetchall()
+        conn.close()
+        if len(got) != n:
+            print(f"only {len(got)} of {n} rows committed", file=sys.stderr)
+            return 1
+        if got != make_rows(timed_seed(), n):
+            print("the committed rows are not the rows given (the digest differs from the baseline's)", file=sys.stderr)
+        return timed_report(round(n / dt, 1), hashlib.sha256(repr(got).encode()).digest())
+    print("usage: bench.py check SEED N | bench.py time N | bench.py verify N", file=sys.stderr)
     return 2
 
 
