@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { confirmIteration, findBwrap, runTask, loadTask, resolveTaskDir } from '../../src/loop/index.js';
 import { openStore, type Store } from '../../src/store/index.js';
@@ -16,6 +17,7 @@ const reference = fs.readFileSync('tasks/puzzle/collatz-c/solution/solve.sh', 'u
 let tmp: string;
 let store: Store;
 let taskCopy: string;
+let forgedRun = '';
 
 /** A loop run of `taskDir` with one scripted proposal; returns its id. */
 async function runWith(taskDir: string, files: Record<string, string>): Promise<string> {
@@ -32,7 +34,7 @@ beforeAll(() => {
   taskCopy = path.join(tmp, 'tasks', 'puzzle', 'collatz-c');
   fs.cpSync(resolveTaskDir('puzzle/collatz-c'), taskCopy, { recursive: true });
   const toml = path.join(taskCopy, 'task.toml');
-  fs.writeFileSync(toml, fs.readFileSync(toml, 'utf8').replace(/plausible_speedup = 40/, 'plausible_speedup = 3'));
+  fs.writeFileSync(toml, fs.readFileSync(toml, 'utf8').replace(/plausible_speedup = 40/, 'plausible_speedup = 1.5'));
 });
 
 afterAll(() => {
@@ -49,7 +51,7 @@ describe('loop confirm', () => {
     expect(r.iteration).toBe(1);
     expect(r.verified).toBe(true);
     expect(r.outcome, r.reasons.join('; ')).toBe('confirmed');
-    expect(r.measurement!.paired!.speedup.ciLow).toBeGreaterThan(3);
+    expect(r.measurement!.paired!.speedup.ciLow).toBeGreaterThan(1.5);
     expect(r.measurement!.seeds!.length).toBe(1 + 4); // warm-up + repeats, all new
     const after = store.getLoopIterations(runId).find((x) => x.iteration === 1)!;
     expect(after).toEqual(before); // the original figures are untouched
@@ -74,11 +76,22 @@ describe('loop confirm', () => {
     const base = fs.readFileSync(path.join(dir, 'environment', 'kernel.c'), 'utf8');
     // Rewrites the harness's value file at exit (the hostile corpus's forgery): a 0.001 ms claim.
     const forge = '#include <stdio.h>\n#include <stdlib.h>\nstatic void forge(void) { const char *v = getenv("AGENTDYNO_VALUE"); FILE *f = v ? fopen(v, "w") : 0; if (f) { fputs("{\\"value\\": 0.001}\\n", f); fclose(f); } }\n__attribute__((constructor)) static void reg(void) { atexit(forge); }\n';
-    const runId = await runWith(dir, { 'kernel.c': forge + base });
+    const runId = (forgedRun = await runWith(dir, { 'kernel.c': forge + base }));
     expect(store.getLoopIterations(runId).find((r) => r.iteration === 1)!.status).toBe('unconfirmed');
     const r = await confirmIteration({ store, runId, repeats: 4, unsafeNoSandbox });
     expect(r.outcome).toBe('unconfirmed');
     expect(r.reasons.length).toBeGreaterThan(0);
     expect(store.getLoopConfirmations(runId).map((e) => e.outcome)).toEqual(['unconfirmed']);
   }, 120_000);
+
+  it.skipIf(!fs.existsSync('dist/commands/loop/confirm.js'))('the CLI: an unknown run and an unknown iteration exit with their codes', async () => {
+    const cli = (...a: string[]) => execa('node', [path.resolve('bin/run.js'), 'loop', 'confirm', ...a, '--db', path.join(tmp, 'a.db'), '--json'], { reject: false, timeout: 60_000 });
+    const nope = await cli('loop-nope');
+    expect(nope.exitCode).toBe(6);
+    expect(nope.stdout + nope.stderr).toContain('E_RUN_NOT_FOUND');
+    if (!forgedRun) return; // the run above did not get stored
+    const it9 = await cli(forgedRun, '--iteration', '9');
+    expect(it9.exitCode).toBe(2);
+    expect(it9.stdout + it9.stderr).toContain('E_USAGE_RANGE');
+  }, 60_000);
 });

@@ -56,8 +56,10 @@ describe('task suite (tasks/)', () => {
     const v = await validateTask(path.join(ROOT, 'puzzle', 'shop-schedule'), 'none (unsafe)');
     expect(v.problems).toEqual([]);
     expect(v.ok).toBe(true);
-    expect(v.baseline?.median).toBe(705);
-    expect(v.reference?.median).toBe(105);
+    // A fresh instance every timed repeat (AGENTDYNO_SEED): the costs vary by instance; the schedule
+    // is scored by a process without solver.py and its output compared with the baseline's.
+    expect(v.baseline!.median).toBeGreaterThan(v.reference!.median);
+    expect(v.reference?.verified).toBe(true);
     expect(v.reference?.beatsBaseline).toBe(true);
     expect(v.wrong?.status).toBe('wrong_answer');
   }, 60_000);
