@@ -93,5 +93,11 @@ describe('loop confirm', () => {
     const it9 = await cli(forgedRun, '--iteration', '9');
     expect(it9.exitCode).toBe(2);
     expect(it9.stdout + it9.stderr).toContain('E_USAGE_RANGE');
+    // `results show` lists the confirmation beside the untouched iteration.
+    const show = await execa('node', [path.resolve('bin/run.js'), 'results', 'show', forgedRun, '--db', path.join(tmp, 'a.db'), '--json'], { reject: false, timeout: 60_000 });
+    expect(show.exitCode).toBe(0);
+    const doc = JSON.parse(show.stdout) as { loopConfirmations: { outcome: string }[]; loopIterations: { status: string }[] };
+    expect(doc.loopConfirmations.map((c) => c.outcome)).toEqual(['unconfirmed']);
+    expect(doc.loopIterations[0].status).toBe('unconfirmed');
   }, 60_000);
 });

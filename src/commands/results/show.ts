@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { AgentdynoCommand } from '../../core/index.js';
-import { openStore, toRunDocument, validateRunDocument, type LoopIterationRow, type RunRecord, type SweepPointRow } from '../../store/index.js';
+import { openStore, toRunDocument, validateRunDocument, type LoopConfirmationRow, type LoopIterationRow, type RunRecord, type SweepPointRow } from '../../store/index.js';
 import { renderRunDetail } from '../../ui/index.js';
 import { formatBudgetTree, type AgentBudgetTreeReport } from '../../budget/index.js';
 
@@ -12,7 +12,7 @@ export default class ResultsShow extends AgentdynoCommand {
     db: Flags.string({ description: 'results database (default: $AGENTDYNO_DB or results/agentdyno.db)' }),
   };
 
-  async run(): Promise<{ run: RunRecord; sweepPoints: SweepPointRow[]; requestCount: number; loopIterations: LoopIterationRow[] }> {
+  async run(): Promise<{ run: RunRecord; sweepPoints: SweepPointRow[]; requestCount: number; loopIterations: LoopIterationRow[]; loopConfirmations: LoopConfirmationRow[] }> {
     const { args, flags } = await this.parse(ResultsShow);
     const store = openStore(flags.db, { mustExist: true });
     try {
@@ -25,6 +25,8 @@ export default class ResultsShow extends AgentdynoCommand {
         tStartNs: it.tStartNs === null ? null : (String(it.tStartNs) as unknown as bigint),
         tEndNs: it.tEndNs === null ? null : (String(it.tEndNs) as unknown as bigint),
       }));
+      // `loop confirm` re-measurements: events of their own, the iterations above untouched.
+      const loopConfirmations = store.getLoopConfirmations(run.id);
       // Stored results are agentdyno.run.v1: say so when one does not match (older version, or a bug).
       const problems = validateRunDocument(toRunDocument(run));
       if (problems.length) this.logToStderr(`warning: the stored result does not match agentdyno.run.v1 (${problems.slice(0, 3).map((p) => `${p.path}: ${p.message}`).join('; ')}); shown as stored`);
@@ -33,8 +35,9 @@ export default class ResultsShow extends AgentdynoCommand {
         // Loop runs (every agent kind): the budget tree across the agent and its sub-agents.
         const tree = (run.result as { budgetTree?: AgentBudgetTreeReport } | null)?.budgetTree;
         if (tree) for (const l of formatBudgetTree(tree)) this.log(l);
+        for (const c of loopConfirmations) this.log(`confirmation ${c.seq} (${c.at}): iteration ${c.iteration} ${c.outcome}${(c.detail as { reasons?: string[] } | null)?.reasons?.length ? `: ${(c.detail as { reasons: string[] }).reasons.join('; ')}` : ''}`);
       }
-      return { run, sweepPoints, requestCount, loopIterations };
+      return { run, sweepPoints, requestCount, loopIterations, loopConfirmations };
     } finally {
       store.close();
     }
