@@ -1,8 +1,10 @@
 import { Flags } from '@oclif/core';
+import { availableParallelism } from 'node:os';
 import { AgentdynoCommand, AgentdynoError } from '../core/index.js';
-import { checkConcurrency, formatLevel, formatOpenLoopLevel, openLoopSettings, prepareSession, replayFlags, requestRows, runRealLevel, runRealOpenLoopLevel, scheduleFor, storePowerTrace, waitForStart, type ContentMode, type LevelReport, type PromptTokenError } from '../replay/index.js';
+import { checkConcurrency, parseWorkers, formatLevel, formatOpenLoopLevel, openLoopSettings, prepareSession, replayFlags, requestRows, runRealLevel, runRealOpenLoopLevel, scheduleFor, storePowerTrace, waitForStart, type ContentMode, type LevelReport, type PromptTokenError } from '../replay/index.js';
 import { itlHistogramOfRun, parseShard, parseStartAt, type ShardConfig } from '../scale/index.js';
 import { startSimServerInWorker } from '../sim/index.js';
+import { attachWorkers, describeThreads, startLocalWorkers } from '../workers/index.js';
 import type { WindowPower } from '../power/index.js';
 
 export default class Replay extends AgentdynoCommand {
@@ -35,11 +37,16 @@ export default class Replay extends AgentdynoCommand {
     const json = this.jsonEnabled();
     const shard = flags.shard === undefined ? null : parseShard(flags.shard, flags.concurrency);
     const startAtMs = flags['start-at'] === undefined ? null : parseStartAt(flags['start-at'], Date.now());
+    const workers = parseWorkers(flags.workers, shard ? shard.lanes.length : flags.concurrency, availableParallelism());
     const shardConfig: ShardConfig | null = shard && { index: shard.index, count: shard.count, startAt: startAtMs === null ? null : new Date(startAtMs).toISOString(), concurrencyTotal: flags.concurrency, lanes: shard.lanes };
     const s = await prepareSession('replay', flags as never, json, async (profile, port) => {
       const srv = await startSimServerInWorker({ profile, port, seed: flags.seed });
       return { url: srv.url, profileName: srv.profile.name, close: () => srv.close() };
-    }, { concurrency: flags.concurrency, ...(shardConfig ? { shard: shardConfig } : {}), ...(startAtMs !== null ? { startAt: new Date(startAtMs).toISOString() } : {}) });
+    }, { concurrency: flags.concurrency, workers: workers.k, ...(shardConfig ? { shard: shardConfig } : {}), ...(startAtMs !== null ? { startAt: new Date(startAtMs).toISOString() } : {}) });
+    if (workers.k > 1) {
+      const links = startLocalWorkers(workers.k, this.config.version);
+      await attachWorkers(s, links, this.config.version, describeThreads(links));
+    }
     let report: LevelReport;
     let power: WindowPower[] = [];
     let itlHdr: string | null = null;
@@ -78,6 +85,7 @@ export default class Replay extends AgentdynoCommand {
   /** One open-loop level: arrivals on the recorded offsets or a Poisson rate (replay/open-loop*.ts). */
   private async runOpenLoop(flags: Record<string, unknown>, ol: NonNullable<ReturnType<typeof openLoopSettings>>) {
     if (flags.shard !== undefined || flags['start-at'] !== undefined) this.error('--shard and --start-at are closed-loop only', { exit: 2 });
+    if (Number(flags.workers ?? 1) > 1 || flags.redis !== undefined) this.error('--workers and --redis run closed-loop lanes; open-loop arrivals (--arrivals) run in one process', { exit: 2 });
     const json = this.jsonEnabled();
     const s = await prepareSession('replay', flags as never, json, async (profile, port) => {
       const srv = await startSimServerInWorker({ profile, port, seed: Number(flags.seed) });

@@ -1,8 +1,10 @@
 import { Flags } from '@oclif/core';
+import { availableParallelism } from 'node:os';
 import { AgentdynoCommand } from '../core/index.js';
-import { describePromptError, formatOpenLoopSweep, formatSweep, openLoopSettings, parseIdleWindow, parseSearchOptions, prepareSession, RATE_STEPS, replayFlags, runRealOpenLoopSweep, runRealSweep, withPlannedBounds, type RealSweepResult } from '../replay/index.js';
+import { describePromptError, formatOpenLoopSweep, formatSweep, openLoopSettings, parseIdleWindow, parseSearchOptions, parseWorkers, prepareSession, RATE_STEPS, replayFlags, runRealOpenLoopSweep, runRealSweep, withPlannedBounds, type RealSweepResult } from '../replay/index.js';
 import type { SearchOptions } from '../slo/index.js';
 import { loadProfile, startSimServerInWorker } from '../sim/index.js';
+import { attachWorkers, describeThreads, startLocalWorkers } from '../workers/index.js';
 import { planSweep, verificationPlan, type VerifyPlan } from '../plan/index.js';
 
 export default class Sweep extends AgentdynoCommand {
@@ -42,11 +44,16 @@ export default class Sweep extends AgentdynoCommand {
     if (openLoop) return (await this.runOpenLoop(flags, openLoop)) as never;
     const search: SearchOptions = parseSearchOptions(flags, flags.target ? 4096 : 96);
     const idleS = parseIdleWindow(flags['idle-window']);
+    const workers = parseWorkers(flags.workers, search.maxConcurrency, availableParallelism());
     const s = await prepareSession('sweep', flags as never, json, async (profile, port) => {
       const srv = await startSimServerInWorker({ profile, port, seed: flags.seed });
       return { url: srv.url, profileName: srv.profile.name, close: () => srv.close() };
-    }, { search });
+    }, { search, workers: workers.k });
     s.options.idleS = idleS;
+    if (workers.k > 1) {
+      const links = startLocalWorkers(workers.k, this.config.version);
+      await attachWorkers(s, links, this.config.version, describeThreads(links));
+    }
     let result: RealSweepResult | null = null;
     let partial: unknown = null;
     let verify: VerifyPlan | null = null;
@@ -93,6 +100,7 @@ export default class Sweep extends AgentdynoCommand {
 
   /** Open-loop sweep: the same search, over arrival rate (poisson) or rate multiplier (recorded), in steps of 1/RATE_STEPS. */
   private async runOpenLoop(flags: Record<string, unknown>, ol: NonNullable<ReturnType<typeof openLoopSettings>>) {
+    if (Number(flags.workers ?? 1) > 1 || flags.redis !== undefined) this.error('--workers and --redis run closed-loop lanes; open-loop arrivals (--arrivals) run in one process', { exit: 2 });
     const json = this.jsonEnabled();
     const start = ol.mode === 'poisson' ? ol.ratePerS! : 1 / (ol.timeScale ?? 1);
     const steps = (x: number) => Math.max(1, Math.round(x * RATE_STEPS));

@@ -11,6 +11,7 @@ export const ERROR_FAMILIES = {
   sandbox: { exitCode: 5, summary: 'untrusted code cannot be run safely, or a task cannot run on this machine' },
   store: { exitCode: 6, summary: 'the results database or a stored run is missing or inconsistent' },
   budget: { exitCode: 7, summary: 'a token budget is spent or misused' },
+  workers: { exitCode: 8, summary: 'a load worker (thread or machine), or the Redis that joins them, failed or does not match the coordinator' },
   interrupted: { exitCode: 130, summary: 'the run was interrupted (SIGINT/SIGTERM); finished results are stored' },
   internal: { exitCode: 70, summary: 'a bug in agentdyno: please report it with the command line' },
 } as const;
@@ -48,6 +49,12 @@ export const ERROR_CODES = {
   E_BUDGET_SPENT: { family: 'budget', summary: 'a token budget is spent' },
   E_BUDGET_MISUSE: { family: 'budget', summary: 'a consumed budget handle was used again' },
   E_BUDGET_UNBOUNDED: { family: 'budget', summary: 'a request\'s worst-case cost cannot be bounded (server-side tools, images, unknown stored context), so it is refused' },
+  E_WORKER_START: { family: 'workers', summary: 'a load worker could not start or load what the coordinator sent (endpoint, trajectories)' },
+  E_WORKER_MISMATCH: { family: 'workers', summary: 'a load worker runs another agentdyno version or another trajectory set than the coordinator' },
+  E_WORKER_LOST: { family: 'workers', summary: 'a load worker died or went silent mid-level: the level is invalid, the sweep ends, finished levels are stored' },
+  E_WORKERS_TIMEOUT: { family: 'workers', summary: 'fewer workers than --expect-workers registered before --workers-timeout' },
+  E_REDIS_UNREACHABLE: { family: 'workers', summary: 'the Redis named by --redis cannot be reached' },
+  E_REDIS_LOST: { family: 'workers', summary: 'the Redis joining coordinator and workers went away mid-run; finished levels are stored and the run is marked' },
   E_INTERRUPTED: { family: 'interrupted', summary: 'interrupted by a signal; finished results are stored and the run is marked' },
   E_INTERNAL: { family: 'internal', summary: 'an invariant broke inside agentdyno' },
 } as const satisfies Record<string, { family: ErrorFamily; summary: string }>;

@@ -104,6 +104,10 @@ export const replayFlags = {
   db: Flags.string({ description: 'Results database (default results/agentdyno.db or $AGENTDYNO_DB).' }),
   ...openLoopFlags,
   ...feedFlags,
+  workers: Flags.integer({ description: 'Load worker threads on this machine, each with its own event loop, connection pool and timing canary (lane i runs on worker i % K; one merged verdict per level). Default: the cores available minus one for the coordinator, at least 1, at most the lanes; 1 runs in this process as before.', min: 1, max: 1024 }),
+  redis: Flags.string({ description: 'Coordinate load workers on other machines through this Redis (redis://HOST:PORT): start `agentdyno worker --redis URL` on each, and pass --expect-workers N here.' }),
+  'expect-workers': Flags.integer({ description: 'With --redis: how many registered workers to wait for before the first level.', min: 1, max: 10_000 }),
+  'workers-timeout': Flags.string({ description: 'With --redis: seconds to wait for --expect-workers workers to register before stopping with E_WORKERS_TIMEOUT (default 300).' }),
   'setup-timeout': Flags.string({ description: `Seconds each set-up step (model listing, streaming probe, calibration, power start) may take before the run stops with E_ENDPOINT_TIMEOUT; a progress line says what it waits for (default ${DEFAULT_SETUP_TIMEOUT_MS / 1000}).` }),
   'request-timeout': Flags.string({ description: `Seconds a call may go without a token (first token, or between tokens; keep-alives do not count) before it is counted as a timeout-family fault (default ${DEFAULT_REQUEST_TIMEOUT_MS / 1000}).` }),
 };
@@ -140,6 +144,21 @@ export function parseSearchOptions(f: Record<string, unknown>, defaultMax: numbe
   return { startConcurrency: start, growth, maxConcurrency, resolution, replicates, maxLevels };
 }
 
+/**
+ * `--workers K` against the lanes a run can have (`lanes`: --concurrency, or a sweep's
+ * --max-concurrency). Asked explicitly for more workers than lanes: an error (a worker with no lane
+ * would be a silent no-op). Defaulted: availableParallelism() - 1 (one core for the coordinator and
+ * the embedded simulator), at least 1, capped by the lanes. A sweep level smaller than K runs on N
+ * workers (each level stores how many ran it).
+ */
+export function parseWorkers(v: unknown, lanes: number, cores: number): { k: number; defaulted: boolean } {
+  if (v === undefined || v === null) return { k: Math.max(1, Math.min(cores - 1, lanes)), defaulted: true };
+  const k = Number(v);
+  if (!Number.isSafeInteger(k) || k < 1) throw rangeError('workers', 'an integer >= 1', v);
+  if (k > lanes) throw rangeError('workers', `at most the ${lanes} lanes this run can have`, v, 'A worker without a lane measures nothing: lower --workers, or raise --concurrency / --max-concurrency.');
+  return { k, defaulted: false };
+}
+
 /** `--idle-window` seconds: >= 0 (0 skips the idle measurement). */
 export function parseIdleWindow(v: unknown): number {
   const n = Number(v ?? 0);
@@ -169,6 +188,9 @@ export interface PreparedSession {
   sink: ProgressSink;
   controller: AbortController;
   settingsText: string;
+  /** What workers need to reach the endpoint as this session does (the key stays in the named variable). */
+  apiKeyEnv?: string;
+  requestTimeoutMs: number;
   dispose(status: 'completed' | 'interrupted' | 'failed', result: unknown): Promise<void>;
 }
 
@@ -329,6 +351,8 @@ async function prepareSessionInner(kind: 'sweep' | 'replay', f: Parsed, json: bo
     sink,
     controller,
     settingsText,
+    apiKeyEnv: f['api-key-env'] as string | undefined,
+    requestTimeoutMs,
     async dispose(status, result) {
       process.off('SIGINT', onFirst);
       process.off('SIGTERM', onFirst);

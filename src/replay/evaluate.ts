@@ -29,7 +29,7 @@ import type { CallRecord } from './lane.js';
 import { contentReport, promptTokenError, type ContentReport, type PromptTokenError } from './content.js';
 import type { ContentMode } from './content.js';
 import type { ApiMode } from './completions-prompt.js';
-import type { LevelRun, SaturationStats } from './level.js';
+import type { LevelRun, SaturationStats, WorkerShare } from './level.js';
 import type { CanaryStats } from '../endpoint/index.js';
 
 /** A tier's verdict at one level (the SLO core's summary) plus whether the client could judge it there. */
@@ -96,6 +96,23 @@ export interface LevelReport {
   /** Per call |usage.prompt_tokens - recorded input_tokens| / input_tokens, in percent, over completed non-warm-up calls. */
   promptTokenError: PromptTokenError;
   tokensPerPiece: number;
+  /** A level run by several workers: each one's lanes, canary and saturation (the merged canary is the worst). */
+  workers?: WorkerShare[];
+  /** The level could not run as asked (a worker lost, clocks apart): invalid, and a sweep ends after storing it. */
+  fatal?: string;
+}
+
+/** Which workers' own timing canaries break a tier's gate (the merged canary is the worst one; this names them). */
+function workerCanaryReasons(workers: readonly WorkerShare[] | undefined, tier: SloTier, v: ValidityThresholds): string[] {
+  if (!workers || workers.length < 2 || !(tier.sloTokPerS > 0)) return [];
+  const limit = v.maxCanaryLagShare * tier.ttftCeilingMs;
+  return workers.flatMap((w) =>
+    w.canary === null || w.canary.samples === 0
+      ? [`worker ${w.id} (${w.lanes} lanes): its timing canary did not run`]
+      : w.canary.p99Ms > limit
+        ? [`worker ${w.id} (${w.lanes} lanes): its timing canary read lag p99 ${w.canary.p99Ms.toFixed(1)} ms exceeds the gate ${limit.toFixed(1)} ms`]
+        : [],
+  );
 }
 
 function isCut(r: RequestResult): boolean {
@@ -219,6 +236,9 @@ export function evaluateLevel(run: LevelRun, tiers: readonly SloTier[], slo: Slo
     verdicts,
     validity,
   );
+  // A merged level whose workers did not all run it as asked cannot stand, whatever its calls say.
+  const faults = run.workerFaults ?? [];
+  if (faults.length) reasons.unshift(...faults);
   return {
     concurrency: run.concurrency,
     valid: reasons.length === 0,
@@ -236,6 +256,7 @@ export function evaluateLevel(run: LevelRun, tiers: readonly SloTier[], slo: Slo
     judged: share,
     tiers: verdicts.map(({ agents: _a, thresholds: _t, ...v }) => {
       const tierReasons = tierValidity(v, run.canary, validity, resolution);
+      if (tierReasons.length) tierReasons.push(...workerCanaryReasons(run.workers, v, validity));
       return { ...v, valid: tierReasons.length === 0, reasons: tierReasons, ...(tierReasons.length ? { invalidReason: tierReasons.join('; ') } : {}) };
     }),
     errors,
@@ -261,6 +282,8 @@ export function evaluateLevel(run: LevelRun, tiers: readonly SloTier[], slo: Slo
     content: contentReport(run.records, run.contentMode),
     promptTokenError: promptTokenError(run.records, run.tokenModel),
     tokensPerPiece: ratio,
+    ...(run.workers ? { workers: run.workers } : {}),
+    ...(faults.length ? { fatal: faults.join('; ') } : {}),
   };
 }
 

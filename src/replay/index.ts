@@ -4,6 +4,7 @@ export * from './content.js';
 export * from './completions-prompt.js';
 export * from './lane.js';
 export * from './level.js';
+export * from './phases.js';
 export * from './evaluate.js';
 export * from './sweep.js';
 export * from './setup.js';

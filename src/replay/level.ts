@@ -17,6 +17,7 @@ import { Lane, type CallRecord, type LaneConfig, type LaneIdle } from './lane.js
 import type { ContentMode } from './content.js';
 import type { ApiMode } from './completions-prompt.js';
 import type { TokenModel } from './prompt.js';
+import { drainOver, warmupCapLeftMs, type PhaseController, type PhaseTimes, type WindowCommand } from './phases.js';
 
 export interface LevelConfig {
   /** N: the level's lane count (a sharded run: the total over all shards). */
@@ -83,6 +84,12 @@ export interface LevelEnv {
   /** Called every `tickMs` with live figures (progress UI). */
   onTick?(phase: LevelPhase, info: LevelLive): void;
   tickMs?: number;
+  /**
+   * Coordinated phases (--workers, --redis): this process reports its lanes' warm-up progress and
+   * opens the window, closes it and cuts at the instants the coordinator commands, instead of
+   * deciding them from its own lanes. Absent: the level decides locally (the same rules, phases.ts).
+   */
+  phases?: PhaseController;
 }
 
 export interface LevelLive {
@@ -125,9 +132,41 @@ export interface LevelRun {
   treesCompleted: number;
   /** What the lanes sent (from the lane config), for the report. */
   contentMode: ContentMode;
+  /** A level run by several workers (threads or machines): who ran which lanes, each one's own timing. */
+  workers?: WorkerShare[];
+  /** Why a merged level cannot stand (a worker lost mid-level, clocks apart): it is invalid, and a sweep ends. */
+  workerFaults?: string[];
   /** Which route the lanes posted to (chat, or completions with the rendered template). */
   api: ApiMode;
   tokenModel: TokenModel;
+}
+
+/** One worker's part of a merged level (--workers / --redis). */
+export interface WorkerShare {
+  /** w0, w1, ... for threads; the --name (or host:pid) of a remote worker. */
+  id: string;
+  lanes: number;
+  /** Its own timing canary over the window (null: it could not start). */
+  canary: CanaryStats | null;
+  saturation: SaturationStats | null;
+  peakInFlight: number;
+  calls: number;
+  /** Remote workers: its clock offset to the coordinator (ms, worker minus coordinator) and the uncertainty. */
+  clockOffsetMs?: number;
+  clockUncertaintyMs?: number;
+}
+
+/** Resolves with p's value, or null when the signal aborts first. */
+function unlessAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T | null> {
+  if (signal.aborted) return Promise.resolve(null);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve(null);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then((v) => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(v);
+    }, reject);
+  });
 }
 
 export async function runLevel(cfg: LevelConfig, env: LevelEnv): Promise<LevelRun> {
@@ -152,6 +191,9 @@ export async function runLevel(cfg: LevelConfig, env: LevelEnv): Promise<LevelRu
   let errors = 0;
   let outputTokens = 0;
   const startNs = clock.nowNs();
+  let draining = false;
+  let reportProgress: (() => void) | null = null;
+  const times: PhaseTimes = { warmupS: cfg.warmupS, windowS: cfg.windowS, drainCapS: cfg.drainCapS, warmupCapS: cfg.warmupCapS };
   const inWindow = (t: bigint) => windowStartNs !== null && t >= windowStartNs && (windowEndNs === null || t < windowEndNs);
 
   const lanes: Lane[] = [];
@@ -180,7 +222,7 @@ export async function runLevel(cfg: LevelConfig, env: LevelEnv): Promise<LevelRu
               return await env.send({ ...call.request, signal: cutRequests.signal });
             } finally {
               inFlight--;
-              if (counted) windowCallsOpen--;
+              if (counted && --windowCallsOpen === 0 && draining) reportProgress?.();
             }
           },
         },
@@ -209,8 +251,53 @@ export async function runLevel(cfg: LevelConfig, env: LevelEnv): Promise<LevelRu
   // Spawned now so its thread is up by the window; a canary that cannot start leaves the level unproven (null).
   const canaryStarting = env.canary ? env.canary().catch(() => null) : null;
   let canary: TimingCanary | null = null;
+  let windowClosed = false;
   try {
     env.onPhase?.('warmup', live());
+    if (env.phases) {
+      // Coordinated: report progress, wait for the coordinator's window and cut.
+      const ctl = env.phases;
+      let warmed = 0;
+      let full = 0;
+      reportProgress = () => ctl.progress({ lanes: lanes.length, warmed, fullCall: full, windowCallsOpen, draining });
+      for (const l of lanes) {
+        void l.warmedUp.then(() => (warmed++, reportProgress?.()));
+        void l.firstFullCall.then(() => (full++, reportProgress?.()));
+      }
+      reportProgress();
+      const cutCmd = ctl.cut();
+      const first = await unlessAborted(Promise.race([ctl.window(), cutCmd.then(() => null)]), stopLanes.signal);
+      const cmd: WindowCommand | null = first;
+      const sleepUntil = (ns: bigint) => env.sleep(Math.max(0, Number(ns - clock.nowNs()) / 1e6), stopLanes.signal);
+      if (cmd) {
+        warmupCompleted = warmed >= lanes.length;
+        lanesWithFullCycle = full;
+        windowStartNs = cmd.openNs;
+        windowEndNs = cmd.closeNs;
+        await sleepUntil(cmd.openNs);
+        phase = 'window';
+        env.onPhase?.('window', live());
+        monitor = env.monitor ? env.monitor() : null;
+        canary = canaryStarting ? await canaryStarting : null;
+        canary?.reset();
+        await sleepUntil(cmd.closeNs);
+      } else {
+        // Cut before any window (another worker was lost, or Ctrl-C): an empty window, discarded upstream.
+        windowStartNs = windowEndNs = clock.nowNs();
+      }
+      windowClosed = true;
+      const saturation = monitor ? monitor.stop() : null;
+      monitor = null;
+      const canaryLag = canaryStarting ? (canary?.stop() ?? null) : undefined;
+      canary = null;
+      phase = 'drain';
+      draining = true;
+      env.onPhase?.('drain', live());
+      reportProgress();
+      const cutAt = await unlessAborted(cutCmd, stopLanes.signal);
+      if (cutAt !== null) await sleepUntil(cutAt);
+      return await finish(clock.nowNs(), saturation, canaryLag);
+    }
     const capHit = Symbol('cap');
     const warm = await Promise.race([
       Promise.all(lanes.map((l) => l.warmedUp)).then(() => true),
@@ -221,7 +308,7 @@ export async function runLevel(cfg: LevelConfig, env: LevelEnv): Promise<LevelRu
     let fullCycle = 0;
     const need = steadyLaneCount(lanes.length);
     for (const l of lanes) void l.firstFullCall.then(() => fullCycle++);
-    const capLeftMs = Math.max(0, cfg.warmupCapS * 1000 - Number(clock.nowNs() - startNs) / 1e6);
+    const capLeftMs = warmupCapLeftMs(times, clock.nowNs() - startNs);
     if (!userStopped() && need > 0) {
       await Promise.race([
         new Promise<void>((resolve) => {
@@ -243,15 +330,28 @@ export async function runLevel(cfg: LevelConfig, env: LevelEnv): Promise<LevelRu
     canary?.reset();
     if (!userStopped()) await env.sleep(cfg.windowS * 1000, stopLanes.signal);
     windowEndNs = clock.nowNs();
+    windowClosed = true;
     const saturation = monitor ? monitor.stop() : null;
     monitor = null;
     const canaryLag = canaryStarting ? (canary?.stop() ?? null) : undefined;
     canary = null;
     phase = 'drain';
     env.onPhase?.('drain', live());
-    const drainEnd = clock.nowNs() + BigInt(Math.round(cfg.drainCapS * 1e9));
-    while (!userStopped() && windowCallsOpen > 0 && clock.nowNs() < drainEnd) await env.sleep(50, stopLanes.signal);
-    const cutNs = clock.nowNs();
+    const closedNs = clock.nowNs();
+    while (!userStopped() && !drainOver(times, windowCallsOpen, clock.nowNs(), closedNs)) await env.sleep(50, stopLanes.signal);
+    return await finish(clock.nowNs(), saturation, canaryLag);
+  } finally {
+    monitor?.stop();
+    // Ended early (Ctrl-C, a throw) or already stopped: stop() is idempotent, so stopping the started handle is safe.
+    if (canary) canary.stop();
+    else if (!windowClosed) void canaryStarting?.then((c) => c?.stop());
+    if (ticker) clearInterval(ticker);
+    stopLanes.abort();
+    cutRequests.abort();
+    env.signal?.removeEventListener('abort', onUser);
+  }
+
+  async function finish(cutNs: bigint, saturation: SaturationStats | null, canaryLag: CanaryStats | null | undefined): Promise<LevelRun> {
     stopLanes.abort();
     cutRequests.abort();
     await Promise.all(running);
@@ -263,8 +363,8 @@ export async function runLevel(cfg: LevelConfig, env: LevelEnv): Promise<LevelRu
       idle,
       lanesWithFullCycle,
       startNs,
-      windowStartNs,
-      windowEndNs,
+      windowStartNs: windowStartNs!,
+      windowEndNs: windowEndNs!,
       cutNs,
       warmupCompleted,
       interrupted: userStopped(),
@@ -276,14 +376,5 @@ export async function runLevel(cfg: LevelConfig, env: LevelEnv): Promise<LevelRu
       api: cfg.lane.api ?? 'chat',
       tokenModel: cfg.lane.tokenModel,
     };
-  } finally {
-    monitor?.stop();
-    // Ended early (Ctrl-C, a throw) or already stopped: stop() is idempotent, so stopping the started handle is safe.
-    if (canary) canary.stop();
-    else if (windowEndNs === null) void canaryStarting?.then((c) => c?.stop());
-    if (ticker) clearInterval(ticker);
-    stopLanes.abort();
-    cutRequests.abort();
-    env.signal?.removeEventListener('abort', onUser);
   }
 }

@@ -10,7 +10,7 @@ import type { WindowPower } from '../power/index.js';
 import type { Trajectory } from '../trajectory/index.js';
 import type { ProgressSink, TierStatus } from '../ui/index.js';
 import { evaluateLevel, requestRows, type LevelReport } from './evaluate.js';
-import { runLevel, startSaturationMonitor, type LevelRun } from './level.js';
+import { runLevel, startSaturationMonitor, type LevelConfig, type LevelEnv, type LevelRun } from './level.js';
 import type { HistoryMode, LaneConfig } from './lane.js';
 import { contentReport, promptTokenError, toPromptSample, type ContentMode, type ContentReport, type PromptSample, type PromptTokenError } from './content.js';
 import type { SearchOptions, SloThresholds, SloTier, ValidityThresholds } from '../slo/index.js';
@@ -51,6 +51,13 @@ export interface SessionOptions {
   clock?: Clock;
   /** Seconds of idle power measured before the first level (0 = none); reported beside agents/MW, never subtracted. */
   idleS?: number;
+  /**
+   * Runs a level's lanes elsewhere (--workers K threads, --redis machines: workers/ WorkerPool):
+   * the same config and env as runLevel, which it replaces; env.send, monitor and canary are then the workers' own.
+   */
+  levelRunner?: (cfg: LevelConfig, env: LevelEnv) => Promise<LevelRun>;
+  /** Said in the settings and stored with each level: how many workers ran it. */
+  workersNote?: string;
 }
 
 
@@ -120,7 +127,7 @@ export async function runRealLevel(o: SessionOptions, concurrency: number, tiers
   const send = s.retries && s.retries > 0 ? withRetry(sendOnce, { max: s.retries, honourRetryAfter: true, baseDelayMs: 500, maxDelayMs: 10_000, maxRetryAfterMs: 30_000 }) : sendOnce;
   const ticker = new LiveTicker(o);
   const lag0 = await readSimDriverLagS(o.target);
-  const run = await runLevel(
+  const run = await (o.levelRunner ?? runLevel)(
     {
       concurrency,
       ...(lanes ? { lanes } : {}),
@@ -183,7 +190,7 @@ function storeLevel(o: SessionOptions, run: LevelRun, level: SweepLevel): void {
       reasons: level.report.reasons,
       outputTokPerS: level.report.outputTokPerS,
       meanPowerW: level.power[0]?.meanW ?? null,
-      detail: { replicate: level.replicate, index: level.index, bindingConstraint: t.bindingConstraint, callFailures: t.callFailures, errors: level.report.errors, levelStartNs: String(run.startNs), cutNs: String(run.cutNs) },
+      detail: { ...(run.workers ? { workers: run.workers.length, workerIds: run.workers.map((w) => w.id) } : {}), replicate: level.replicate, index: level.index, bindingConstraint: t.bindingConstraint, callFailures: t.callFailures, errors: level.report.errors, levelStartNs: String(run.startNs), cutNs: String(run.cutNs) },
       simulated,
     })),
   );

@@ -152,6 +152,12 @@ export async function runSweep(tiers: readonly SloTier[], thresholds: SloThresho
     levels.push(level);
     await deps.onLevelDone?.(level);
     deps.emit?.({ type: 'level-end', concurrency: c, valid: report.valid, reasons: report.reasons, tiers: tierStatuses(levels, tiers, search, report) });
+    // A worker lost (or clocks apart): the level is stored as invalid, and no further level can run as asked.
+    if (report.fatal) {
+      lost = `level ${c} could not run as asked (${report.fatal}); the sweep stopped and the levels before it are kept`;
+      deps.emit?.({ type: 'message', level: 'warn', text: lost });
+      break;
+    }
   }
   const result = summarizeSweep(tiers, thresholds, search, levels, interrupted, deps.noPowerReason, deps.idle);
   return lost ? { ...result, status: 'failed', valid: false, reasons: [lost, ...result.reasons] } : result;

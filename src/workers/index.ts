@@ -1,0 +1,7 @@
+/** Public face of the workers module: a level's lanes on several worker threads or machines, coordinated and merged for one verdict. */
+export * from './protocol.js';
+export * from './links.js';
+export * from './merge.js';
+export * from './pool.js';
+export { serveWorker, type WorkerPort, type ServeOptions } from './agent.js';
+export * from './attach.js';
