@@ -175,7 +175,13 @@ export function evaluateLevel(run: LevelRun, tiers: readonly SloTier[], slo: Slo
     }
   }
   const ratio = usagePieces > 0 ? usageTokens / usagePieces : 1;
-  const observations = run.records.map((r) => replayObservation(r, ratio, ws, run.cutNs));
+  // Merged levels: each call is resolved against its own worker's canary, not the worst one.
+  const lagOf = new Map((run.workers ?? []).filter((w) => w.canary && w.canary.samples > 0).map((w) => [w.id, w.canary!.p99Ms]));
+  const observations = run.records.map((r) => {
+    const o = replayObservation(r, ratio, ws, run.cutNs);
+    const lag = r.worker !== undefined ? lagOf.get(r.worker) : undefined;
+    return lag !== undefined ? { ...o, clientLagP99Ms: lag } : o;
+  });
   const windowCalls = run.records.filter((_r, i) => isWindowCall(observations[i], window));
   const sentInWindow = windowCalls.filter((r) => r.tSchedNs >= ws);
   // A closed-loop level lists its lanes (silent ones fail); without the list (open loop: sessions come

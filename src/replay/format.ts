@@ -85,10 +85,19 @@ export function formatLevel(r: LevelReport, tiers: readonly SloTier[]): string {
   if (r.saturation) {
     const s = r.saturation;
     out.push(
-      `client self-check: event loop busy ${fmtPct(s.eventLoopUtilization)}, loop delay p99 ${fmtNum(s.eventLoopDelayP99Ms)} ms, process CPU ${fmtNum(s.processCpuCores, 2)} of ${s.cores} cores`,
+      `client self-check${r.workers ? ' (worst worker)' : ''}: event loop busy ${fmtPct(s.eventLoopUtilization)}, loop delay p99 ${fmtNum(s.eventLoopDelayP99Ms)} ms, process CPU ${fmtNum(s.processCpuCores, 2)} of ${s.cores} cores`,
     );
   }
+  if (r.workers) out.push(formatWorkers(r));
   return out.join('\n');
+}
+
+/** One line per load worker of a merged level: lanes, calls, its own canary and event loop. */
+export function formatWorkers(r: LevelReport): string {
+  const ws = r.workers ?? [];
+  return `load workers (${ws.length}; one merged verdict): ${ws
+    .map((w) => `${w.id} ${w.lanes} lanes ${w.calls} calls, canary p99 ${w.canary && w.canary.samples ? `${ms2(w.canary.p99Ms)} ms` : 'not measured'}, loop busy ${w.saturation ? fmtPct(w.saturation.eventLoopUtilization) : '-'}${w.clockOffsetMs !== undefined ? `, clock offset ${ms2(w.clockOffsetMs)} ± ${ms2(w.clockUncertaintyMs ?? 0)} ms` : ''}`)
+    .join('; ')}`;
 }
 
 /** The client's own timing: canary read lag over the window, and calls whose reads coalesced tokens. */

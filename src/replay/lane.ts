@@ -44,6 +44,8 @@ export interface LaneCall {
 
 export interface CallRecord extends Omit<LaneCall, 'request'> {
   result: RequestResult;
+  /** The load worker that made the call (merged levels: --workers, --redis); its own canary judges its timing. */
+  worker?: string;
 }
 
 /** A recorded idle stretch of a lane (the judge reads tool waits to excuse idle lanes). */

@@ -68,6 +68,8 @@ export interface CallObservation {
   afterWs: { tokens: number; firstMs: number | null; lastMs: number | null };
   /** Reads that delivered more than one token event of this call (endpoint); see MAX_COALESCED_TOKEN_SHARE. */
   coalescedReads?: number;
+  /** The read lag p99 of the client that made this call, when the level's calls came from several (load workers); else the level's. */
+  clientLagP99Ms?: number;
 }
 
 export type DecodeBasis = 'whole' | 'in-window' | 'until-cut';
@@ -135,7 +137,7 @@ export function windowCall(o: CallObservation, w: LevelWindow, clientLagP99Ms?: 
       else decodeNotJudged = 'one-token output';
     }
   }
-  const unresolved = decode && !decode.upperBound ? clientTimingProblem(o, decode.spanMs, clientLagP99Ms) : null;
+  const unresolved = decode && !decode.upperBound ? clientTimingProblem(o, decode.spanMs, o.clientLagP99Ms ?? clientLagP99Ms) : null;
   if (unresolved) return { ...base, partial: !sentInWindow || cut, error: null, ttft, decode: null, decodeNotJudged: unresolved, clientUnresolved: true };
   return { ...base, partial: !sentInWindow || cut, error: null, ttft, decode, decodeNotJudged };
 }

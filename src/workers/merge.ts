@@ -70,7 +70,10 @@ export function mergeWorkerRuns(m: MergeInput): LevelRun {
     concurrency: m.laneIds.length,
     lanes: m.laneIds,
     ...(m.cfg.lanes ? { concurrencyTotal: m.cfg.concurrency } : {}),
-    records: runs.flatMap((r) => r.records),
+    records: m.runs.flatMap((w) => {
+      for (const r of w.run.records) r.worker = w.id;
+      return w.run.records;
+    }),
     idle: runs.flatMap((r) => r.idle ?? []),
     lanesWithFullCycle: m.command?.lanesWithFullCycle ?? runs.reduce((s, r) => s + (r.lanesWithFullCycle ?? 0), 0),
     startNs: runs.reduce((a, r) => (r.startNs < a ? r.startNs : a), m.startNs),

@@ -156,6 +156,18 @@ describe('sweep orchestration', () => {
     expect(r.levels).toHaveLength(2);
     expect(r.valid).toBe(false);
   });
+
+  it('a level that could not run as asked (a worker lost) is stored invalid, and the sweep ends failed with the reason', async () => {
+    const stored: number[] = [];
+    const r = await runSweep(tiers, slo, search, {
+      onLevelDone: (l) => void stored.push(l.concurrency),
+      runLevel: async (n, i) => (i === 1 ? fakeReport(n, i, [100, 100], { valid: false, reasons: ['worker w1 was lost'], fatal: 'worker w1 was lost' }) : fakeReport(n, i, [100, 100])),
+    });
+    expect(r.status).toBe('failed');
+    expect(stored).toEqual([2, 4]);
+    expect(r.levels[1].valid).toBe(false);
+    expect(r.reasons[0]).toMatch(/level 4 could not run as asked \(worker w1 was lost\)/);
+  });
 });
 
 describe('an endpoint that goes away mid-sweep', () => {
