@@ -1,10 +1,10 @@
 import { Flags } from '@oclif/core';
 import { availableParallelism } from 'node:os';
-import { AgentdynoCommand, AgentdynoError } from '../core/index.js';
-import { checkConcurrency, parseWorkers, formatLevel, formatOpenLoopLevel, openLoopSettings, prepareSession, replayFlags, requestRows, runRealLevel, runRealOpenLoopLevel, scheduleFor, storePowerTrace, waitForStart, type ContentMode, type LevelReport, type PromptTokenError } from '../replay/index.js';
+import { AgentdynoCommand, AgentdynoError, exitCodeFor } from '../core/index.js';
+import { checkConcurrency, parseWorkers, parseRedisFlags, formatLevel, formatOpenLoopLevel, openLoopSettings, prepareSession, replayFlags, requestRows, runRealLevel, runRealOpenLoopLevel, scheduleFor, storePowerTrace, waitForStart, type ContentMode, type LevelReport, type PromptTokenError } from '../replay/index.js';
 import { itlHistogramOfRun, parseShard, parseStartAt, type ShardConfig } from '../scale/index.js';
 import { startSimServerInWorker } from '../sim/index.js';
-import { attachWorkers, describeThreads, startLocalWorkers } from '../workers/index.js';
+import { attachRedis, attachWorkers, describeThreads, startLocalWorkers, type RedisHub } from '../workers/index.js';
 import type { WindowPower } from '../power/index.js';
 
 export default class Replay extends AgentdynoCommand {
@@ -37,13 +37,16 @@ export default class Replay extends AgentdynoCommand {
     const json = this.jsonEnabled();
     const shard = flags.shard === undefined ? null : parseShard(flags.shard, flags.concurrency);
     const startAtMs = flags['start-at'] === undefined ? null : parseStartAt(flags['start-at'], Date.now());
-    const workers = parseWorkers(flags.workers, shard ? shard.lanes.length : flags.concurrency, availableParallelism());
+    const redis = parseRedisFlags(flags);
+    const workers = redis ? { k: 1, defaulted: true } : parseWorkers(flags.workers, shard ? shard.lanes.length : flags.concurrency, availableParallelism());
     const shardConfig: ShardConfig | null = shard && { index: shard.index, count: shard.count, startAt: startAtMs === null ? null : new Date(startAtMs).toISOString(), concurrencyTotal: flags.concurrency, lanes: shard.lanes };
     const s = await prepareSession('replay', flags as never, json, async (profile, port) => {
       const srv = await startSimServerInWorker({ profile, port, seed: flags.seed });
       return { url: srv.url, profileName: srv.profile.name, close: () => srv.close() };
     }, { concurrency: flags.concurrency, workers: workers.k, ...(shardConfig ? { shard: shardConfig } : {}), ...(startAtMs !== null ? { startAt: new Date(startAtMs).toISOString() } : {}) });
-    if (workers.k > 1) {
+    let hub: RedisHub | null = null;
+    if (redis) hub = await attachRedis(s, { ...redis, version: this.config.version });
+    else if (workers.k > 1) {
       const links = startLocalWorkers(workers.k, this.config.version);
       await attachWorkers(s, links, this.config.version, describeThreads(links));
     }
@@ -65,8 +68,10 @@ export default class Replay extends AgentdynoCommand {
       await s.dispose('failed', { error: (e as Error).message });
       throw e;
     }
-    const status = report.interrupted ? 'interrupted' : 'completed';
+    const status = report.fatal ? 'failed' : report.interrupted ? 'interrupted' : 'completed';
     await s.dispose(status, { level: report, power, ...(shardConfig ? { scaleOut: { shard: shardConfig, itlHdr } } : {}) });
+    if (hub?.lostError) throw hub.lostError;
+    if (report.fatal) process.exitCode = exitCodeFor('E_WORKER_LOST');
     if (!json) {
       this.log(`agentdyno replay ${s.runId}\n${s.settingsText}\n`);
       if (shardConfig) {

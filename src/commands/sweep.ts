@@ -1,10 +1,10 @@
 import { Flags } from '@oclif/core';
 import { availableParallelism } from 'node:os';
-import { AgentdynoCommand } from '../core/index.js';
-import { describePromptError, formatOpenLoopSweep, formatSweep, openLoopSettings, parseIdleWindow, parseSearchOptions, parseWorkers, prepareSession, RATE_STEPS, replayFlags, runRealOpenLoopSweep, runRealSweep, withPlannedBounds, type RealSweepResult } from '../replay/index.js';
+import { AgentdynoCommand, exitCodeFor } from '../core/index.js';
+import { describePromptError, formatOpenLoopSweep, formatSweep, openLoopSettings, parseIdleWindow, parseSearchOptions, parseWorkers, parseRedisFlags, prepareSession, RATE_STEPS, replayFlags, runRealOpenLoopSweep, runRealSweep, withPlannedBounds, type RealSweepResult } from '../replay/index.js';
 import type { SearchOptions } from '../slo/index.js';
 import { loadProfile, startSimServerInWorker } from '../sim/index.js';
-import { attachWorkers, describeThreads, startLocalWorkers } from '../workers/index.js';
+import { attachRedis, attachWorkers, describeThreads, startLocalWorkers, type RedisHub } from '../workers/index.js';
 import { planSweep, verificationPlan, type VerifyPlan } from '../plan/index.js';
 
 export default class Sweep extends AgentdynoCommand {
@@ -44,13 +44,16 @@ export default class Sweep extends AgentdynoCommand {
     if (openLoop) return (await this.runOpenLoop(flags, openLoop)) as never;
     const search: SearchOptions = parseSearchOptions(flags, flags.target ? 4096 : 96);
     const idleS = parseIdleWindow(flags['idle-window']);
-    const workers = parseWorkers(flags.workers, search.maxConcurrency, availableParallelism());
+    const redis = parseRedisFlags(flags);
+    const workers = redis ? { k: 1, defaulted: true } : parseWorkers(flags.workers, search.maxConcurrency, availableParallelism());
     const s = await prepareSession('sweep', flags as never, json, async (profile, port) => {
       const srv = await startSimServerInWorker({ profile, port, seed: flags.seed });
       return { url: srv.url, profileName: srv.profile.name, close: () => srv.close() };
     }, { search, workers: workers.k });
     s.options.idleS = idleS;
-    if (workers.k > 1) {
+    let hub: RedisHub | null = null;
+    if (redis) hub = await attachRedis(s, { ...redis, version: this.config.version });
+    else if (workers.k > 1) {
       const links = startLocalWorkers(workers.k, this.config.version);
       await attachWorkers(s, links, this.config.version, describeThreads(links));
     }
@@ -85,6 +88,11 @@ export default class Sweep extends AgentdynoCommand {
       throw e;
     }
     await s.dispose(result.status, result);
+    // Redis went away mid-sweep: what finished is stored and the run is marked failed; say it with its code.
+    if (hub?.lostError) {
+      if (!json) this.log(formatSweep(result, [`agentdyno sweep ${s.runId} (ended: ${hub.lostError.message})`]));
+      throw hub.lostError;
+    }
     const out = { runId: s.runId, settings: s.settingsText, simulated: s.target.simulated, simProfile: s.target.simProfile, ...result, ...(verify ? { verification: { levels: verify.levels, estimatedS: verify.estimatedS, budgetS: verify.budgetS, plannedTiers: verify.tiers, unverified: verify.unverified } } : {}) };
     if (!json) {
       const searchLine = verify ? planLines[0] : `search: start ${search.startConcurrency}, x${search.growth}, resolution ${search.resolution}, replicates ${search.replicates} (--replicates N re-runs each boundary level), cap ${search.maxConcurrency}, at most ${search.maxLevels} levels`;
@@ -94,7 +102,7 @@ export default class Sweep extends AgentdynoCommand {
     }
     if (result.status === 'interrupted') process.exitCode = 130;
     // The endpoint went away mid-sweep: what was measured is stored and printed, but the search is unfinished.
-    if (result.status === 'failed') process.exitCode = 3;
+    if (result.status === 'failed') process.exitCode = result.levels.some((l) => l.report.fatal) ? exitCodeFor('E_WORKER_LOST') : 3;
     return out;
   }
 

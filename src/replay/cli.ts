@@ -159,6 +159,19 @@ export function parseWorkers(v: unknown, lanes: number, cores: number): { k: num
   return { k, defaulted: false };
 }
 
+/** --redis URL --expect-workers N [--workers-timeout S]: null without --redis; errors for a half-given pair. */
+export function parseRedisFlags(f: Record<string, unknown>): { url: string; expectWorkers: number; timeoutMs: number } | null {
+  if (f.redis === undefined) {
+    if (f['expect-workers'] !== undefined) throw new AgentdynoError('--expect-workers needs --redis URL', { code: 'E_USAGE', where: '--expect-workers' });
+    return null;
+  }
+  const url = String(f.redis);
+  if (!/^rediss?:\/\//.test(url)) throw new AgentdynoError(`must be a redis:// URL (got ${url})`, { code: 'E_USAGE', where: '--redis', hint: 'e.g. --redis redis://10.0.0.5:6379' });
+  if (f['expect-workers'] === undefined) throw new AgentdynoError('--redis needs --expect-workers N (how many `agentdyno worker` processes to wait for)', { code: 'E_USAGE', where: '--expect-workers' });
+  if (f.workers !== undefined) throw new AgentdynoError('--workers sets this machine\'s threads; with --redis each worker process sets its own (agentdyno worker --workers K)', { code: 'E_USAGE', where: '--workers' });
+  return { url, expectWorkers: Number(f['expect-workers']), timeoutMs: num(f, 'workers-timeout', 300, { min: 1, max: 86_400 }) * 1000 };
+}
+
 /** `--idle-window` seconds: >= 0 (0 skips the idle measurement). */
 export function parseIdleWindow(v: unknown): number {
   const n = Number(v ?? 0);

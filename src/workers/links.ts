@@ -119,3 +119,8 @@ export function startLocalWorkers(k: number, version: string): WorkerLink[] {
   const script = workerThreadScript();
   return Array.from({ length: k }, (_, i) => (script ? new ThreadLink(`w${i}`, new Worker(script, { workerData: { version } })) : new InProcessLink(`w${i}`, version)));
 }
+
+/** One worker on this event loop (a remote worker process with --workers 1). */
+export function startInProcessWorker(id: string, version: string): WorkerLink {
+  return new InProcessLink(id, version);
+}
