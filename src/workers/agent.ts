@@ -56,8 +56,19 @@ export function serveWorker(port: WorkerPort, opts: ServeOptions): void {
       setCut: (ns) => setCut(ns),
     };
     level = st;
+    // Progress changes on every lane's warm-up and first call (thousands per level): at most one report per 20 ms, the latest.
+    let latest: PhaseProgress | null = null;
+    let timer: NodeJS.Timeout | null = null;
+    const flush = () => {
+      timer = null;
+      if (latest) port.post({ type: 'progress', levelId, progress: latest });
+      latest = null;
+    };
     const phases: PhaseController = {
-      progress: (progress: PhaseProgress) => port.post({ type: 'progress', levelId, progress }),
+      progress: (progress: PhaseProgress) => {
+        latest = progress;
+        timer ??= setTimeout(flush, 20);
+      },
       window: () => st.windowCmd,
       cut: () => st.cutAt,
     };
@@ -73,6 +84,8 @@ export function serveWorker(port: WorkerPort, opts: ServeOptions): void {
         tickMs: 1000,
         onTick: (_phase, live) => port.post({ type: 'tick', levelId, live: { requestsDone: live.requestsDone, errors: live.errors, inFlight: live.inFlight, outputTokens: live.outputTokens, activeLanes: live.activeLanes } }),
       });
+      if (timer) clearTimeout(timer);
+      flush();
       port.post({ type: 'result', levelId, run });
     } catch (e) {
       fail(levelId, e);
