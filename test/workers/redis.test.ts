@@ -56,6 +56,19 @@ d('--redis workers', () => {
     await redis?.stop();
   });
 
+  it('no Redis at the URL: E_REDIS_UNREACHABLE; fewer workers than expected by the deadline: E_WORKERS_TIMEOUT', async () => {
+    const port = Number(new URL(redis.url).port);
+    await expect(RedisHub.connect(`redis://127.0.0.1:${port === 1 ? 2 : 1}`)).rejects.toMatchObject({ code: 'E_REDIS_UNREACHABLE' });
+    const hub = await RedisHub.connect(redis.url);
+    const said: string[] = [];
+    try {
+      await expect(hub.waitForWorkers(1, { version: VERSION, timeoutMs: 400, onWait: (t) => said.push(t) })).rejects.toMatchObject({ code: 'E_WORKERS_TIMEOUT' });
+      expect(said[0]).toMatch(/waiting for 1 more worker to register/);
+    } finally {
+      await hub.close();
+    }
+  }, 20_000);
+
   it('two workers run one level together: merged, judged once, each with its clock offset', async () => {
     const a = inProcessWorker('a');
     const b = await startWorkerProcess(redis.url, 'b');
