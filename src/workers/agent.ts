@@ -7,7 +7,10 @@
 import { hostname } from 'node:os';
 import { AgentdynoError, errorMessage, monotonicClock, sleep, type Clock } from '../core/index.js';
 import { EndpointClient, startTimingCanary, withRetry, type CompletionRequest, type RequestResult } from '../endpoint/index.js';
-import { runLevel, startSaturationMonitor, type LevelConfig, type PhaseController, type PhaseProgress, type WindowCommand } from '../replay/index.js';
+// replay/level.ts, not replay/index.ts: a worker thread then loads the lane driver only, not the
+// commands' wiring (oclif, ink, the store): about 1 s less CPU per thread at start.
+import { runLevel, startSaturationMonitor, type LevelConfig } from '../replay/level.js';
+import type { PhaseController, PhaseProgress, WindowCommand } from '../replay/index.js';
 import { loadTrajectories, type Trajectory } from '../trajectory/index.js';
 import { trajectorySetHash, type FromWorker, type ToWorker, type WorkerInit } from './protocol.js';
 
