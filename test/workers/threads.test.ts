@@ -91,11 +91,13 @@ describe('--workers K (threads)', () => {
   }, 60_000);
 
   it('refuses a worker of another version, and one that loaded another trajectory set, naming it', async () => {
-    const other = await WorkerPool.start(startLocalWorkers(2, 'test-version'), init({ version: 'other-version' })).catch((e) => e);
+    const [other, hash] = await Promise.all([
+      WorkerPool.start(startLocalWorkers(2, 'test-version'), init({ version: 'other-version' })).catch((e) => e),
+      WorkerPool.start(startLocalWorkers(1, 'test-version'), init({ trajectoryHash: 'f'.repeat(64) })).catch((e) => e),
+    ]);
     expect(other).toBeInstanceOf(AgentdynoError);
     expect((other as AgentdynoError).code).toBe('E_WORKER_MISMATCH');
     expect((other as AgentdynoError).message).toMatch(/worker w[01]/);
-    const hash = await WorkerPool.start(startLocalWorkers(2, 'test-version'), init({ trajectoryHash: 'f'.repeat(64) })).catch((e) => e);
     expect((hash as AgentdynoError).code).toBe('E_WORKER_MISMATCH');
     expect((hash as AgentdynoError).message).toMatch(/trajectory set/);
   }, 30_000);
