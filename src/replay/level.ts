@@ -180,6 +180,8 @@ export async function runLevel(cfg: LevelConfig, env: LevelEnv): Promise<LevelRu
     cutRequests.abort();
   };
   env.signal?.addEventListener('abort', onUser, { once: true });
+  // Stopped before it began (a coordinator's stop during the start lead): end at once, not never.
+  if (env.signal?.aborted) onUser();
   const records: CallRecord[] = [];
   const idle: LaneIdle[] = [];
   let inFlight = 0;

@@ -47,10 +47,11 @@ export function serveWorker(port: WorkerPort, opts: ServeOptions): void {
     port.post({ type: 'error', levelId, code, message: errorMessage(e), ...(e instanceof AgentdynoError && e.hint ? { hint: e.hint } : {}) });
   };
 
-  const runOne = async (levelId: number, cfg: LevelConfig) => {
+  /** The level's state exists from its message on, so a stop or cut during the start lead is kept. */
+  const newLevel = (levelId: number): LevelState => {
     let setWindow!: (c: WindowCommand) => void;
     let setCut!: (ns: bigint) => void;
-    const st: LevelState = {
+    return {
       id: levelId,
       stop: new AbortController(),
       windowCmd: new Promise((r) => (setWindow = r)),
@@ -58,7 +59,10 @@ export function serveWorker(port: WorkerPort, opts: ServeOptions): void {
       setWindow: (c) => setWindow(c),
       setCut: (ns) => setCut(ns),
     };
-    level = st;
+  };
+
+  const runOne = async (st: LevelState, cfg: LevelConfig) => {
+    const levelId = st.id;
     // Progress changes on every lane's warm-up and first call (thousands per level): at most one report per 20 ms, the latest.
     let latest: PhaseProgress | null = null;
     let timer: NodeJS.Timeout | null = null;
@@ -116,7 +120,11 @@ export function serveWorker(port: WorkerPort, opts: ServeOptions): void {
       case 'level': {
         if (!init || !send) return fail(m.levelId, new AgentdynoError('a level arrived before the worker was initialised', { code: 'E_WORKER_START' }));
         const cfg: LevelConfig = { ...m.plan, lane: { ...m.plan.lane, trajectories } };
-        void runOne(m.levelId, cfg);
+        // Every worker puts its load on at the same instant (the coordinator's, moved onto this clock).
+        const st = newLevel(m.levelId);
+        level = st;
+        const waitMs = Number(m.startAtNs - clock.nowNs()) / 1e6;
+        void (waitMs > 0 ? sleep(waitMs, st.stop.signal) : Promise.resolve()).then(() => runOne(st, cfg));
         return;
       }
       case 'window':

@@ -12,6 +12,9 @@ import type { WorkerLink } from './links.js';
 import { mergeWorkerRuns, type WorkerRun } from './merge.js';
 import type { FromWorker, LiveCounts, WorkerInit } from './protocol.js';
 
+/** Every worker starts a level's lanes this long after the coordinator sent it, at the same instant. */
+export const LEVEL_START_LEAD_MS = 200;
+
 /** After the cut, how long the coordinator waits for a worker's records before counting it lost. */
 export const RESULT_DEADLINE_MS = 60_000;
 
@@ -82,7 +85,7 @@ export class WorkerPool {
     const active = this.links.slice(0, k);
     const shares = new Map(active.map((l, w) => [l.id, laneIds.filter((_, i) => i % k === w)]));
     const levelId = ++this.levelSeq;
-    const startNs = clock.nowNs();
+    const startNs = clock.nowNs() + BigInt(LEVEL_START_LEAD_MS * 1_000_000);
     const director = new PhaseDirector(cfg, active.map((l) => l.id), startNs);
     const { trajectories: _t, ...lane } = cfg.lane;
     const results = new Map<string, WorkerRun>();
@@ -101,7 +104,7 @@ export class WorkerPool {
     const liveNow = (): LevelLive => {
       const xs = [...live.values()];
       const sum = (f: (x: LiveCounts) => number) => xs.reduce((s, x) => s + f(x), 0);
-      return { elapsedS: Number(clock.nowNs() - startNs) / 1e9, phaseElapsedS: Number(clock.nowNs() - phaseStartNs) / 1e9, activeLanes: laneIds.length, requestsDone: sum((x) => x.requestsDone), errors: sum((x) => x.errors), inFlight: sum((x) => x.inFlight), outputTokens: sum((x) => x.outputTokens), windowStartNs: command?.openNs ?? null };
+      return { elapsedS: Math.max(0, Number(clock.nowNs() - startNs) / 1e9), phaseElapsedS: Number(clock.nowNs() - phaseStartNs) / 1e9, activeLanes: laneIds.length, requestsDone: sum((x) => x.requestsDone), errors: sum((x) => x.errors), inFlight: sum((x) => x.inFlight), outputTokens: sum((x) => x.outputTokens), windowStartNs: command?.openNs ?? null };
     };
     const waiting = () => active.filter((l) => !results.has(l.id) && !lostIds.has(l.id));
     const broadcastCut = (atNs: bigint) => {
@@ -179,7 +182,7 @@ export class WorkerPool {
         },
         lost: lose,
       };
-      for (const l of active) l.post({ type: 'level', levelId, plan: { ...cfg, lanes: shares.get(l.id)!, lane } });
+      for (const l of active) l.post({ type: 'level', levelId, plan: { ...cfg, lanes: shares.get(l.id)!, lane }, startAtNs: startNs });
       setPhase('warmup');
       if (env.signal?.aborted) onAbort();
     });

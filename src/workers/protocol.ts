@@ -30,7 +30,8 @@ export type LevelPlan = Omit<LevelConfig, 'lane'> & { lane: Omit<LevelConfig['la
 
 export type ToWorker =
   | { type: 'init'; init: WorkerInit }
-  | { type: 'level'; levelId: number; plan: LevelPlan }
+  /** startAtNs: the common instant every worker starts its lanes at (on its own clock, like every instant here). */
+  | { type: 'level'; levelId: number; plan: LevelPlan; startAtNs: bigint }
   | { type: 'window'; levelId: number; command: WindowCommand }
   | { type: 'cut'; levelId: number; atNs: bigint }
   /** Ctrl-C at the coordinator: end the level at once, marked interrupted. */
