@@ -10,7 +10,7 @@ import type { WindowPower } from '../power/index.js';
 export default class Replay extends AgentdynoCommand {
   static override description =
     'Replay agent trajectories at one concurrency level (N agent lanes) and print TTFT/TPOT/ITL/E2EL percentiles and goodput in vLLM\'s terms beside the per-agent SLO verdicts, error counts and the client\'s own saturation check.\n\n' +
-    'Scale-out: past what one client machine can drive, run K copies with --shard I/K (each runs the global lanes i % K == I, with the seeds a single N-lane run would use) and the same --start-at, each writing its own --db, then combine them with `agentdyno results merge`. Only one level can be sharded: the adaptive `sweep` search cannot, because shards cannot see each other\'s verdicts.';
+    'Scale-out: past what one client machine can drive, run K copies with --shard I/K (each runs the global lanes i % K == I, with the seeds a single N-lane run would use) and the same --start-at, each writing its own --db, then combine them with `agentdyno results merge`. Only one level can be sharded this way. Every core of this machine: --workers K (threads, one merged verdict); several machines under one coordinator (also for `sweep`): --redis URL --expect-workers N with `agentdyno worker --redis URL` on each (docs/scale-out.md).';
   static override examples = [
     '<%= config.bin %> replay --concurrency 8',
     '<%= config.bin %> replay --concurrency 16 --target http://127.0.0.1:8000 --window 120 --json',
