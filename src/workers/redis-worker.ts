@@ -44,9 +44,15 @@ export async function runRedisWorker(o: RedisWorkerOptions): Promise<void> {
       await cmd.del(KEY.toWorker(o.name));
       const links: WorkerLink[] = o.threads > 1 ? startLocalWorkers(o.threads, o.version) : [startInProcessWorker('w0', o.version)];
       let session: string | null = null;
+      // The level each thread runs, so a thread that dies is reported against it at once (not after the result deadline).
+      const levelOf = new Map<number, number>();
       links.forEach((l, t) => {
         l.on((m) => session && void push({ kind: 'thread', name: o.name, session, t, m: encode(m) }));
-        l.onLost((reason) => o.say(`worker thread ${t} was lost: ${reason}`));
+        l.onLost((reason) => {
+          o.say(`worker thread ${t} was lost: ${reason}`);
+          const levelId = levelOf.get(t);
+          if (session && levelId !== undefined) void push({ kind: 'thread', name: o.name, session, t, m: encode({ type: 'error', levelId, code: 'E_WORKER_LOST', message: `load thread ${t} of ${o.name} was lost: ${reason}` }) });
+        });
       });
       await push({ kind: 'hello', name: o.name, version: process.env.AGENTDYNO_TEST_REPORT_VERSION ?? o.version, threads: links.length, host: hostname(), pid: process.pid });
       o.say(`registered as ${o.name} (${links.length} load thread${links.length > 1 ? 's' : ''}) at ${o.url}; waiting for a coordinator (agentdyno sweep --redis ${o.url} --expect-workers N)`);
@@ -77,7 +83,11 @@ export async function runRedisWorker(o: RedisWorkerOptions): Promise<void> {
         } else if (m.kind === 'ping' && session) {
           const monoNs = process.hrtime.bigint();
           await push({ kind: 'pong', name: o.name, session, id: m.id, wallMs: wallNowMs(), monoNs: monoNs.toString() });
-        } else if (m.kind === 'thread') links[m.t]?.post(decode<ToWorker>(m.m));
+        } else if (m.kind === 'thread') {
+          const msg = decode<ToWorker>(m.m);
+          if (msg.type === 'level') levelOf.set(m.t, msg.levelId);
+          links[m.t]?.post(msg);
+        }
         else if (m.kind === 'bye') {
           o.say('the coordinator is done with this worker');
           break;
