@@ -73,6 +73,9 @@ export interface BenchOptions {
   /** The model for a trial's fault (the bench points each at a suitably configured server). */
   modelFor: (fault: FaultName) => ModelFn;
   onTrial?: (r: TrialRecord) => void;
+  /** Policies run one after another: each starts, runs its trials, and ends with its summary. */
+  onPolicyStart?: (policy: PolicyName, index: number) => void;
+  onPolicyEnd?: (s: PolicySummary) => void;
   maxWidth?: number;
   maxDepth?: number;
 }
@@ -112,7 +115,8 @@ export async function runBench(opts: BenchOptions): Promise<{ summaries: PolicyS
   const plans = planTrials(opts);
   const limit = pLimit(opts.concurrency ?? 16);
   const records: TrialRecord[] = [];
-  for (const policy of opts.policies) {
+  for (const [index, policy] of opts.policies.entries()) {
+    opts.onPolicyStart?.(policy, index);
     await Promise.all(plans.map((p) => limit(async () => {
       const maxTurns = p.workload.root.children.length ? Math.max(...allTurnCounts(p.workload)) : undefined;
       const outcome = await runPolicyTrial(p.workload, {
@@ -129,6 +133,7 @@ export async function runBench(opts: BenchOptions): Promise<{ summaries: PolicyS
       records.push(rec);
       opts.onTrial?.(rec);
     })));
+    if (opts.onPolicyEnd) opts.onPolicyEnd(summarize(policy, records.filter((r) => r.outcome.policy === policy)));
   }
   return { summaries: opts.policies.map((p) => summarize(p, records.filter((r) => r.outcome.policy === p))), records };
 }

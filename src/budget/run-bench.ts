@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { AgentdynoError, clockAnchor, monotonicClock, newRunId } from '../core/index.js';
-import { FAULTS, POLICIES, runBench, type FaultName, type PolicySummary } from './bench.js';
+import { FAULTS, POLICIES, runBench, type FaultName, type PolicySummary, type TrialRecord } from './bench.js';
 import { startBenchTargets } from './http-model.js';
 import type { PolicyName } from './policies.js';
 import { workloadsFromTrajectories, type Workload } from './workload.js';
@@ -23,6 +23,15 @@ export interface BudgetBenchConfig {
   /** Results database; null = do not store. */
   db?: string | null;
   onProgress?: (done: number, total: number) => void;
+  /** Store the run under this id (default a new one): lets a caller open feeds on it first. */
+  runId?: string;
+  /** Live progress for feeds and the dashboard: fired once the run is stored (runId null with db: null), per policy and per trial. */
+  on?: {
+    start?: (runId: string | null, run: { simulated: boolean; target: string; policies: PolicyName[]; trials: number }) => void;
+    policyStart?: (policy: PolicyName, index: number) => void;
+    trial?: (r: TrialRecord, done: number, total: number) => void;
+    policyEnd?: (s: PolicySummary) => void;
+  };
 }
 
 export interface BudgetBenchResult {
@@ -123,19 +132,26 @@ export async function runBudgetBench(cfg: BudgetBenchConfig): Promise<BudgetBenc
   if (cfg.db !== null) {
     const { openStore } = await import('../store/index.js');
     store = openStore(cfg.db);
-    runId = newRunId('budget');
+    runId = cfg.runId ?? newRunId('budget');
     store.createRun({ id: runId, kind: 'budget-bench', config, target: { url: cfg.target ?? Object.values(targets.urls)[0] ?? null, simulated: targets.simulated }, clockAnchor: clockAnchor() });
   }
   let done = 0;
   const total = cfg.trials * policies.length;
+  const targetText = cfg.target ?? 'sim (in-process worker threads)';
   try {
+    cfg.on?.start?.(runId, { simulated: targets.simulated, target: targetText, policies, trials: cfg.trials });
     const { summaries, records } = await runBench({
       policies, trials: cfg.trials, seed: cfg.seed, faults, budgetShare: cfg.budgetShare, extraWorkloads: ws, workloads: recorded?.ws,
       concurrency: cfg.concurrency ?? 32, clock: monotonicClock, modelFor: (f) => targets.modelFor(f),
-      onTrial: () => cfg.onProgress?.(++done, total),
+      onTrial: (rec) => {
+        cfg.onProgress?.(++done, total);
+        cfg.on?.trial?.(rec, done, total);
+      },
+      onPolicyStart: cfg.on?.policyStart,
+      onPolicyEnd: cfg.on?.policyEnd,
     });
     const result: BudgetBenchResult = {
-      runId, simulated: targets.simulated, target: cfg.target ?? 'sim (in-process worker threads)', policies: summaries,
+      runId, simulated: targets.simulated, target: targetText, policies: summaries,
       workloads: recorded
         ? { generated: 0, fromTrajectories: cfg.trials, trajectoryNote: null, shapes: recorded.shapes }
         : { generated: cfg.trials - (ws.length ? Math.floor((cfg.trials + 1) / 3) : 0), fromTrajectories: ws.length ? Math.floor((cfg.trials + 1) / 3) : 0, trajectoryNote: note },

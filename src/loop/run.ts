@@ -124,7 +124,15 @@ export interface SuiteTaskResult {
 }
 
 /** Runs every task under `dir`, `parallel` at a time; `onResult` fires as each one finishes. */
-export async function runSuite(dir: string, o: RunTaskOptions & { parallel?: number; onResult?: (r: SuiteTaskResult) => void }): Promise<SuiteTaskResult[]> {
+export interface SuiteHooks {
+  onResult?: (r: SuiteTaskResult) => void;
+  /** A task's loop run was created (its id is the task's own run). */
+  onTaskStart?: (taskId: string, loopRunId: string) => void;
+  /** A task's iteration finished (tasks run `parallel` at a time, so the id says whose). */
+  onTaskIteration?: (taskId: string, rec: IterationRecord) => void;
+}
+
+export async function runSuite(dir: string, o: RunTaskOptions & { parallel?: number } & SuiteHooks): Promise<SuiteTaskResult[]> {
   const dirs = findTaskDirs(dir);
   if (dirs.length === 0) throw new AgentdynoError('no tasks here (no task.toml below this folder).', { code: 'E_TASK_INVALID', where: path.resolve(dir) });
   const limit = pLimit(Math.max(1, o.parallel ?? 1));
@@ -146,7 +154,8 @@ export async function runSuite(dir: string, o: RunTaskOptions & { parallel?: num
             const task = loadTask(d);
             let id: string | null = null;
             try {
-              r = { id: task.id, ok: true, result: await runTask(task, { ...o, store, onRunStart: (runId) => inFlight.add((id = runId)) }) };
+              const onIteration = (rec: IterationRecord) => (o.onIteration?.(rec), o.onTaskIteration?.(task.id, rec));
+              r = { id: task.id, ok: true, result: await runTask(task, { ...o, store, onIteration, onRunStart: (runId) => (inFlight.add((id = runId)), o.onTaskStart?.(task.id, runId)) }) };
             } finally {
               if (id) inFlight.delete(id);
             }

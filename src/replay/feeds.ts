@@ -14,8 +14,9 @@ export const feedFlags = {
   'metrics-port': Flags.integer({ description: 'Serve the live figures in Prometheus text format at http://127.0.0.1:PORT/metrics while the run lasts (0 = a free port, printed).' }),
 };
 
-export async function openFeeds(f: Record<string, unknown>, store: Store, runId: string, json: boolean, warn: (text: string) => void): Promise<{ sinks: ProgressSink[]; metricsUrl: string | null }> {
-  const sinks: ProgressSink[] = [new FeedSink((e) => store.isOpen && store.appendLiveEvent(runId, e), { intervalMs: 1000, onError: (e) => warn(`live events stopped (dashboard follow): ${e.message}`) })];
+/** The feeds of one run (`store` null: a run that is not stored, so no live events; also used by suite run and budget bench). */
+export async function openFeeds(f: Record<string, unknown>, store: Store | null, runId: string, json: boolean, warn: (text: string) => void): Promise<{ sinks: ProgressSink[]; metricsUrl: string | null }> {
+  const sinks: ProgressSink[] = store ? [new FeedSink((e) => store.isOpen && store.appendLiveEvent(runId, e), { intervalMs: 1000, onError: (e) => warn(`live events stopped (dashboard follow): ${e.message}`) })] : [];
   const events = f.events as string | undefined;
   if (events !== undefined) {
     if (events === '-' && json) throw new AgentdynoError('--events - and --json both want stdout.', { code: 'E_USAGE', where: '--events', hint: 'Write the events to a file (--events run.ndjson), or drop --json.' });

@@ -16,3 +16,4 @@ export * from './open-loop.js';
 export * from './open-loop-session.js';
 export * from './open-loop-format.js';
 export * from './open-loop-flags.js';
+export { feedFlags, openFeeds } from './feeds.js';

@@ -3,13 +3,17 @@ import { asciiChart } from './chart.js';
 import type { FollowedRun } from './dashboard-state.js';
 import { bracketText, fmtRate, passText, progressBar } from './progress-state.js';
 import { sparkline } from './sparkline.js';
+import { BenchDashboard, SuiteDashboard } from './WorkDashboard.js';
 
 const SPARK = 22;
 const num = (v: number | null | undefined, unit = '') => (v === null || v === undefined || !Number.isFinite(v) ? '-' : `${fmtRate(v)}${unit}`);
 
 /** The dashboard for one followed run, laid out to fit 80x24. */
-export function Dashboard({ run, index, count, paused, width = 80 }: { run: FollowedRun | null; index: number; count: number; paused: boolean; width?: number }) {
-  if (!run) return <Text>{'waiting for a run to follow (start a sweep or replay; q quits)'}</Text>;
+export function Dashboard({ run, index, count, paused, width = 80, nowMs }: { run: FollowedRun | null; index: number; count: number; paused: boolean; width?: number; nowMs?: number }) {
+  if (!run) return <Text>{'waiting for a run to follow (start a sweep, replay, suite or budget bench; q quits)'}</Text>;
+  const kind = run.work.kind ?? run.ref.kind;
+  if (kind === 'suite') return <SuiteDashboard run={run} index={index} count={count} paused={paused} width={width} nowMs={nowMs} />;
+  if (kind === 'budget-bench') return <BenchDashboard run={run} index={index} count={count} paused={paused} width={width} nowMs={nowMs} />;
   const s = run.progress;
   const lv = s.level;
   const h = s.history;

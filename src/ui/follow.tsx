@@ -11,7 +11,7 @@ import { fromFeedEvent, type FeedEvent } from './feeds/events.js';
 import { PlainProgressPrinter } from './plain.js';
 
 export interface DashboardSource {
-  /** Runs that can be followed (sweeps, replays), newest first. */
+  /** Runs that can be followed (sweeps, replays, suites, budget benches), newest first. */
   runs(): RunRef[];
   /** Stored live events of `runId` after `afterSeq`, in order. */
   events(runId: string, afterSeq: number): FeedEvent[];
@@ -28,6 +28,8 @@ export interface DashboardOptions {
   /** Environment to read CI from (default process.env). */
   env?: Record<string, string | undefined>;
   plain?: boolean;
+  /** Wall clock for a running suite's or bench's elapsed time between events (tests pass a fixed one). */
+  nowMs?: () => number;
   /** Columns to lay out for (default the terminal's, at most 100). */
   width?: number;
 }
@@ -90,7 +92,7 @@ export function DashboardApp({ source, opts }: { source: DashboardSource; opts: 
 
   const ref = runs[index];
   const run = ref ? (followed.current.get(ref.id) ?? null) : null;
-  return <Dashboard run={run} index={Math.max(0, index)} count={runs.length} paused={paused} width={opts.width ?? Math.min(stdout?.columns || 80, 100)} />;
+  return <Dashboard run={run} index={Math.max(0, index)} count={runs.length} paused={paused} width={opts.width ?? Math.min(stdout?.columns || 80, 100)} nowMs={(opts.nowMs ?? Date.now)()} />;
 }
 
 /** Plain lines (not a TTY): the followed run's events as the sweep prints them, until it ends. */

@@ -73,6 +73,31 @@ export class PlainProgressPrinter implements ProgressSink {
       case 'run-end':
         this.line(`run ${e.runId} ${e.status}`);
         break;
+      case 'task-start':
+        if (!this.minimal) this.line(`task ${e.taskId}: started (loop run ${e.loopRunId})`);
+        break;
+      case 'task-iteration':
+        if (!this.minimal) this.line(`  ${e.taskId} iteration ${e.iteration}: ${e.status}${e.normalizedScore === null ? '' : `, normalized ${e.normalizedScore.toFixed(3)}`}${e.improved ? ' (improved)' : ''}`);
+        break;
+      case 'task-end':
+        this.line(e.ok
+          ? `task done: ${e.taskId} ${e.success ? 'success' : 'miss'}, normalized ${e.normalizedScore === null ? '-' : e.normalizedScore.toFixed(3)}, ${e.iterations ?? '-'} iterations, ${e.wallS ?? '-'} s, stop ${e.stopReason ?? '-'}`
+          : `task FAILED: ${e.taskId}: ${e.error ?? 'unknown error'}`);
+        break;
+      case 'policy-start':
+        if (!this.minimal) this.line(`policy ${e.index + 1}: ${e.policy}, ${e.trials} trials`);
+        break;
+      case 'policy-tick': {
+        if (this.minimal) break;
+        const t = this.now();
+        if (t - this.lastTick < this.interval) break;
+        this.lastTick = t;
+        this.line(`  ${e.policy}: ${e.trialsDone}/${e.trials} trials, ${e.violations} violations so far`);
+        break;
+      }
+      case 'policy-end':
+        this.line(`policy done: ${e.policy} ${e.trials} trials, ${e.violations} violations (${e.serverFaultViolations} the server's), max overshoot ${e.maxOvershootPct}%, p95 ${e.p95OvershootPct}%, over-provisioning ${e.overProvisioning === null ? '-' : `${e.overProvisioning}x`}, completion ${(e.completion * 100).toFixed(1)}%`);
+        break;
     }
   }
 

@@ -12,7 +12,8 @@ export interface TierStatus {
 }
 
 export type ProgressEvent =
-  | { type: 'run-start'; runId: string; title: string; target: string; simulated: boolean }
+  /** `kind` (absent: a sweep or replay) picks the dashboard's view; `total` is the tasks or policies a suite or bench will run. */
+  | { type: 'run-start'; runId: string; title: string; target: string; simulated: boolean; kind?: RunFeedKind; total?: number }
   | { type: 'level-start'; concurrency: number; index: number; phase: 'warmup' | 'window' }
   | {
       type: 'level-tick';
@@ -34,7 +35,41 @@ export type ProgressEvent =
   | { type: 'message'; level: 'info' | 'warn'; text: string }
   /** A step that is not a load level (e.g. measuring idle power): shown until the next level starts. */
   | { type: 'phase'; phase: string; text: string }
-  | { type: 'run-end'; runId: string; status: 'completed' | 'interrupted' | 'failed' };
+  | { type: 'run-end'; runId: string; status: 'completed' | 'interrupted' | 'failed' }
+  | WorkEvent;
+
+export type RunFeedKind = 'sweep' | 'replay' | 'suite' | 'budget-bench';
+
+/** A suite's tasks and a budget bench's policies (what they measured; nothing computed here). */
+export type WorkEvent =
+  | { type: 'task-start'; taskId: string; loopRunId: string }
+  | { type: 'task-iteration'; taskId: string; iteration: number; status: string; normalizedScore: number | null; improved: boolean; tokens: number }
+  | {
+      type: 'task-end';
+      taskId: string;
+      loopRunId: string | null;
+      ok: boolean;
+      success: boolean | null;
+      normalizedScore: number | null;
+      iterations: number | null;
+      stopReason: string | null;
+      wallS: number | null;
+      error: string | null;
+    }
+  | { type: 'policy-start'; policy: string; index: number; trials: number }
+  | { type: 'policy-tick'; policy: string; trialsDone: number; trials: number; violations: number }
+  | {
+      type: 'policy-end';
+      policy: string;
+      trials: number;
+      violations: number;
+      serverFaultViolations: number;
+      maxOvershootPct: number;
+      p95OvershootPct: number;
+      /** Reserved / used tokens (null: the policy reserves nothing). */
+      overProvisioning: number | null;
+      completion: number;
+    };
 
 /** p50 / p99 of one figure over the calls finished so far in the window. */
 export interface LiveStat {

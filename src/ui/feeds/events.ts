@@ -35,7 +35,8 @@ export class FeedSink implements ProgressSink {
   emit(e: ProgressEvent): void {
     if (this.failed) return;
     if (e.type === 'run-start') this.runId = e.runId;
-    if (e.type === 'level-tick') {
+    // Live figures (a level's, a bench policy's trials) at most once per interval.
+    if (e.type === 'level-tick' || e.type === 'policy-tick') {
       const now = (this.opts.nowMs ?? Date.now)();
       if (now - this.lastTickMs < (this.opts.intervalMs ?? 1000)) return;
       this.lastTickMs = now;

@@ -39,7 +39,15 @@ export class PrometheusFeed implements ProgressSink {
     minFailing: { name: 'agentdyno_tier_min_failing', help: 'Lowest failing N so far for the tier (-1: none yet).', labels: ['tier'] },
     errorsByClass: { name: 'agentdyno_errors', help: 'Window calls failed so far in the level, per error class.', labels: ['class'] },
     levels: { name: 'agentdyno_levels_done', help: 'Levels finished so far.' },
+    units: { name: 'agentdyno_units_total', help: 'Tasks (suite) or policies (budget bench) the run will go through.' },
+    tasksDone: { name: 'agentdyno_tasks_done', help: 'Suite tasks finished so far.', labels: ['outcome'] },
+    taskScore: { name: 'agentdyno_task_normalized_score', help: "A suite task's best normalized score so far (baseline 0, reference 1).", labels: ['task'] },
+    taskIterations: { name: 'agentdyno_task_iterations', help: "A suite task's iterations so far.", labels: ['task'] },
+    policyTrials: { name: 'agentdyno_policy_trials_done', help: 'Budget bench trials finished so far, per policy.', labels: ['policy'] },
+    policyViolations: { name: 'agentdyno_policy_violations', help: 'Budget bench trials whose true spend exceeded the budget, per policy (so far while running).', labels: ['policy'] },
   };
+  private readonly tasksByOutcome: Record<string, number> = {};
+  private readonly bestScore = new Map<string, number>();
   private readonly made = new Map<string, Gauge<string>>();
 
   /** Gauges are registered on their first value: a figure never measured is absent, never a 0. */
@@ -95,6 +103,7 @@ export class PrometheusFeed implements ProgressSink {
       case 'run-start':
         this.set('info', 1, { run_id: e.runId, target: e.target, simulated: String(e.simulated) });
         this.set('running', 1);
+        if (e.total !== undefined) this.set('units', e.total);
         break;
       case 'phase':
         this.setPhase(e.phase);
@@ -132,6 +141,31 @@ export class PrometheusFeed implements ProgressSink {
       case 'run-end':
         this.set('running', 0);
         break;
+      case 'task-iteration':
+        this.set('taskIterations', e.iteration, { task: e.taskId });
+        if (e.normalizedScore !== null) {
+          const best = Math.max(this.bestScore.get(e.taskId) ?? Number.NEGATIVE_INFINITY, e.normalizedScore);
+          this.bestScore.set(e.taskId, best);
+          this.set('taskScore', best, { task: e.taskId });
+        }
+        break;
+      case 'task-end': {
+        const outcome = !e.ok ? 'failed' : e.success ? 'success' : 'miss';
+        this.tasksByOutcome[outcome] = (this.tasksByOutcome[outcome] ?? 0) + 1;
+        this.set('tasksDone', this.tasksByOutcome[outcome], { outcome });
+        if (e.normalizedScore !== null) this.set('taskScore', e.normalizedScore, { task: e.taskId });
+        break;
+      }
+      case 'policy-start':
+        this.set('policyTrials', 0, { policy: e.policy });
+        this.set('policyViolations', 0, { policy: e.policy });
+        break;
+      case 'policy-tick':
+      case 'policy-end': {
+        this.set('policyTrials', e.type === 'policy-tick' ? e.trialsDone : e.trials, { policy: e.policy });
+        this.set('policyViolations', e.violations, { policy: e.policy });
+        break;
+      }
       default:
         break;
     }
