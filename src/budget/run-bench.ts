@@ -144,7 +144,8 @@ export async function runBudgetBench(cfg: BudgetBenchConfig): Promise<BudgetBenc
       policies, trials: cfg.trials, seed: cfg.seed, faults, budgetShare: cfg.budgetShare, extraWorkloads: ws, workloads: recorded?.ws,
       concurrency: cfg.concurrency ?? 32, clock: monotonicClock, modelFor: (f) => targets.modelFor(f),
       onTrial: (rec) => {
-        cfg.onProgress?.(++done, total);
+        done++;
+        cfg.onProgress?.(done, total);
         cfg.on?.trial?.(rec, done, total);
       },
       onPolicyStart: cfg.on?.policyStart,

@@ -72,7 +72,7 @@ export function SuiteDashboard({ run, index, count, paused, width, nowMs }: { ru
         );
       })}
       {w.tasks.length > ROWS ? <Text dimColor>{`+${w.tasks.length - ROWS} more tasks`}</Text> : null}
-      <Text dimColor>{'norm: normalized score (baseline 0, reference 1), best so far while running'}</Text>
+      <Text dimColor>{'norm: normalized score (baseline 0, ref 1); best accepted so far while running'}</Text>
       <Footer run={run} width={width} />
     </Box>
   );

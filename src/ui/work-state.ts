@@ -9,7 +9,7 @@ export interface TaskView {
   loopRunId: string | null;
   status: 'running' | 'success' | 'miss' | 'failed';
   iterations: number;
-  /** Best normalized score so far (running), the task's result once ended. */
+  /** Best accepted (improved) normalized score so far while running, the task's result once ended. */
   normalizedScore: number | null;
   tokens: number;
   stopReason: string | null;
@@ -74,7 +74,8 @@ export function reduceWork(s: WorkState, f: Timed): WorkState {
           ...x,
           iterations: Math.max(x.iterations, e.iteration),
           tokens: x.tokens + e.tokens,
-          normalizedScore: e.normalizedScore === null ? x.normalizedScore : Math.max(x.normalizedScore ?? Number.NEGATIVE_INFINITY, e.normalizedScore),
+          // The loop's best moves only on an accepted improvement (a noisy better measure is not one).
+          normalizedScore: e.improved && e.normalizedScore !== null ? Math.max(x.normalizedScore ?? Number.NEGATIVE_INFINITY, e.normalizedScore) : x.normalizedScore,
         })),
       };
     case 'task-end': {

@@ -41,7 +41,7 @@ export class PrometheusFeed implements ProgressSink {
     levels: { name: 'agentdyno_levels_done', help: 'Levels finished so far.' },
     units: { name: 'agentdyno_units_total', help: 'Tasks (suite) or policies (budget bench) the run will go through.' },
     tasksDone: { name: 'agentdyno_tasks_done', help: 'Suite tasks finished so far.', labels: ['outcome'] },
-    taskScore: { name: 'agentdyno_task_normalized_score', help: "A suite task's best normalized score so far (baseline 0, reference 1).", labels: ['task'] },
+    taskScore: { name: 'agentdyno_task_normalized_score', help: "A suite task's best accepted normalized score so far (baseline 0, reference 1); its result at task end.", labels: ['task'] },
     taskIterations: { name: 'agentdyno_task_iterations', help: "A suite task's iterations so far.", labels: ['task'] },
     policyTrials: { name: 'agentdyno_policy_trials_done', help: 'Budget bench trials finished so far, per policy.', labels: ['policy'] },
     policyViolations: { name: 'agentdyno_policy_violations', help: 'Budget bench trials whose true spend exceeded the budget, per policy (so far while running).', labels: ['policy'] },
@@ -143,7 +143,7 @@ export class PrometheusFeed implements ProgressSink {
         break;
       case 'task-iteration':
         this.set('taskIterations', e.iteration, { task: e.taskId });
-        if (e.normalizedScore !== null) {
+        if (e.improved && e.normalizedScore !== null) {
           const best = Math.max(this.bestScore.get(e.taskId) ?? Number.NEGATIVE_INFINITY, e.normalizedScore);
           this.bestScore.set(e.taskId, best);
           this.set('taskScore', best, { task: e.taskId });
