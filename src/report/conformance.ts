@@ -7,8 +7,9 @@ import type { BudgetBenchResult } from '../budget/index.js';
 import type { TaskRunSummary } from '../loop/index.js';
 import type { RecordResult } from '../power/record.js';
 import type { MergedLevel } from '../scale/index.js';
+import type { PlanSweepResult } from '../plan/index.js';
 import type { RealSweepResult } from '../replay/index.js';
-import type { BudgetBenchResultV1, LoopResultV1, MergedResultV1, PowerRecordResultV1, SweepResultV1 } from '../store/index.js';
+import type { BudgetBenchResultV1, LoopResultV1, MergedResultV1, PlanResultV1, PowerRecordResultV1, SweepResultV1 } from '../store/index.js';
 
 type Conforms<Produced extends Read, Read> = Produced;
 
@@ -18,4 +19,5 @@ export type RunV1Conformance = [
   Conforms<BudgetBenchResult, BudgetBenchResultV1>,
   Conforms<RecordResult, PowerRecordResultV1>,
   Conforms<MergedLevel, MergedResultV1>,
+  Conforms<PlanSweepResult, PlanResultV1>,
 ];

@@ -161,8 +161,49 @@ export interface HdrStatV1 {
   max: number | null;
 }
 
+/** `sim plan`: a capacity plan in VIRTUAL TIME on the simulator (every figure SIMULATED, the profile illustrative). */
+export interface PlanTierV1 {
+  sloTokPerS: number;
+  ttftCeilingMs: number;
+  maxPassing: number | null;
+  minFailing: number | null;
+  resolved: boolean;
+  bindingConstraint: string;
+  cliff: boolean;
+  nonMonotone: boolean;
+  notes: string[];
+  /** SIMULATED: max passing agents / simulated mean power (MW) of that level's window. */
+  agentsPerMW: number | null;
+  meanW: number | null;
+}
+
+export interface PlanLevelV1 {
+  concurrency: number;
+  replicas: number;
+  sample: { replicas: number; ofReplicas: number; agents: number; scaledBy: number; note: string } | null;
+  valid: boolean;
+  reasons: string[];
+  /** Virtual seconds: the window's length, when it opened, when the level ended. */
+  windowS: number;
+  windowStartS: number;
+  endS: number;
+  agentsActive: number;
+  callsInWindow: number;
+  outputTokPerS: number;
+  tiers: { sloTokPerS: number; passRate: number | null; pass: boolean; agentsMeeting: number; agentsActive: number }[];
+  errors: Record<string, number>;
+  power: { meanW: number; energyJ: number; simulated: true; boundary: string };
+}
+
 export interface PlanResultV1 {
-  tiers: unknown[];
+  label: string;
+  profile: { name: string; source: string; illustrative: true; file?: string };
+  replicas: number;
+  thresholds: { callPassFraction: number; agentPassFraction: number };
+  settings: { warmupS: number; windowS: number; drainCapS: number; seed: number; trajectories: number; trajectoryFiles: string[] } & Record<string, unknown>;
+  tiers: PlanTierV1[];
+  levels: PlanLevelV1[];
+  sim: { levels: number; engineSteps: number; wallMs: number };
 }
 
 export interface CurvePointV1 {

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
-import { AgentdynoCommand, AgentdynoError } from '../../core/index.js';
+import { AgentdynoCommand, AgentdynoError, clockAnchor, newRunId } from '../../core/index.js';
+import { openStore, type PlanResultV1 } from '../../store/index.js';
 import { bundledTrajectories, num, replayFlags } from '../../replay/index.js';
 import { parseSloTiers, type SearchOptions, type SloTier } from '../../slo/index.js';
 import { loadProfile } from '../../sim/index.js';
@@ -49,9 +50,11 @@ export default class SimPlan extends AgentdynoCommand {
         "KV block size the simulation accounts in: 'auto' keeps the profile's unless the mean prompt spans over 512 blocks, then coarsens to a multiple of it (same capacity; prefix hits rounded to it) for speed at 10^4 agents; 'exact' always uses the profile's; or a number of tokens.",
       default: 'auto',
     }),
+    db: Flags.string({ description: 'Results database the plan is stored in as a `plan` run (default: $AGENTDYNO_DB or results/agentdyno.db).' }),
+    'no-store': Flags.boolean({ description: 'Do not store the plan.' }),
   };
 
-  async run(): Promise<PlanSweepResult> {
+  async run(): Promise<PlanSweepResult & { runId: string | null }> {
     const { flags } = await this.parse(SimPlan);
     const f = flags as unknown as Record<string, unknown>;
       // parseSloTiers throws AgentdynoError (E_USAGE, or E_USAGE_RANGE for a floor the client cannot resolve).
@@ -78,7 +81,7 @@ export default class SimPlan extends AgentdynoCommand {
     // Progress goes to stderr in both modes: stdout stays the report (or one JSON object).
     const progress = (line: string) => process.stderr.write(line + '\n');
     progress(`sim plan (VIRTUAL TIME, SIMULATED): profile ${profile.name} x ${replicas} replica(s), ${trajectories.length} trajectories, levels from ${search.startConcurrency} (x${search.growth}) up to ${search.maxConcurrency}`);
-    const result = planSweep(profile, trajectories, {
+    const opts = {
       warmupS: num(f, 'warmup', PLAN_DEFAULTS.warmupS, { min: 0 }),
       windowS: num(f, 'window', PLAN_DEFAULTS.windowS, { min: 1 }),
       drainCapS: num(f, 'drain-cap', PLAN_DEFAULTS.drainCapS, { min: 0 }),
@@ -93,9 +96,29 @@ export default class SimPlan extends AgentdynoCommand {
       search,
       trajectoryFiles: files,
       kvBlockTokens,
-      onLevel: (l, i) => progress(formatPlanLevel(l, i)),
-    });
-    if (!json) this.log(formatPlan(result));
-    return result;
+      onLevel: (l: PlanSweepResult['levels'][number], i: number) => progress(formatPlanLevel(l, i)),
+    };
+    // Stored as a `plan` run (agentdyno.run.v1): results list/show and `agentdyno report` read it.
+    const store = flags['no-store'] ? null : openStore(flags.db);
+    const runId = store ? newRunId('plan') : null;
+    const { onLevel: _l, ...config } = opts;
+    store?.createRun({ id: runId!, kind: 'plan', config: { ...config, profile: profile.name, profileFile: flags.profile }, target: { url: null, simulated: true, virtualTime: true, profile: profile.name }, clockAnchor: clockAnchor() });
+    let result: PlanSweepResult;
+    try {
+      result = planSweep(profile, trajectories, opts);
+      // The per-call rows stay out of the result (they are the requests table's, and planSweep keeps none by default).
+      const stored: PlanResultV1 = { ...result, levels: result.levels.map(({ requests: _r, ...l }) => l) };
+      store?.finishRun(runId!, 'completed', stored);
+    } catch (e) {
+      store?.finishRun(runId!, 'failed', { error: (e as Error).message });
+      throw e;
+    } finally {
+      store?.close();
+    }
+    if (!json) {
+      this.log(formatPlan(result));
+      if (runId) this.log(`stored as run ${runId} (agentdyno report ${runId})`);
+    }
+    return { ...result, runId };
   }
 }

@@ -1,6 +1,6 @@
 /** EFC fit, budget bench, merged shards, power record and plan pages. */
 import { okResult, type BudgetBenchRunV1, type EfcFitRunV1, type MergedRunV1, type PlanRunV1, type PowerRecordRunV1 } from '../../store/index.js';
-import { fitSpec, groupedBarSpec, powerTraceSpec } from '../charts.js';
+import { fitSpec, groupedBarSpec, passRateSpec, powerTraceSpec } from '../charts.js';
 import type { RunData } from '../data.js';
 import { chartId, fmt, pct, type Block, type Section } from '../page.js';
 import { provenanceSection } from './provenance.js';
@@ -76,5 +76,45 @@ export function powerRecordSections(d: RunData & { doc: PowerRecordRunV1 }): Sec
 export function planSections(d: RunData & { doc: PlanRunV1 }): Section[] {
   const r = okResult(d.doc);
   if (!r) return none(d, 'plan');
-  return [{ heading: 'Capacity plan (virtual time, SIMULATED)', blocks: [{ kind: 'text', tone: 'simulated', text: 'A plan is a prediction of the simulator in virtual time, not a measurement.' }, { kind: 'table', headers: ['tier'], rows: r.tiers.map((t) => [JSON.stringify(t)]) }] }, provenanceSection(d)];
+  const id = d.doc.id;
+  const set = r.settings;
+  const blocks: Block[] = [
+    { kind: 'text', tone: 'simulated', text: `SIMULATED, VIRTUAL TIME: a prediction of the simulator's model of profile ${r.profile.name} (illustrative, not measured on any hardware) x ${r.replicas} replica(s), run on a discrete-event clock. No request was sent and no power was measured; times below are virtual seconds.` },
+    {
+      kind: 'table',
+      headers: ['SLO tier', 'bracket [max passing, min failing] (virtual time)', 'binding', 'flags', 'agents/MW (SIMULATED)', 'mean W at max passing (SIMULATED)'],
+      rows: r.tiers.map((t) => [
+        `${fmt(t.sloTokPerS)} tok/s, TTFT <= ${fmt(t.ttftCeilingMs)} ms`,
+        `[${t.maxPassing ?? '-'}, ${t.minFailing ?? '-'}]`,
+        t.bindingConstraint,
+        [t.cliff ? 'CLIFF' : '', t.nonMonotone ? 'NON-MONOTONE' : '', t.resolved ? '' : 'unresolved', ...t.notes].filter(Boolean).join('; ') || '-',
+        t.agentsPerMW === null ? 'n/a' : fmt(Math.round(t.agentsPerMW)),
+        fmt(t.meanW),
+      ]),
+      caption: `Per tier, the bracket the virtual-time search found (geometric growth, then bisection, as a real sweep); levels: ${fmt(set.warmupS)} s warm-up, ${fmt(set.windowS)} s window, ${fmt(set.drainCapS)} s drain cap, virtual; seed ${set.seed}.`,
+    },
+  ];
+  for (const t of r.tiers) {
+    blocks.push({
+      kind: 'chart',
+      id: chartId(id, 'plan-pass-rate', t.sloTokPerS),
+      title: `SIMULATED pass rate vs N, ${fmt(t.sloTokPerS)} tok/s tier (virtual time)`,
+      spec: passRateSpec({
+        title: `SIMULATED (virtual time): ${fmt(t.sloTokPerS)} tok/s tier, agents meeting the tier vs N`,
+        points: r.levels.map((l, i) => ({ concurrency: l.concurrency, replicate: r.levels.slice(0, i).filter((x) => x.concurrency === l.concurrency).length, valid: l.valid, passRate: l.tiers.find((x) => x.sloTokPerS === t.sloTokPerS)?.passRate ?? null })),
+        nMax: t.maxPassing,
+        minFailing: t.minFailing,
+        threshold: r.thresholds.agentPassFraction,
+        cliff: t.cliff,
+      }),
+      caption: `Shaded: the bracket; dashed: the agent pass fraction a level needs (${pct(r.thresholds.agentPassFraction)}). Every point is the simulator's prediction, not a measurement.`,
+    });
+  }
+  blocks.push({
+    kind: 'table',
+    headers: ['N', 'valid', 'window opened / level ended (virtual s)', 'output tok/s (SIMULATED)', 'mean W (SIMULATED)', ...r.tiers.map((t) => `${fmt(t.sloTokPerS)} tok/s pass`), 'notes'],
+    rows: r.levels.map((l) => [l.concurrency, l.valid ? 'yes' : 'NO', `${fmt(l.windowStartS)} / ${fmt(l.endS)}`, fmt(l.outputTokPerS), fmt(l.power.meanW), ...r.tiers.map((t) => pct(l.tiers.find((x) => x.sloTokPerS === t.sloTokPerS)?.passRate ?? null)), [...l.reasons, l.sample?.note ?? ''].filter(Boolean).join('; ') || '-']),
+    caption: `Levels in the order the search ran them. Simulation cost: ${r.sim.levels} levels, ${r.sim.engineSteps} engine steps, ${fmt(r.sim.wallMs / 1000)} s of this machine's wall clock.`,
+  });
+  return [{ heading: 'Capacity plan (SIMULATED, virtual time)', blocks }, provenanceSection(d)];
 }
