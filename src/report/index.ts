@@ -18,6 +18,7 @@ import { loopSections, suiteSections } from './pages/loop.js';
 import { budgetSections, efcSections, mergedSections, planSections, powerRecordSections } from './pages/misc.js';
 import { replaySections, sweepSections } from './pages/sweep.js';
 
+export { renderRunText } from './text.js';
 export { loadRun, levelCalls, type RunData, type LevelCalls, type Quantiles } from './data.js';
 export type { Page, Section, Block } from './page.js';
 export { chartSvg } from './render.js';

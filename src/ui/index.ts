@@ -3,7 +3,7 @@ export * from './types.js';
 export { renderTable, displayWidth, fmtNum, fmtPct, type Align, type Cell, type TableOptions } from './table.js';
 export { resultSummary, shortTime } from './summary.js';
 export { asciiChart, type ChartPoint, type ChartSeries, type ChartOptions } from './chart.js';
-export { renderRunDetail } from './run-view.js';
+export { renderRunDetail, renderRunMeta } from './run-view.js';
 export { createProgressSink, InkProgressSink, type ProgressSinkOptions } from './progress.js';
 export { PlainProgressPrinter, type PlainPrinterOptions } from './plain.js';
 export { SweepView } from './SweepView.js';

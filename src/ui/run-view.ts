@@ -3,11 +3,8 @@ import { asciiChart } from './chart.js';
 import { fmtNum, fmtPct, renderTable } from './table.js';
 import { shortTime } from './summary.js';
 
-/** Human text for `results show`: metadata, then one sweep-point table per SLO tier. */
-export function renderRunDetail(
-  run: RunRecord,
-  extra: { sweepPoints?: SweepPointRow[]; requestCount?: number } = {},
-): string {
+/** The metadata lines `results show` heads every run with. */
+export function renderRunMeta(run: RunRecord, extra: { requestCount?: number } = {}): string {
   const host = run.host;
   const target = run.target as Record<string, unknown> | null;
   const meta: [string, string][] = [
@@ -26,7 +23,18 @@ export function renderRunDetail(
   }
   if (extra.requestCount !== undefined) meta.push(['requests', String(extra.requestCount)]);
   const w = Math.max(...meta.map(([k]) => k.length));
-  let out = meta.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n') + '\n';
+  return meta.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n') + '\n';
+}
+
+/**
+ * The loose view `results show` falls back to for a run whose stored result does not match
+ * agentdyno.run.v1 (stored before the schema): metadata, sweep points per tier, the stored fields.
+ */
+export function renderRunDetail(
+  run: RunRecord,
+  extra: { sweepPoints?: SweepPointRow[]; requestCount?: number } = {},
+): string {
+  let out = renderRunMeta(run, extra);
 
   const pts = extra.sweepPoints ?? [];
   const tiers = [...new Set(pts.map((p) => p.tierTokPerS))].sort((a, b) => a - b);
