@@ -1,7 +1,7 @@
 /**
  * Real stored runs of every kind, made with the built CLI (dist/; `npm test` builds first): a
  * `sweep --quick` on the embedded simulator, a replay, two shards merged, a budget bench, a power
- * record, a suite, loop runs and an EFC fit over them. Made once per build (cached in the temp
+ * record, a suite, loop runs, an EFC fit over them and a `sim plan`. Made once per build (cached in the temp
  * folder under a key of dist's newest file time) because they take about two minutes on 2 cores;
  * test files share them through a lock folder.
  */
@@ -17,7 +17,7 @@ const FIX = path.join(ROOT, 'test/fixtures/replay');
 export interface FixtureRuns {
   db: string;
   dir: string;
-  ids: { sweep: string; replay: string; merged: string; budget: string; power: string; suite: string; loops: string[]; efc: string };
+  ids: { sweep: string; replay: string; merged: string; budget: string; power: string; suite: string; loops: string[]; efc: string; plan: string };
 }
 
 export const cli = (args: string[], timeout = 180_000) => execa('node', [path.join(ROOT, 'bin/run.js'), ...args], { cwd: ROOT, reject: false, timeout, env: { CI: '1' } });
@@ -48,6 +48,7 @@ async function make(dir: string): Promise<FixtureRuns> {
   const sweep = await ok(['sweep', '--quick', ...short, '--max-levels', '3', '--idle-window', '1', '--db', db]);
   const replay = await ok(['replay', '--concurrency', '4', '--quick', ...short, '--db', db]);
   const budget = await ok(['budget', 'bench', '--trials', '8', '--db', db]);
+  const plan = await ok(['sim', 'plan', '--max-levels', '3', '--window', '20', '--warmup', '5', '--drain-cap', '5', '--start', '4', '--db', db]);
   const power = await ok(['power', 'record', '--source', 'nameplate:watts=500', '--duration', '1s', '--db', db]);
   // Shards need one target and one start time (as in test/scale/cli.test.ts).
   const sim = await startSimServerInWorker({ profile: loadProfile(path.join(FIX, 'fast.yaml')), port: 0, seed: 1 });
@@ -68,7 +69,7 @@ async function make(dir: string): Promise<FixtureRuns> {
   return {
     db,
     dir,
-    ids: { sweep: String(sweep.runId), replay: String(replay.runId), merged: String(merged.runId), budget: String((budget as { runId: string }).runId), power: String(power.runId), suite: String(suite.runId), loops, efc: String(efc.runId) },
+    ids: { sweep: String(sweep.runId), replay: String(replay.runId), merged: String(merged.runId), budget: String((budget as { runId: string }).runId), power: String(power.runId), suite: String(suite.runId), loops, efc: String(efc.runId), plan: String(plan.runId) },
   };
 }
 

@@ -20,7 +20,7 @@ describe('agentdyno.run.v1', () => {
   it('every stored run (each kind, made by the commands) validates against the schema', () => {
     const runs = store.listRuns({ limit: 1000 });
     const kinds = new Set(runs.map((r) => r.kind));
-    for (const k of ['sweep', 'replay', 'replay-merged', 'loop', 'suite', 'budget-bench', 'power-record', 'efc-fit']) expect(kinds, k).toContain(k);
+    for (const k of ['sweep', 'replay', 'replay-merged', 'plan', 'loop', 'suite', 'budget-bench', 'power-record', 'efc-fit']) expect(kinds, k).toContain(k);
     for (const r of runs) {
       const doc = toRunDocument(r);
       expect(validateRunDocument(doc), `${r.kind} ${r.id}`).toEqual([]);
