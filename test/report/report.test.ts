@@ -42,6 +42,7 @@ describe('agentdyno report', () => {
       ['efc', [fx.ids.efc], 2],
       ['budget', [fx.ids.budget], 2],
       ['power', [fx.ids.power], 0],
+      ['plan', [fx.ids.plan], 2], // one SIMULATED pass-rate chart per tier
       ['compare', [fx.ids.sweep, fx.ids.sweep, fx.ids.loops[1], fx.ids.loops[2]], 0],
     ];
     const three = pLimit(3); // CLI processes side by side: wall time on a 2-core machine
