@@ -15,11 +15,14 @@ function elapsedText(w: WorkState, running: boolean, nowMs: number | undefined):
   return e === null ? '-' : `${Math.floor(e)} s`;
 }
 
-function Header({ run, index, count, paused }: { run: FollowedRun; index: number; count: number; paused: boolean }) {
+function Header({ run, index, count, paused, width }: { run: FollowedRun; index: number; count: number; paused: boolean; width: number }) {
   const s = run.progress;
+  // One line: the title gives way (a suite's folder can be long), the id and status stay.
+  const room = Math.max(8, width - run.ref.id.length - `  ${s.status}  run ${index + 1}/${count}`.length - (s.simulated ? 11 : 0) - (paused ? 8 : 0) - 1);
+  const title = s.title || run.ref.kind;
   return (
     <Text>
-      <Text bold>{s.title || run.ref.kind}</Text>
+      <Text bold>{title.length > room ? title.slice(0, room - 1) + '…' : title}</Text>
       <Text>{` ${run.ref.id}`}</Text>
       {s.simulated ? <Text color="yellow" bold>{' SIMULATED'}</Text> : null}
       <Text dimColor>{`  ${s.status}  run ${index + 1}/${count}`}</Text>
@@ -52,7 +55,7 @@ export function SuiteDashboard({ run, index, count, paused, width, nowMs }: { ru
   const idW = Math.max(12, width - 56);
   return (
     <Box flexDirection="column" width={width}>
-      <Header run={run} index={index} count={count} paused={paused} />
+      <Header run={run} index={index} count={count} paused={paused} width={width} />
       <Text>
         {`tasks ${done}/${total} done  `}
         <Text color="cyan">{progressBar(total ? done / total : 0, 20, '█', '░')}</Text>
@@ -92,7 +95,7 @@ export function BenchDashboard({ run, index, count, paused, width, nowMs }: { ru
   const current = w.policies.find((p) => !p.ended);
   return (
     <Box flexDirection="column" width={width}>
-      <Header run={run} index={index} count={count} paused={paused} />
+      <Header run={run} index={index} count={count} paused={paused} width={width} />
       <Text>
         {`policies ${done}/${total} done  `}
         <Text color="cyan">{progressBar(total ? done / total : 0, 20, '█', '░')}</Text>

@@ -59,6 +59,7 @@ describe('dashboard: suite view', () => {
     const f = await frameWith(lastFrame, 'collatz');
     unmount();
     fits(f);
+    expect(f.split('\n')[0]).toMatch(/^agentdyno suite run tasks\/ suite-a\s+running\s+run 1\/1$/);
     expect(f).not.toContain('SIMULATED');
     expect(f).toContain('tasks 2/3 done');
     expect(f).toContain('1 running  elapsed 11 s');
@@ -69,6 +70,15 @@ describe('dashboard: suite view', () => {
     expect(f).toMatch(/kernel\/bad\s+failed\s+0\s+-\s+0\s+-\s+task is malfor/);
     // Running: its own elapsed from its task-start (event 3 at T0+2 s) to the wall clock.
     expect(f).toMatch(/puzzle\/collatz-c\s+running\s+1\s+0\.100\s+0\s+9\.0/);
+  });
+
+  it('a long title gives way so the header stays one line', async () => {
+    const evs = feed([{ ...suite[0], title: `agentdyno suite run ${'very/long/folder/'.repeat(6)}` } as ProgressEvent, ...suite.slice(1)]);
+    const { lastFrame, unmount } = render(<DashboardApp source={source('suite', 'running', evs)} opts={{ intervalMs: 30, width: 80, nowMs: () => T0 }} />);
+    const f = await frameWith(lastFrame, 'collatz');
+    unmount();
+    expect(f.split('\n')[0]).toMatch(/^agentdyno suite run very\/long.*… suite-a\s+running\s+run 1\/1$/);
+    expect(f.split('\n')[1]).toMatch(/^tasks 2\/3 done/);
   });
 
   it('an ended suite measures elapsed to its last event; plain lines off a TTY', async () => {
