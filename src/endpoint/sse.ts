@@ -20,6 +20,11 @@ const SPACE = 32;
 export class SseDecoder {
   private pending: Buffer | null = null;
   private data: string | null = null;
+  // A one-line event's data still as bytes (dataBuf[dataS, dataE)): with `onDataBytes`, an event
+  // whose data line and blank line arrive in the same push is handed over undecoded.
+  private dataBuf: Buffer | null = null;
+  private dataS = 0;
+  private dataE = 0;
   private skipLf = false; // the last read ended in CR: a LF opening the next read is the same line end
   private started = false;
 
@@ -30,6 +35,11 @@ export class SseDecoder {
   constructor(
     private readonly onData: (data: string) => void,
     private readonly onBadLine: (line: string) => void,
+    /**
+     * Optional: called instead of onData for an event of one data line complete within one push,
+     * with its bytes (valid only during the call; the read's buffer may be reused after it).
+     */
+    private readonly onDataBytes: ((buf: Buffer, start: number, end: number) => void) | null = null,
   ) {}
 
   push(chunk: Uint8Array): void {
@@ -71,11 +81,18 @@ export class SseDecoder {
         next = lf + 1;
       } else {
         this.pending = Buffer.from(buf.subarray(i)); // incomplete line: copy (the read's buffer is reused)
-        return;
+        break;
       }
       this.line(buf, i, end);
       i = next;
     }
+    if (this.dataBuf !== null) this.materialize(); // its blank line is in a later read
+  }
+
+  /** The pending one-line data as a string (its buffer is about to be released). */
+  private materialize(): void {
+    this.data = this.dataBuf!.toString('utf8', this.dataS, this.dataE);
+    this.dataBuf = null;
   }
 
   /** End of body: flush a final line / event the server did not terminate with a blank line. */
@@ -85,12 +102,18 @@ export class SseDecoder {
       this.pending = null;
       if (p.length > 0) this.line(p, 0, p.length);
     }
-    if (this.data !== null) this.dispatch();
+    if (this.data !== null || this.dataBuf !== null) this.dispatch();
     this.skipLf = false;
     this.started = false;
   }
 
   private dispatch(): void {
+    const b = this.dataBuf;
+    if (b !== null) {
+      this.dataBuf = null;
+      this.onDataBytes!(b, this.dataS, this.dataE);
+      return;
+    }
     const d = this.data!;
     this.data = null;
     this.onData(d);
@@ -98,7 +121,7 @@ export class SseDecoder {
 
   private line(buf: Buffer, s: number, e: number): void {
     if (s === e) {
-      if (this.data !== null) this.dispatch();
+      if (this.data !== null || this.dataBuf !== null) this.dispatch();
       return;
     }
     const c0 = buf[s];
@@ -107,6 +130,13 @@ export class SseDecoder {
     if (c0 === 100 && e - s >= 5 && buf[s + 1] === 97 && buf[s + 2] === 116 && buf[s + 3] === 97 && buf[s + 4] === COLON) {
       let v = s + 5;
       if (v < e && buf[v] === SPACE) v++;
+      if (this.onDataBytes !== null && this.data === null && this.dataBuf === null) {
+        this.dataBuf = buf;
+        this.dataS = v;
+        this.dataE = e;
+        return;
+      }
+      if (this.dataBuf !== null) this.materialize(); // a second data line: join as strings
       const value = buf.toString('utf8', v, e);
       this.data = this.data === null ? value : `${this.data}\n${value}`;
       return;
@@ -115,6 +145,7 @@ export class SseDecoder {
     if (colon < 0 || colon > e) colon = e;
     const field = buf.toString('utf8', s, colon);
     if (field === 'data') {
+      if (this.dataBuf !== null) this.materialize();
       // "data" with no colon: an empty data line.
       this.data = this.data === null ? '' : `${this.data}\n`;
       return;

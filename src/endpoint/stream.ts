@@ -12,6 +12,7 @@ import { currentReadTurn } from './read-turn.js';
 import { onAbortOf } from './abort-group.js';
 import type { ErrorClass, RequestResult, Usage } from './types.js';
 import { chatParser } from './wire/chat.js';
+import { ChatChunkScanner, SCAN_CONTENT, SCAN_NONE } from './wire/chat-scan.js';
 import type { OutputKind, WireEventParser, WireSink } from './wire/types.js';
 
 type Controller = Dispatcher.DispatchController;
@@ -26,6 +27,9 @@ export interface StreamContext {
    */
   deadlineMs?: number;
 }
+
+/** One scanner for every stream (scans are synchronous). AGENTDYNO_JSON_SCAN=0 turns it off (benchmarks). */
+const scanner = process.env.AGENTDYNO_JSON_SCAN === '0' ? null : new ChatChunkScanner();
 
 const snippet = (s: string, n = 300): string => (s.length > n ? `${s.slice(0, n)}…` : s);
 
@@ -145,7 +149,7 @@ export class StreamRequest implements Dispatcher.DispatchHandler {
     this.status = statusCode;
     const ctype = String(headers['content-type'] ?? '');
     if (statusCode >= 200 && statusCode < 300 && (ctype === '' || ctype.includes('text/event-stream'))) {
-      this.decoder = new SseDecoder(this.onEvent, this.onBadLine);
+      this.decoder = new SseDecoder(this.onEvent, this.onBadLine, scanner !== null && this.parser === chatParser ? this.onEventBytes : null);
       return;
     }
     if (statusCode < 300) this.nonSseContentType = ctype;
@@ -207,6 +211,25 @@ export class StreamRequest implements Dispatcher.DispatchHandler {
     this.fail('malformed_sse', `line is not SSE: ${snippet(line, 120)}`);
   };
 
+  /**
+   * A one-line event as bytes (chat / completions only): the common token chunk is read by the
+   * byte scanner (wire/chat-scan.ts) with no decode and no JSON.parse; every other event, and
+   * anything the scanner does not accept as valid JSON of that shape, takes onEvent.
+   */
+  private readonly onEventBytes = (buf: Buffer, start: number, end: number): void => {
+    if (this.errorClass !== null) return;
+    const sc = scanner!;
+    const r = sc.scan(buf, start, end);
+    if (r === SCAN_CONTENT) {
+      // The text only when it is kept (history: generated); escaped text via JSON.parse of the string.
+      const text = this.text === null ? null : sc.textEscaped ? (JSON.parse(buf.toString('utf8', sc.textStart - 1, sc.textEnd + 1)) as string) : buf.toString('utf8', sc.textStart, sc.textEnd);
+      this.sink.output('content', text);
+      return;
+    }
+    if (r === SCAN_NONE) return;
+    this.onEvent(buf.toString('utf8', start, end));
+  };
+
   private readonly onEvent = (data: string): void => {
     if (this.errorClass !== null) return;
     // An event with no data is a keep-alive (the SSE spec does not even dispatch it; gateways send it).
@@ -215,9 +238,9 @@ export class StreamRequest implements Dispatcher.DispatchHandler {
       this.sawDone = true;
       return;
     }
-    // Every event is JSON.parsed: it is the only complete malformed-JSON check, and at ~1.6 us/event
-    // it is ~10 % of the client's per-event CPU (bench/client-overhead). A substring sniff would
-    // save that but miss truncated or corrupted events.
+    // Events the byte scanner did not take (or every event, for the other APIs) are JSON.parsed:
+    // the complete malformed-JSON check. The scanner validates JSON's grammar itself, so what it
+    // takes is never malformed.
     let obj: any;
     try {
       obj = JSON.parse(data);
