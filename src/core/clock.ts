@@ -2,6 +2,7 @@
  * Clocks. Pure cores (sim engine, SLO evaluation, integrators, ledger) take a `Clock` so tests can
  * drive them with a `ManualClock` instead of real timers.
  */
+import { onAbortOf } from './abort-group.js';
 export interface Clock {
   /** Monotonic time in nanoseconds (process.hrtime.bigint() for the real clock). */
   nowNs(): bigint;
@@ -44,15 +45,20 @@ export function clockAnchor(clock: Clock = monotonicClock): ClockAnchor {
   return { monotonicNs: clock.nowNs().toString(), wallClockMs: Date.now() };
 }
 
-/** Wait `ms`, or less if `signal` aborts first (it resolves either way: the caller checks the signal). */
+/**
+ * Wait `ms`, or less if `signal` aborts first (it resolves either way: the caller checks the signal).
+ * The signal is listened to through onAbortOf: thousands of lanes sleep on one level signal, and
+ * EventTarget's add/remove walk its whole listener list (O(sleepers) per sleep).
+ */
 export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
     if (signal?.aborted) return resolve();
+    let unsubscribe: (() => void) | null = null;
     const done = () => {
       clearTimeout(t);
-      signal?.removeEventListener('abort', done);
+      unsubscribe?.();
       resolve();
     };
     const t = setTimeout(done, Math.max(0, ms));
-    signal?.addEventListener('abort', done, { once: true });
+    if (signal) unsubscribe = onAbortOf(signal, done);
   });

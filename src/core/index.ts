@@ -8,3 +8,4 @@ export * from './stats.js';
 export * from './command.js';
 export * from './secrets.js';
 export * from './output.js';
+export { onAbortOf } from './abort-group.js';

@@ -43,6 +43,8 @@ export interface NetDispatch {
 }
 
 const enum S { Idle, Head, Size, Data, DataEnd, Trailer, Length, UntilClose }
+/** The read buffer every plain-TCP socket of every pool reads into (one read at a time: the event loop). */
+const readBuffer = Buffer.allocUnsafe(256 * 1024);
 const CR = 13;
 const LF = 10;
 
@@ -67,9 +69,10 @@ class Conn implements NetController {
   lastNs = process.hrtime.bigint();
   idleSinceNs = 0n;
 
-  constructor(readonly sock: net.Socket, private readonly pool: NetPool) {
+  /** `ownReads`: the socket reads into the shared buffer (onread) and calls `onData` itself. */
+  constructor(readonly sock: net.Socket, private readonly pool: NetPool, ownReads = false) {
     sock.setNoDelay(true);
-    sock.on('data', this.onData);
+    if (!ownReads) sock.on('data', this.onData);
     sock.on('error', this.onError);
     sock.on('close', this.onClose);
     sock.once(sock instanceof tls.TLSSocket ? 'secureConnect' : 'connect', () => {
@@ -117,7 +120,8 @@ class Conn implements NetController {
     } else if (idleMs > o.bodyTimeoutMs) this.fault(coded(`body timeout: no data for ${o.bodyTimeoutMs} ms`, 'UND_ERR_BODY_TIMEOUT'));
   }
 
-  private readonly onData = (buf: Buffer): void => {
+  /** One socket read. `buf` may be the shared read buffer: nothing may keep it after returning (copy). */
+  readonly onData = (buf: Buffer): void => {
     const t = process.hrtime.bigint(); // stamp first: nothing before this line may do work
     this.lastNs = t;
     const h = this.handler;
@@ -206,11 +210,12 @@ class Conn implements NetController {
   /** Status line + headers; returns the index just past them (or n when they are incomplete). */
   private readHead(buf: Buffer, i: number): number {
     let b = i === 0 ? buf : buf.subarray(i);
-    if (this.head !== null) b = Buffer.concat([this.head, b]);
+    const fresh = this.head !== null;
+    if (fresh) b = Buffer.concat([this.head!, b]);
     const end = b.indexOf('\r\n\r\n', 0, 'latin1');
     if (end < 0) {
       if (b.length > 65536) this.fault(coded('response head larger than 64 KiB', 'UND_ERR_SOCKET'));
-      else this.head = b === buf ? Buffer.from(b) : b;
+      else this.head = fresh ? b : Buffer.from(b); // a view of the read buffer: copy (it is reused)
       return buf.length;
     }
     const consumedFromBuf = end + 4 - (this.head?.length ?? 0);
@@ -324,10 +329,27 @@ export class NetPool {
         this.waiting.push([d, h]);
         return;
       }
-      const sock = this.tlsOn
-        ? tls.connect({ host: this.host, port: this.port, servername: net.isIP(this.host) ? undefined : this.host, ALPNProtocols: ['http/1.1'] })
-        : net.connect(this.port, this.host);
-      c = new Conn(sock, this);
+      if (this.tlsOn) {
+        const sock = tls.connect({ host: this.host, port: this.port, servername: net.isIP(this.host) ? undefined : this.host, ALPNProtocols: ['http/1.1'] });
+        c = new Conn(sock, this);
+      } else {
+        // Plain TCP reads straight into one buffer shared by every socket (net's `onread`): no
+        // Buffer allocated and no stream push/'data' emit per read. Safe because each read is
+        // handled synchronously before the next one is taken, and nothing keeps the bytes.
+        let conn: Conn | null = null;
+        const sock = net.connect({
+          port: this.port,
+          host: this.host,
+          onread: {
+            buffer: readBuffer,
+            callback: (n: number, b: Uint8Array): boolean => {
+              conn?.onData((b as Buffer).subarray(0, n));
+              return true;
+            },
+          },
+        });
+        c = conn = new Conn(sock, this, true);
+      }
       this.all.add(c);
     }
     c.start(d, h, this.hostHeader);

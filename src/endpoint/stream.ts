@@ -9,7 +9,7 @@ import type { Dispatcher } from 'undici';
 import { classifyError, classifyHttpStatus, mentionsContextOverflow, parseRetryAfter } from './classify.js';
 import { SseDecoder } from './sse.js';
 import { currentReadTurn } from './read-turn.js';
-import { onAbortOf } from './abort-group.js';
+import { onAbortOf } from '../core/index.js';
 import type { ErrorClass, RequestResult, Usage } from './types.js';
 import { chatParser } from './wire/chat.js';
 import { ChatChunkScanner, SCAN_CONTENT, SCAN_NONE } from './wire/chat-scan.js';
@@ -164,7 +164,7 @@ export class StreamRequest implements Dispatcher.DispatchHandler {
     const decoder = this.decoder;
     if (decoder === null) {
       if (this.errorBody && this.errorBodyLen < this.ctx.maxErrorBodyBytes) {
-        this.errorBody.push(chunk);
+        this.errorBody.push(Buffer.from(chunk)); // a copy: the transport may reuse the read's buffer
         this.errorBodyLen += chunk.length;
       }
       return;

@@ -45,6 +45,13 @@ function mix(a: number, b: number): number {
   return h >>> 0;
 }
 
+const VOCAB_BYTES = VOCAB.map((w) => Buffer.from(w, 'latin1'));
+/** Bytes per word at most, with its separator. */
+const WORD_MAX = Math.max(...VOCAB.map((w) => w.length)) + 1;
+let scratch = Buffer.allocUnsafe(1 << 16);
+/** System messages by what determines their text (shared, never changed in place). */
+const systemMessages = new Map<string, ChatMessage>();
+
 /** Deterministic filler word for (stream, position). */
 export function fillerWord(stream: number, pos: number): string {
   return VOCAB[mix(stream, pos) % VOCAB.length];
@@ -79,15 +86,46 @@ export class AgentPrompt {
   ) {}
 
   private words(n: number, startPos: number, step: LlmStep | null, stream: number): string {
-    const out = new Array<string>(Math.max(0, n));
     const bs = step?.block_size ?? 0;
-    const ids = step?.hash_ids;
+    const ids = bs > 0 ? step?.hash_ids : undefined;
+    const tpw = this.model.tokensPerWord;
+    // Written as bytes into one scratch buffer, decoded once (ASCII words: a flat one-byte string,
+    // cheap to JSON-escape and encode): ~2x faster than an array of words and join(' ').
+    if (n <= 0) return '';
+    const need = n * WORD_MAX;
+    if (scratch.length < need) scratch = Buffer.allocUnsafe(Math.max(need, scratch.length * 2));
+    const buf = scratch;
+    let o = 0;
     for (let i = 0; i < n; i++) {
-      const pos = startPos + Math.round(i * this.model.tokensPerWord);
-      const block = bs > 0 && ids ? Math.floor(pos / bs) : -1;
-      out[i] = block >= 0 && block < (ids as number[]).length ? fillerWord((ids as number[])[block], pos % bs) : fillerWord(stream, pos);
+      const pos = startPos + Math.round(i * tpw);
+      const block = ids ? Math.floor(pos / bs) : -1;
+      const w = block >= 0 && block < ids!.length ? VOCAB_BYTES[mix(ids![block], pos % bs) % VOCAB_BYTES.length] : VOCAB_BYTES[mix(stream, pos) % VOCAB_BYTES.length];
+      if (i > 0) buf[o++] = 32;
+      for (let k = 0; k < w.length; k++) buf[o++] = w[k];
     }
-    return out.join(' ');
+    return buf.toString('latin1', 0, o);
+  }
+
+  /**
+   * The system message: drawn from the shared stream (or the trace's block ids), so every lane with
+   * the same size and ids gets the same text; one message object is shared, so the request body
+   * cache (endpoint/body-json.ts) encodes a multi-thousand-token system prompt once, not per lane.
+   */
+  private systemMessage(sysWords: number, step: LlmStep): ChatMessage {
+    const m = this.model;
+    const bs = step.block_size ?? 0;
+    const ids = bs > 0 && step.hash_ids ? step.hash_ids : null;
+    // The blocks the words read (positions perMessage .. perMessage + round((n-1) * tpw)).
+    const lastPos = m.perMessage + Math.round((sysWords - 1) * m.tokensPerWord);
+    const idKey = ids ? ids.slice(0, Math.min(ids.length, Math.floor(lastPos / bs) + 1)).join(',') : '';
+    const key = `${sysWords}|${m.perMessage}|${m.tokensPerWord}|${bs}|${idKey}`;
+    let msg = systemMessages.get(key);
+    if (msg === undefined) {
+      msg = { role: 'system', content: this.words(sysWords, m.perMessage, step, SHARED_SYSTEM_STREAM) };
+      if (systemMessages.size >= 256) systemMessages.clear(); // bounded: a few sizes per trajectory set
+      systemMessages.set(key, msg);
+    }
+    return msg;
   }
 
   private wordsFor(tokens: number): number {
@@ -99,8 +137,7 @@ export class AgentPrompt {
     this.messages.length = 0;
     const sysWords = Math.max(1, this.wordsFor(this.systemPromptTokens - m.perMessage));
     // The system prompt is drawn from the shared stream unless the trace's block ids say otherwise.
-    const sys = this.words(sysWords, m.perMessage, step, SHARED_SYSTEM_STREAM);
-    this.messages.push({ role: 'system', content: sys });
+    this.messages.push(this.systemMessage(sysWords, step));
     this.tokens = m.perRequest + m.perMessage + sysWords * m.tokensPerWord;
     const left = step.input_tokens - this.tokens - m.perMessage - m.markerTokens;
     const userWords = Math.max(1, this.wordsFor(left));

@@ -85,4 +85,29 @@ describe('prompt synthesis', () => {
     expect(simCountChatTokens(m)).toBe(3000);
     expect(m).toHaveLength(2);
   });
+
+  it('writes the filler words of their positions (the byte writer = fillerWord), and shares one system message object across lanes', () => {
+    const model: TokenModel = { ...SIM_MODEL, tokensPerWord: 1.3 };
+    const ids = [5, 6, 7, 8];
+    for (const step of [llm(4000, 10), llm(4000, 10, { hash_ids: ids, block_size: 32 })]) {
+      const p1 = new AgentPrompt(model, 700, '[rid:aaaaaaaaaaaa]', 21);
+      const p2 = new AgentPrompt(model, 700, '[rid:bbbbbbbbbbbb]', 22);
+      const a = p1.forStep(step, null);
+      const b = p2.forStep(step, null);
+      expect(a[0]).toBe(b[0]); // the same object: its request bytes are cached once (endpoint/body-json.ts)
+      const words = String(a[0].content).split(' ');
+      const want = words.map((_, i) => {
+        const pos = 3 + Math.round(i * 1.3);
+        const block = step.hash_ids ? Math.floor(pos / 32) : -1;
+        return block >= 0 && block < ids.length ? fillerWord(ids[block], pos % 32) : fillerWord(0x5157, pos);
+      });
+      expect(words).toEqual(want);
+    }
+    // Another size or other ids: another message.
+    const c = new AgentPrompt(model, 701, '[rid:cccccccccccc]', 23).forStep(llm(4000, 10), null);
+    const d = new AgentPrompt(model, 700, '[rid:dddddddddddd]', 24).forStep(llm(4000, 10, { hash_ids: [9, 9, 9, 9], block_size: 32 }), null);
+    const e = new AgentPrompt(model, 700, '[rid:eeeeeeeeeeee]', 25).forStep(llm(4000, 10), null);
+    expect(c[0].content).not.toBe(e[0].content);
+    expect(d[0].content).not.toBe(e[0].content);
+  });
 });

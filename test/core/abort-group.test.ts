@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { onAbortOf } from '../../src/endpoint/abort-group.js';
+import { onAbortOf } from '../../src/core/abort-group.js';
 
 describe('onAbortOf: one listener per signal, fanned out', () => {
   it('every subscriber still subscribed is called once, in order; unsubscribed ones are not', () => {
