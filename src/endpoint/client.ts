@@ -25,6 +25,13 @@ import type {
 export const SIM_HEADER = 'x-agentdyno-sim';
 export const SIM_OWNED_BY = 'agentdyno-sim';
 
+function transportFromEnv(): 'net' | 'undici' {
+  const v = process.env.AGENTDYNO_TRANSPORT;
+  if (v === undefined || v === '' || v === 'net') return 'net';
+  if (v === 'undici') return 'undici';
+  throw new AgentdynoError(`AGENTDYNO_TRANSPORT=${v} is not a transport`, { code: 'E_USAGE', where: 'env AGENTDYNO_TRANSPORT', hint: 'Use net (the default) or undici.' });
+}
+
 /** 10 minutes: long prompts at saturation can legitimately wait minutes for a first byte. */
 export const DEFAULT_TIMEOUT_MS = 600_000;
 
@@ -77,8 +84,10 @@ export class EndpointClient {
       bodyTimeout: this.timeoutMs,
       connect: { timeout: Math.min(this.timeoutMs, 30_000) },
     });
-    // AGENTDYNO_TRANSPORT=net picks the lean transport where a command has no flag for it.
-    const transport = opts.transport ?? (process.env.AGENTDYNO_TRANSPORT === 'net' ? 'net' : 'undici');
+    // The lean net transport is the default (it passes the endpoint and hostile fault suites that
+    // undici passes, at less CPU per token); AGENTDYNO_TRANSPORT=undici goes back to undici where a
+    // command has no flag for it.
+    const transport = opts.transport ?? transportFromEnv();
     this.net =
       transport === 'net'
         ? new NetPool(this.target.origin, {

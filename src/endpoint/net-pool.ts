@@ -7,7 +7,7 @@
  * slices handed to the same dispatch handler as undici's (StreamRequest), so classification and
  * timing rules are shared. One request per socket at a time (no pipelining), keep-alive reuse,
  * idle/headers/body deadlines checked by one coarse timer per pool (not a timer per read).
- * Not supported (use the default undici transport): HTTP/2, proxies, request bodies as streams.
+ * Not supported (use AGENTDYNO_TRANSPORT=undici): HTTP/2, proxies, request bodies as streams.
  */
 import net from 'node:net';
 import tls from 'node:tls';

@@ -75,8 +75,10 @@ export interface EndpointClientOptions {
   /** Cap on the error body kept for classification (default 8 KiB). */
   maxErrorBodyBytes?: number;
   /**
-   * Streaming transport: 'undici' (default; HTTP/1.1 via undici's Pool) or 'net' (net-pool.ts: a
-   * lean HTTP/1.1 reader on node:net, about half the CPU per token event; setup calls stay on undici).
+   * Streaming transport: 'net' (default; net-pool.ts: a lean HTTP/1.1 reader on node:net, each
+   * socket read stamped before parsing, less CPU per token event than undici) or 'undici' (HTTP/1.1
+   * via undici's Pool). Setup calls (models, tokenize) always use undici. Without this option the
+   * AGENTDYNO_TRANSPORT environment variable picks ('undici' or 'net').
    */
   transport?: 'undici' | 'net';
 }
