@@ -16,11 +16,12 @@ const records = []; // agentdyno: RequestResult; raw: { times: bigint[], chunks:
 
 let sendOne;
 let closeClient = async () => {};
-if (mode === 'agentdyno' || mode === 'agentdyno-net' || mode === 'previous') {
+if (mode === 'agentdyno' || mode === 'agentdyno-net' || mode === 'agentdyno-undici' || mode === 'previous') {
   // previous: the client of the previous release, built into a worktree of main at PREV_DIST.
   const dist = mode === 'previous' ? process.env.PREV_DIST : '../../dist';
   const { EndpointClient } = await import(`${dist}/endpoint/index.js`);
-  const transport = mode === 'agentdyno-net' ? 'net' : 'undici';
+  // agentdyno: this tree's default (the net transport); agentdyno-undici: undici; previous: its own default.
+  const transport = mode === 'agentdyno-undici' ? 'undici' : mode === 'previous' ? undefined : 'net';
   const client = new EndpointClient({ baseUrl, model: 'bench', timeoutMs: 60_000 }, { connections: streams + 16, transport });
   sendOne = async () => {
     const r = await client.send(reqBody);

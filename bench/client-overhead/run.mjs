@@ -67,7 +67,7 @@ console.log(`server: one token per SSE event every ${INTERVAL_MS} ms per stream,
 
 const rows = [];
 for (const n of levels) {
-  for (const mode of (argv.includes('--modes') ? argv[argv.indexOf('--modes') + 1].split(',') : ['raw', 'agentdyno'])) {
+  for (const mode of (argv.includes('--modes') ? argv[argv.indexOf('--modes') + 1].split(',') : ['raw', 'net', ...(process.env.PREV_DIST ? ['previous'] : []), 'agentdyno'])) {
     const s0 = await serverCpu();
     const r = await runClient(mode, n);
     const s1 = await serverCpu();
@@ -126,4 +126,5 @@ const busy = rows.filter((r) => r.cpuUtil > 0.85 || r.serverCpuS / r.wallS > 0.8
 if (busy.length) {
   console.log(`\nnote: ${busy.map((r) => `${r.mode}x${r.streams} (client ${f(r.cpuUtil * 100, 0)}%, server ${f((r.serverCpuS / r.wallS) * 100, 0)}% of a core)`).join(', ')} ran near a saturated core; timing error there measures saturation, not parsing cost.`);
 }
+console.log(`\ncannot show: the client alone (no prompts, no store, no judge: bench/replay-cpu has the whole process), one event loop on one of ${os.cpus().length} shared CPUs (no worker scaling), and a server on the same machine (its CPU competes with the client's, see srv CPU).`);
 if (process.env.BENCH_JSON) console.log(JSON.stringify(rows));

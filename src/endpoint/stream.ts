@@ -31,6 +31,9 @@ export interface StreamContext {
 /** One scanner for every stream (scans are synchronous). AGENTDYNO_JSON_SCAN=0 turns it off (benchmarks). */
 const scanner = process.env.AGENTDYNO_JSON_SCAN === '0' ? null : new ChatChunkScanner();
 
+/** readTurn while the net transport names reads by their stamps (read-turn numbers are >= 1). */
+const NET_READ = -2;
+
 const snippet = (s: string, n = 300): string => (s.length > n ? `${s.slice(0, n)}…` : s);
 
 export class StreamRequest implements Dispatcher.DispatchHandler {
@@ -169,9 +172,18 @@ export class StreamRequest implements Dispatcher.DispatchHandler {
       }
       return;
     }
-    const turn = currentReadTurn();
-    if (turn !== this.readTurn) {
+    // Which socket read this call belongs to: the net transport passes the read's stamp (the same
+    // value for every slice of one read); undici's calls are told apart by read-turn.ts.
+    let newRead: boolean;
+    if (tNs !== undefined) {
+      newRead = this.readTurn !== NET_READ || tNs !== this.chunkT;
+      this.readTurn = NET_READ;
+    } else {
+      const turn = currentReadTurn();
+      newRead = turn !== this.readTurn;
       this.readTurn = turn;
+    }
+    if (newRead) {
       this.chunkT = t; // the read's arrival: the first call of the read stamps it
       this.readPieces = 0;
     }
