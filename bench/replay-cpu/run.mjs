@@ -5,7 +5,7 @@
 // timing canary's worker and the store included. Events = token events the server wrote, counted
 // from its own log (bench/timing-canary/paced-server.mjs, LOG=), so no client's count is trusted.
 //   npx tsc -p tsconfig.build.json && node bench/replay-cpu/run.mjs [--levels 100,500,2000] [--window 10]
-//   --quick: 100 / 500 / 2,000 streams, window 3 s, rows raw-http, previous, replay (~3 min on 2 busy cores)
+//   --quick: 100 / 500 / 2,000 streams, window 8 s, rows raw-http, previous, replay (~4 min on 2 busy cores)
 //   PREV_ROOT=/path/to/previous/build (a tree with bin/ and dist/ of the previous release; without
 //   it the "previous" rows are skipped).
 import { execFile, spawn } from 'node:child_process';
@@ -20,7 +20,7 @@ const argv = process.argv.slice(2);
 const opt = (name, d) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : d);
 const quick = argv.includes('--quick');
 const levels = opt('--levels', '100,500,2000').split(',').map(Number);
-const windowS = Number(opt('--window', quick ? '3' : '10'));
+const windowS = Number(opt('--window', quick ? '8' : '10')); // replay refuses a window under one call cycle (7.2 s here)
 const warmupS = quick ? 1 : 2;
 const outCap = 300;
 const prevRoot = process.env.PREV_ROOT ?? null;

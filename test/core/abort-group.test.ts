@@ -15,3 +15,17 @@ describe('onAbortOf: one listener per signal, fanned out', () => {
     expect(calls.at(-1)).toBe(4998);
   });
 });
+
+describe('sleep on a shared signal', () => {
+  it('thousands of sleepers add one abort listener to the signal and all wake on abort', async () => {
+    const { getEventListeners } = await import('node:events');
+    const { sleep } = await import('../../src/core/index.js');
+    const ac = new AbortController();
+    await sleep(1, ac.signal); // a sleep that ended by its timer
+    const sleeps = Array.from({ length: 3000 }, () => sleep(60_000, ac.signal));
+    expect(getEventListeners(ac.signal, 'abort')).toHaveLength(1);
+    ac.abort();
+    await Promise.all(sleeps); // resolves at once, not after 60 s
+    await sleep(60_000, ac.signal); // already aborted: at once
+  });
+});
