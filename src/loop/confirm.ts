@@ -16,7 +16,7 @@ import { evaluate, taskLimits, taskSandboxSpec, type Evaluation } from './execut
 import { assertHarborRunnable } from './harbor.js';
 import type { MeasureStats } from './measure.js';
 import { chooseSandbox, prepareWorkspaceOwner, type Limits, type SandboxMode } from './sandbox.js';
-import { pairedBaseline } from './timed.js';
+import { hostClockEvidence, pairedBaseline } from './timed.js';
 import { harnessHashes, Workspace } from './workspace.js';
 
 export type ConfirmOutcome = LoopConfirmationRow['outcome'];
@@ -164,7 +164,15 @@ export async function confirmIteration(o: ConfirmOptions): Promise<ConfirmResult
   }
   const reasons: string[] = [];
   let outcome: ConfirmOutcome;
-  if (ev.status === 'ok') outcome = 'confirmed';
+  // The waived bound needs positive evidence: compared outputs show the work was done, the host
+  // clock must show the time was saved (a forged value file saves nothing there).
+  const paired = ev.measurement?.paired ?? null;
+  const beyondBound = verifiable && task.scoring === 'log-speedup' && paired !== null && paired.speedup.ciLow > task.plausibleSpeedup;
+  const hostDoubt = beyondBound && ev.measurement ? hostClockEvidence(task, ev.measurement, paired, seed) : null;
+  if (ev.status === 'ok' && hostDoubt) {
+    outcome = 'unconfirmed';
+    reasons.push(`speedup ${paired!.speedup.median.toFixed(1)}x (95% CI low ${paired!.speedup.ciLow.toFixed(1)}x) is beyond the ${task.plausibleSpeedup}x bound and ${hostDoubt}`);
+  } else if (ev.status === 'ok') outcome = 'confirmed';
   else if (ev.status === 'unconfirmed') {
     outcome = 'unconfirmed';
     reasons.push(...(ev.unconfirmed ?? []));
