@@ -8,7 +8,7 @@
 import { monotonicClock, sleep } from '../core/index.js';
 import { startTimingCanary, withRetry } from '../endpoint/index.js';
 import { arrivalSchedule, type ArrivalMode, type ArrivalSchedule, type ArrivalUnit } from './arrivals.js';
-import { OpenLoopKeys, openLoopSweepResult, RATE_STEPS, storeOpenLoopLevel } from './open-loop-store.js';
+import { OpenLoopKeys, openLoopSweepResult, RATE_STEPS, stepWords, storeOpenLoopLevel } from './open-loop-store.js';
 import { startSaturationMonitor } from './level.js';
 import { evaluateOpenLoop, runOpenLoopLevel, type OpenLoopReport, type OpenLoopRun, type OpenLoopValidity } from './open-loop.js';
 import { laneSettings, type SessionOptions } from './session.js';
@@ -78,10 +78,20 @@ export interface OpenLoopLevelSummary {
 export async function runRealOpenLoopSweep(o: SessionOptions, ol: OpenLoopSettings, search: SearchOptions): Promise<OpenLoopSweepResult> {
   const levels: OpenLoopLevelSummary[] = [];
   const keys = new OpenLoopKeys();
+  // A step's offered rate: poisson, the rate itself; recorded, the multiplier times the trace's mean rate.
+  const baseRatePerS = ol.mode === 'poisson' ? 1 : scheduleFor(o, ol, 1).ratePerS;
+  const rateOfStep = (step: number) => (step / RATE_STEPS) * baseRatePerS;
+  const rateOf = (step: number | null) => (step === null ? null : Math.round(rateOfStep(step) * 1000) / 1000);
   const result = await runSweep(o.tiers, o.slo, search, {
     signal: o.signal,
     noPowerReason: 'open-loop sweep: agents/MW is a closed-loop figure (agents at a concurrency); not computed',
-    emit: (e) => o.sink?.emit(e),
+    // Progress says arrival rates: the search's steps are no agent count.
+    emit: (e) => {
+      if (e.type === 'level-start') o.sink?.emit({ ...e, concurrency: rateOf(e.concurrency)!, unit: 'req/s' });
+      else if (e.type === 'level-end') o.sink?.emit({ ...e, concurrency: rateOf(e.concurrency)!, unit: 'req/s', tiers: e.tiers.map((t) => ({ ...t, maxPassing: rateOf(t.maxPassing), minFailing: rateOf(t.minFailing) })) });
+      else if (e.type === 'message') o.sink?.emit({ ...e, text: stepWords(e.text, rateOfStep) });
+      else o.sink?.emit(e);
+    },
     runLevel: async (c, index) => {
       const load = c / RATE_STEPS;
       const schedule = scheduleFor(o, ol, load);
@@ -94,5 +104,5 @@ export async function runRealOpenLoopSweep(o: SessionOptions, ol: OpenLoopSettin
       return { ...report, concurrency: c };
     },
   });
-  return { ...openLoopSweepResult(result, keys, ol.mode === 'recorded'), arrivals: { mode: ol.mode, swept: ol.mode === 'poisson' ? 'ratePerS' : 'rateMultiplier', steps: RATE_STEPS }, openLoopLevels: levels };
+  return { ...openLoopSweepResult(result, keys, ol.mode === 'recorded', rateOfStep), arrivals: { mode: ol.mode, swept: ol.mode === 'poisson' ? 'ratePerS' : 'rateMultiplier', steps: RATE_STEPS }, openLoopLevels: levels };
 }

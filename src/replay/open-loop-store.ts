@@ -93,27 +93,27 @@ export function storeOpenLoopLevel(o: SessionOptions, run: OpenLoopRun, report: 
   );
 }
 
-/** Notes name levels by their step: say them as rates. */
-function words(s: string, keys: OpenLoopKeys): string {
-  return s.replace(/\blevels? (\d+)/g, (m, n: string) => {
-    const k = keys.get(Number(n));
-    return k ? `arrival rate ${round(k.arrivalRatePerS)} req/s` : m;
-  });
-}
-
 const round = (x: number) => Math.round(x * 1000) / 1000;
+
+/** Notes and reasons name levels by their step ("level 400", "the cap 204800", "concurrency 1"): say them as rates. */
+export function stepWords(s: string, rateOf: (step: number) => number): string {
+  return s
+    .replace(/\b(?:levels?|concurrency)( above)? (\d+)\b/g, (_, above: string | undefined, n: string) => `rate${above ?? ''} ${round(rateOf(Number(n)))} req/s`)
+    .replace(/\bthe cap (\d+)\b/g, (_, n: string) => `the cap ${round(rateOf(Number(n)))} req/s`);
+}
 
 /**
  * The search's result with every step replaced by what it stands for: levels carry their arrival
  * rate and the sessions alive in the window as `concurrency`; tiers their bracket in req/s.
  */
-export function openLoopSweepResult(r: SweepResult, keys: OpenLoopKeys, recorded: boolean) {
+export function openLoopSweepResult(r: SweepResult, keys: OpenLoopKeys, recorded: boolean, rateOfStep: (step: number) => number) {
+  const words = (x: string) => stepWords(x, rateOfStep);
   const rate = (step: number | null) => (step === 0 ? 0 : (keys.get(step)?.arrivalRatePerS ?? null));
   const mult = (step: number | null) => (step === 0 ? 0 : (keys.get(step)?.rateMultiplier ?? null));
   const levels: OpenLoopSweepLevel[] = r.levels.map((l) => {
     const k = keys.get(l.concurrency)!;
     const sessionsAlive = keys.sessions(l.index) ?? l.report.agentsActive;
-    return { ...l, ...k, sessionsAlive, concurrency: sessionsAlive, reasons: l.reasons.map((x) => words(x, keys)), report: { ...l.report, concurrency: sessionsAlive } };
+    return { ...l, ...k, sessionsAlive, concurrency: sessionsAlive, reasons: l.reasons.map((x) => words(x)), report: { ...l.report, concurrency: sessionsAlive } };
   });
   const tiers: OpenLoopSweepTier[] = r.tiers.map((t) => ({
     ...t,
@@ -121,14 +121,14 @@ export function openLoopSweepResult(r: SweepResult, keys: OpenLoopKeys, recorded
     minFailing: null,
     arrivalRatePerS: { maxPassing: rate(t.nMax), minFailing: rate(t.minFailing) },
     ...(recorded ? { rateMultiplier: { maxPassing: mult(t.nMax), minFailing: mult(t.minFailing) } } : {}),
-    notes: [...t.notes.map((x) => words(x, keys)), 'open loop: the bracket is in arrival rate (req/s), not agents'],
+    notes: [...t.notes.map((x) => words(x)), 'open loop: the bracket is in arrival rate (req/s), not agents'],
   }));
   const s = r.search;
   return {
     ...r,
     mode: 'open-loop' as const,
     axis: ARRIVAL_RATE_AXIS,
-    reasons: r.reasons.map((x) => words(x, keys)),
+    reasons: r.reasons.map((x) => words(x)),
     // The search ran on steps of 1/RATE_STEPS: store its bounds as the quantity swept.
     search: { swept: recorded ? 'rateMultiplier' : 'arrivalRatePerS', start: s.startConcurrency / RATE_STEPS, max: s.maxConcurrency / RATE_STEPS, growth: s.growth, resolution: s.resolution, replicates: s.replicates, maxLevels: s.maxLevels },
     levels,
