@@ -32,7 +32,7 @@ export function sweepSections(d: RunData & { doc: SweepRunV1 }): Section[] {
       t.agentsPerMW === null ? `n/a (${t.agentsPerMWReason ?? 'no reason'})` : `${fmt(Math.round(t.agentsPerMW))}${t.power?.simulated ? ' SIMULATED' : ''}`,
       t.power ? `${t.power.boundary} (${t.power.comparabilityClass})` : '-',
     ]),
-    caption: 'Bracket [N_max, min failing] per tier from the stored sweep; agents/MW at N_max over that level\'s steady window.',
+    caption: open ? `Bracket [max passing, min failing] ${AXIS_OPEN} per tier from the stored open-loop sweep; agents/MW is a closed-loop figure, not computed.` : 'Bracket [N_max, min failing] per tier from the stored sweep; agents/MW at N_max over that level\'s steady window.',
   });
   for (const t of r.tiers) {
     verdict.push({
@@ -48,7 +48,7 @@ export function sweepSections(d: RunData & { doc: SweepRunV1 }): Section[] {
         threshold: r.thresholds.agentPassFraction,
         cliff: t.cliff,
       }),
-      caption: `Shaded: the bracket [N_max, min failing]; dashed: the agent pass fraction a level needs (${pct(r.thresholds.agentPassFraction)}); red points: invalid levels (not a measured SLO failure).`,
+      caption: `Shaded: the bracket [${open ? `max passing, min failing ${AXIS_OPEN}` : 'N_max, min failing'}]; dashed: the agent pass fraction a level needs (${pct(r.thresholds.agentPassFraction)}); red points: invalid levels (not a measured SLO failure).`,
     });
   }
   sections.push({ heading: 'SLO verdict per tier', blocks: verdict });
