@@ -10,6 +10,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EndpointClient } from '../../src/endpoint/index.js';
+import { compareRuns } from '../../src/power/index.js';
 import { buildPage, loadRun } from '../../src/report/index.js';
 import { RATE_STEPS, runRealOpenLoopSweep, stepWords, type OpenLoopSettings, type SessionOptions, type Target } from '../../src/replay/index.js';
 import { DEFAULT_VALIDITY } from '../../src/slo/index.js';
@@ -116,6 +117,13 @@ describe('open-loop sweep in the store', () => {
     expect(page).toContain('"title":"arrival rate (req/s)"');
     expect(page).toContain(`${rates[1]} req/s`);
     for (const st of steps) expect(page).not.toContain(`"concurrency":${st},`);
+    // results compare: the rate bracket beside a refusal, never an agents/MW ratio.
+    const cmp = compareRuns({ id: runId, result: store.requireRun(runId).result }, { id: 'other', result: store.requireRun(runId).result });
+    for (const row of cmp.rows) {
+      expect(row.ratio).toBeNull();
+      expect(row.refused).toContain('open-loop sweep');
+      expect(row.a?.arrivalRatePerS).toEqual(res.tiers.find((t) => row.tier.startsWith(`${(t as unknown as { sloTokPerS: number }).sloTokPerS} tok/s`))!.arrivalRatePerS);
+    }
     store.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }, 60_000);
