@@ -73,6 +73,11 @@ export function markTraceBlocks(step: LlmStep): TraceBlockStep {
   return step.hash_ids?.length && step.block_size ? { ...step, [TRACE_BLOCKS]: true } : step;
 }
 
+/** Whether a step's hash ids are a trace's shared blocks (marked by the arrival schedule). */
+export function isTraceBlockStep(step: LlmStep): boolean {
+  return Boolean((step as TraceBlockStep)[TRACE_BLOCKS] && step.hash_ids?.length && step.block_size);
+}
+
 /** Token position where a marked step's blocks end (null: not marked, or no blocks). */
 function traceBlocksEnd(step: LlmStep): number | null {
   if (!(step as TraceBlockStep)[TRACE_BLOCKS] || !step.hash_ids?.length || !step.block_size) return null;

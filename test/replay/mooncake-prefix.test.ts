@@ -133,5 +133,10 @@ describe('Mooncake shared prefix blocks', () => {
     expect(cached.get(len(16801))).toBe(hit(3437, 16801));
     expect(cached.get(len(17317))).toBe(hit(16669, 17317));
     expect(hit(16669, 17317)).toBe(28 * BLOCK);
+    // The level's theoretical hit is the trace's: blocks an earlier arrival sent, x 512.
+    const expected = new Map(run.records.map((r) => [r.promptTokensTarget, r.expectedCachedTokens]));
+    expect(expected.get(len(16801))).toBe(sharedBlocks(3437, 16801) * BLOCK);
+    expect(expected.get(len(17317))).toBe(sharedBlocks(16669, 17317) * BLOCK);
+    for (const t of [2775, 3437, 16669]) expect(expected.get(len(t))).toBe(0);
   }, 30_000);
 });
