@@ -115,12 +115,14 @@ describe('Mooncake shared prefix blocks', () => {
     const o: SessionOptions = {
       target, trajectories: importFiles('mooncake', [FILE]).trajectories, tiers: [{ sloTokPerS: 1, ttftCeilingMs: 20_000 }],
       slo: { callPassFraction: 0.5, agentPassFraction: 0.5 }, validity: { ...DEFAULT_VALIDITY, minWindowS: 1 },
-      level: { warmupS: 0, windowS: 3.2, drainCapS: 5, warmupCapS: 10, toolTimeScale: 1, maxIdleGapMs: null, seed: 5, history: 'recorded', midStart: false },
+      level: { warmupS: 0, windowS: 2.2, drainCapS: 5, warmupCapS: 10, toolTimeScale: 1, maxIdleGapMs: null, seed: 5, history: 'recorded', midStart: false },
       store: null, runId: 'mooncake-prefix', sink: null, signal: new AbortController().signal,
     };
-    // Time scale 0.2: the sample's 14.5 s in 2.9 s; the closest pair (16669 -> 17317) arrives 130 ms apart.
-    const ol: OpenLoopSettings = { mode: 'recorded', timeScale: 0.2, unit: 'auto', maxInFlightSessions: 100, validity: { maxArrivalLagP99Ms: 1000 } };
-    const schedule = arrivalSchedule(o.trajectories, { mode: 'recorded', timeScale: 0.2, seed: 5, durationMs: 3200 });
+    // The recorded order, 400 ms apart (the sample spans 14.5 s): each prefill is done before the next
+    // arrives, so the cache holds every earlier block (a concurrent arrival would legitimately hit less).
+    const ol: OpenLoopSettings = { mode: 'recorded', unit: 'auto', maxInFlightSessions: 100, validity: { maxArrivalLagP99Ms: 1000 } };
+    const recorded = arrivalSchedule(o.trajectories, { mode: 'recorded', seed: 5, durationMs: 15_000 });
+    const schedule = { ...recorded, arrivals: recorded.arrivals.map((a, i) => ({ ...a, atMs: i * 400 })) };
     const { run } = await runRealOpenLoopLevel(o, ol, schedule);
     const cached = new Map(run.records.map((r) => [r.result.usage?.promptTokens, r.result.usage?.cachedTokens]));
     expect(run.records).toHaveLength(raw.length);
