@@ -99,7 +99,7 @@ export default class Replay extends AgentdynoCommand {
     try {
       const schedule = scheduleFor(s.options, ol);
       const { run, report } = await runRealOpenLoopLevel(s.options, ol, schedule);
-      s.store.insertRequests(s.runId, requestRows(run).map((row) => ({ ...row, simulated: s.target.simulated })));
+      s.store.insertRequests(s.runId, requestRows(run).map((row) => ({ ...row, arrivalRatePerS: schedule.ratePerS, simulated: s.target.simulated })));
       const status = report.interrupted ? 'interrupted' : 'completed';
       await s.dispose(status, { level: report, mode: 'open-loop' });
       if (!json) this.log(`agentdyno replay ${s.runId}\n${s.settingsText}\n\n${formatOpenLoopLevel(report, s.options.tiers, ol.validity)}`);

@@ -130,7 +130,7 @@ export default class Sweep extends AgentdynoCommand {
       if (!json) this.log(formatOpenLoopSweep(result, [`agentdyno sweep ${s.runId}`, s.settingsText, `search (open loop ${ol.mode}): start ${start}, x${search.growth}, resolution ${search.resolution}, at most ${search.maxLevels} levels`]));
       if (result.status === 'interrupted') process.exitCode = 130;
       if (result.status === 'failed') process.exitCode = 3;
-      return { runId: s.runId, settings: s.settingsText, mode: 'open-loop', ...result };
+      return { runId: s.runId, settings: s.settingsText, ...result };
     } catch (e) {
       await s.dispose('failed', { error: (e as Error).message });
       throw e;

@@ -11,6 +11,8 @@ export interface CompareSide {
   simulated: boolean;
   boundary: string | null;
   reason?: string;
+  /** Open-loop sweeps: the tier's bracket in arrival rate, req/s (no agents, so no agents/MW). */
+  arrivalRatePerS?: { maxPassing: number | null; minFailing: number | null };
 }
 
 export interface CompareRow {
@@ -50,6 +52,7 @@ function side(t: Obj): CompareSide {
     simulated,
     boundary: (power.boundary ?? obj?.boundary ?? null) as string | null,
     reason: obj && typeof obj.reason === 'string' ? obj.reason : typeof t.agentsPerMWReason === 'string' ? t.agentsPerMWReason : undefined,
+    ...(t.arrivalRatePerS && typeof t.arrivalRatePerS === 'object' ? { arrivalRatePerS: t.arrivalRatePerS as CompareSide['arrivalRatePerS'] } : {}),
   };
 }
 
@@ -69,6 +72,8 @@ export function compareRuns(a: { id: string; result: unknown }, b: { id: string;
     const sa = ma.get(tier) ?? null;
     const sb = mb.get(tier) ?? null;
     if (!sa || !sb) return { tier, a: sa, b: sb, ratio: null, refused: `tier only in run ${sa ? a.id : b.id}` };
+    const open = sa.arrivalRatePerS ? a.id : sb.arrivalRatePerS ? b.id : null;
+    if (open) return { tier, a: sa, b: sb, ratio: null, refused: `run ${open} is an open-loop sweep: its bracket is an arrival rate (req/s), not agents, so it has no agents/MW to compare` };
     const why = comparabilityRefusal(
       { comparabilityClass: sa.comparabilityClass ?? undefined, simulated: sa.simulated },
       { comparabilityClass: sb.comparabilityClass ?? undefined, simulated: sb.simulated },

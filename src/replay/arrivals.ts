@@ -8,6 +8,7 @@
  */
 import { AgentdynoError, Rng } from '../core/index.js';
 import type { AgentTrace, LlmStep, Trajectory } from '../trajectory/index.js';
+import { markTraceBlocks } from './prompt.js';
 
 export type ArrivalMode = 'recorded' | 'poisson';
 /** session: a trajectory tree arrives and runs as recorded; call: one llm step arrives alone. */
@@ -84,11 +85,40 @@ function units(ts: readonly Trajectory[], unit: ArrivalUnit): { t: Trajectory; o
   return out;
 }
 
+/**
+ * One replica of a request trace (Mooncake): its hash ids are shared content, so its steps are marked
+ * for the prompt to render the blocks as the common prefix they are (prompt.ts, TRACE_BLOCKS). Each
+ * pass over the trace gets its own ids (pass 0 the recorded ones): the trace says which of its requests
+ * share blocks, never that a repeat of the trace finds the first pass's blocks cached.
+ */
+function traceReplica(t: Trajectory, pass: number): Trajectory {
+  if (!REQUEST_LEVEL_KINDS.includes(t.source.kind)) return t;
+  const id = (h: number) => (pass === 0 ? h : 0x80000000 + ((Math.imul(h + 1, 0x9e3779b1) ^ Math.imul(pass, 0x85ebca77)) >>> 1));
+  return {
+    ...t,
+    agents: t.agents.map((a) => ({
+      ...a,
+      steps: a.steps.map((s) => (s.type === 'llm' && s.hash_ids?.length && s.block_size ? markTraceBlocks({ ...s, hash_ids: s.hash_ids.map(id) }) : s)),
+    })),
+  };
+}
+
+/** traceReplica, built once per (unit, pass). */
+function replicas(): (t: Trajectory, pass: number) => Trajectory {
+  const cache = new Map<Trajectory, Trajectory[]>();
+  return (t, pass) => {
+    let list = cache.get(t);
+    if (!list) cache.set(t, (list = []));
+    return (list[pass] ??= traceReplica(t, pass));
+  };
+}
+
 export function arrivalSchedule(ts: readonly Trajectory[], o: ArrivalOptions): ArrivalSchedule {
   if (!ts.length) throw new AgentdynoError('no trajectories to schedule', { code: 'E_USAGE', where: '--trajectories' });
   const unit: ArrivalUnit = o.unit === 'session' || o.unit === 'call' ? o.unit : isRequestLevel(ts) ? 'call' : 'session';
   const pool = units(ts, unit);
   const arrivals: Arrival[] = [];
+  const replica = replicas();
   if (o.mode === 'poisson') {
     const rate = o.ratePerS ?? NaN;
     if (!(rate > 0) || !Number.isFinite(rate)) throw new AgentdynoError(`--rate must be a positive number of arrivals per second (got ${String(o.ratePerS)})`, { code: 'E_USAGE', where: '--rate' });
@@ -100,7 +130,7 @@ export function arrivalSchedule(ts: readonly Trajectory[], o: ArrivalOptions): A
       [order[i], order[j]] = [order[j], order[i]];
     }
     for (let at = rng.exponential(1000 / rate), k = 0; at < o.durationMs; at += rng.exponential(1000 / rate), k++) {
-      arrivals.push({ index: k, atMs: at, trajectory: pool[order[k % order.length]].t });
+      arrivals.push({ index: k, atMs: at, trajectory: replica(pool[order[k % order.length]].t, Math.floor(k / order.length)) });
     }
     return { mode: 'poisson', unit, arrivals, passes: 1, ratePerS: rate, timeScale: 1, describe: `Poisson arrivals of ${unit}s at ${rate} /s (seed ${o.seed})` };
   }
@@ -124,7 +154,7 @@ export function arrivalSchedule(ts: readonly Trajectory[], o: ArrivalOptions): A
     for (const u of sorted) {
       const at = base + (u.at - origin) * scale;
       if (at >= o.durationMs) break;
-      arrivals.push({ index: arrivals.length, atMs: at, trajectory: u.t });
+      arrivals.push({ index: arrivals.length, atMs: at, trajectory: replica(u.t, passes) });
     }
   }
   const rate = period > 0 ? (sorted.length / period) * 1000 : Infinity;

@@ -17,3 +17,4 @@ export * from './open-loop-session.js';
 export * from './open-loop-format.js';
 export * from './open-loop-flags.js';
 export { feedFlags, openFeeds } from './feeds.js';
+export { ARRIVAL_RATE_AXIS, stepWords, type OpenLoopSweepLevel, type OpenLoopSweepTier } from './open-loop-store.js';

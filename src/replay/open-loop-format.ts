@@ -2,7 +2,7 @@
 import { renderTable } from '../ui/index.js';
 import { formatLevel } from './format.js';
 import type { OpenLoopReport, OpenLoopValidity } from './open-loop.js';
-import { RATE_STEPS, type OpenLoopSweepResult } from './open-loop-session.js';
+import type { OpenLoopSweepResult } from './open-loop-session.js';
 import type { SloTier } from '../slo/index.js';
 
 const ms = (x: number) => x.toFixed(1);
@@ -26,25 +26,25 @@ export function formatOpenLoopLevel(r: OpenLoopReport, tiers: readonly SloTier[]
 }
 
 export function formatOpenLoopSweep(r: OpenLoopSweepResult, header: string[]): string {
-  const unit = r.arrivals.swept === 'ratePerS' ? 'arrivals/s' : 'x recorded rate';
-  const v = (x: number | null) => (x === null ? '-' : (x / RATE_STEPS).toString());
-  // The search's notes name levels in its integer steps: say them as rates.
-  const words = (s: string) => s.replace(/\blevels? (\d+)/g, (_, n: string) => `rate ${Number(n) / RATE_STEPS}`);
+  const rec = r.arrivals.swept === 'rateMultiplier';
+  const v = (x: number | null | undefined) => (x === null || x === undefined ? '-' : String(Math.round(x * 1000) / 1000));
   const out = [...header, ''];
   out.push(
     renderTable(
-      [r.arrivals.swept === 'ratePerS' ? 'rate /s' : 'rate x', 'valid', ...r.tiers.map((t) => `pass@${t.sloTokPerS}`), 'sessions', 'queue p99 ms', 'reasons'],
-      r.openLoopLevels.map((l) => [String(l.load), l.valid ? 'yes' : 'NO', ...l.passRates.map((p) => (p === null ? '-' : `${(100 * p).toFixed(0)}%`)), String(l.sessions), ms(l.sendLagP99Ms), l.reasons.join('; ').slice(0, 80)]),
+      ['arrival rate (req/s)', ...(rec ? ['x recorded'] : []), 'valid', ...r.tiers.map((t) => `pass@${t.sloTokPerS}`), 'sessions', 'queue p99 ms', 'reasons'],
+      r.openLoopLevels.map((l) => [v(l.arrivalRatePerS), ...(rec ? [String(l.load)] : []), l.valid ? 'yes' : 'NO', ...l.passRates.map((p) => (p === null ? '-' : `${(100 * p).toFixed(0)}%`)), String(l.sessions), ms(l.sendLagP99Ms), l.reasons.join('; ').slice(0, 80)]),
       { rule: false },
     ).trimEnd(),
     '',
   );
   for (const t of r.tiers) {
+    const a = t.arrivalRatePerS;
+    const m = t.rateMultiplier ? ` (x${v(t.rateMultiplier.maxPassing)} / x${v(t.rateMultiplier.minFailing)} the recorded rate)` : '';
     out.push(
-      `tier ${t.sloTokPerS} tok/s (TTFT <= ${t.ttftCeilingMs} ms), OPEN LOOP ${r.arrivals.mode}: highest passing ${v(t.nMax)} ${unit}, lowest failing ${v(t.minFailing)} ${unit}` +
-        ` (bracket [${v(t.nMax)}, ${v(t.minFailing)}]${t.resolved ? '' : ', unresolved'}); binding ${t.bindingConstraint}${t.cliff ? '; CLIFF' : ''}${t.nonMonotone ? '; NON-MONOTONE' : ''}${t.notes.length ? `; ${words(t.notes.join('; '))}` : ''}`,
+      `tier ${t.sloTokPerS} tok/s (TTFT <= ${t.ttftCeilingMs} ms), OPEN LOOP ${r.arrivals.mode}: highest passing arrival rate ${v(a.maxPassing)} req/s, lowest failing ${v(a.minFailing)} req/s${m}` +
+        ` (bracket [${v(a.maxPassing)}, ${v(a.minFailing)}] req/s${t.resolved ? '' : ', unresolved'}); binding ${t.bindingConstraint}${t.cliff ? '; CLIFF' : ''}${t.nonMonotone ? '; NON-MONOTONE' : ''}${t.notes.length ? `; ${t.notes.join('; ')}` : ''}`,
     );
   }
-  out.push(`mode: open-loop ${r.arrivals.mode} arrivals (the figures above are arrival ${r.arrivals.swept === 'ratePerS' ? 'rates' : 'rate multipliers'}, not closed-loop agent counts); status ${r.status}${r.reasons.length ? `: ${words(r.reasons.join('; '))}` : ''}`);
+  out.push(`mode: open-loop ${r.arrivals.mode} arrivals (the figures above are arrival rates, not closed-loop agent counts); status ${r.status}${r.reasons.length ? `: ${r.reasons.join('; ')}` : ''}`);
   return out.join('\n');
 }

@@ -8,16 +8,15 @@
 import { monotonicClock, sleep } from '../core/index.js';
 import { startTimingCanary, withRetry } from '../endpoint/index.js';
 import { arrivalSchedule, type ArrivalMode, type ArrivalSchedule, type ArrivalUnit } from './arrivals.js';
-import { requestRows } from './evaluate.js';
+import { OpenLoopKeys, openLoopSweepResult, RATE_STEPS, stepWords, storeOpenLoopLevel } from './open-loop-store.js';
 import { startSaturationMonitor } from './level.js';
 import { evaluateOpenLoop, runOpenLoopLevel, type OpenLoopReport, type OpenLoopRun, type OpenLoopValidity } from './open-loop.js';
 import { laneSettings, type SessionOptions } from './session.js';
-import { runSweep, type SweepResult } from './sweep.js';
+import { runSweep } from './sweep.js';
 import type { SearchOptions } from '../slo/index.js';
 import type { Target } from './setup.js';
 
-/** Sweep levels are integers: level L means L / RATE_STEPS arrivals per second (or x rate). */
-export const RATE_STEPS = 100;
+export { RATE_STEPS };
 
 export interface OpenLoopSettings {
   mode: ArrivalMode;
@@ -61,10 +60,12 @@ export async function runRealOpenLoopLevel(o: SessionOptions, ol: OpenLoopSettin
   return { run, report: evaluateOpenLoop(run, o.tiers, o.slo, o.validity, ol.validity) };
 }
 
-export type OpenLoopSweepResult = SweepResult & { arrivals: { mode: ArrivalMode; swept: 'ratePerS' | 'rateMultiplier'; steps: number }; openLoopLevels: OpenLoopLevelSummary[] };
+export type OpenLoopSweepResult = ReturnType<typeof openLoopSweepResult> & { arrivals: { mode: ArrivalMode; swept: 'ratePerS' | 'rateMultiplier'; steps: number }; openLoopLevels: OpenLoopLevelSummary[] };
 
 export interface OpenLoopLevelSummary {
+  /** The swept value: arrivals per second (poisson) or the multiplier of the recorded rate. */
   load: number;
+  arrivalRatePerS: number;
   valid: boolean;
   reasons: string[];
   passRates: (number | null)[];
@@ -76,18 +77,32 @@ export interface OpenLoopLevelSummary {
 /** The closed-loop sweep search over arrival load; every level is an open-loop level. */
 export async function runRealOpenLoopSweep(o: SessionOptions, ol: OpenLoopSettings, search: SearchOptions): Promise<OpenLoopSweepResult> {
   const levels: OpenLoopLevelSummary[] = [];
+  const keys = new OpenLoopKeys();
+  // A step's offered rate: poisson, the rate itself; recorded, the multiplier times the trace's mean rate.
+  const baseRatePerS = ol.mode === 'poisson' ? 1 : scheduleFor(o, ol, 1).ratePerS;
+  const rateOfStep = (step: number) => (step / RATE_STEPS) * baseRatePerS;
+  const rateOf = (step: number | null) => (step === null ? null : Math.round(rateOfStep(step) * 1000) / 1000);
   const result = await runSweep(o.tiers, o.slo, search, {
     signal: o.signal,
     noPowerReason: 'open-loop sweep: agents/MW is a closed-loop figure (agents at a concurrency); not computed',
-    emit: (e) => o.sink?.emit(e),
-    runLevel: async (c) => {
+    // Progress says arrival rates: the search's steps are no agent count.
+    emit: (e) => {
+      if (e.type === 'level-start') o.sink?.emit({ ...e, concurrency: rateOf(e.concurrency)!, unit: 'req/s' });
+      else if (e.type === 'level-end') o.sink?.emit({ ...e, concurrency: rateOf(e.concurrency)!, unit: 'req/s', tiers: e.tiers.map((t) => ({ ...t, maxPassing: rateOf(t.maxPassing), minFailing: rateOf(t.minFailing) })) });
+      else if (e.type === 'message') o.sink?.emit({ ...e, text: stepWords(e.text, rateOfStep) });
+      else o.sink?.emit(e);
+    },
+    runLevel: async (c, index) => {
       const load = c / RATE_STEPS;
-      const { run, report } = await runRealOpenLoopLevel(o, ol, scheduleFor(o, ol, load));
-      if (o.store?.isOpen) o.store.insertRequests(o.runId, requestRows(run).map((row) => ({ ...row, level: c, simulated: o.target.simulated })));
-      levels.push({ load, valid: report.valid, reasons: report.reasons, passRates: report.tiers.map((t) => t.passRate), sessions: run.openLoop.started, sendLagP99Ms: run.openLoop.sendLag.p99Ms, describe: run.openLoop.describe });
+      const schedule = scheduleFor(o, ol, load);
+      const { run, report } = await runRealOpenLoopLevel(o, ol, schedule);
+      const key = keys.key(c, ol.mode === 'poisson' ? load : schedule.ratePerS, ol.mode === 'poisson' ? null : load);
+      keys.noteSessions(index, run.concurrency);
+      storeOpenLoopLevel(o, run, report, key, index);
+      levels.push({ load, arrivalRatePerS: key.arrivalRatePerS, valid: report.valid, reasons: report.reasons, passRates: report.tiers.map((t) => t.passRate), sessions: run.openLoop.started, sendLagP99Ms: run.openLoop.sendLag.p99Ms, describe: run.openLoop.describe });
       // The search folds levels by this number: the swept load (in 1/RATE_STEPS), not the sessions seen.
       return { ...report, concurrency: c };
     },
   });
-  return { ...result, arrivals: { mode: ol.mode, swept: ol.mode === 'poisson' ? 'ratePerS' : 'rateMultiplier', steps: RATE_STEPS }, openLoopLevels: levels };
+  return { ...openLoopSweepResult(result, keys, ol.mode === 'recorded', rateOfStep), arrivals: { mode: ol.mode, swept: ol.mode === 'poisson' ? 'ratePerS' : 'rateMultiplier', steps: RATE_STEPS }, openLoopLevels: levels };
 }

@@ -11,6 +11,8 @@ import type { RequestResult, TimingCanary } from '../endpoint/index.js';
 import { arrivalLag, type ArrivalLag, type ArrivalSchedule } from './arrivals.js';
 import { evaluateLevel, type LevelReport } from './evaluate.js';
 import { Lane, type CallRecord, type LaneConfig } from './lane.js';
+import { isTraceBlockStep } from './prompt.js';
+import type { LlmStep, Trajectory } from '../trajectory/index.js';
 import type { LevelEnv, LevelRun, SaturationMonitor } from './level.js';
 import type { SloThresholds, SloTier, ValidityThresholds } from '../slo/index.js';
 
@@ -45,6 +47,35 @@ export interface OpenLoopStats {
 }
 
 export type OpenLoopRun = LevelRun & { openLoop: OpenLoopStats };
+
+/**
+ * The trace's own prefix hit for request traces (Mooncake): the leading blocks of a call's hash ids
+ * that an earlier arrival of this level already sent, x the block size. Kept as chained 2 x 32-bit
+ * hashes of each id prefix (memory per block, not per prefix length).
+ */
+class TraceBlockHits {
+  private readonly seen = new Set<string>();
+
+  /** null when the session's first call carries no trace blocks. */
+  next(t: Trajectory): number | null {
+    const root = t.agents.find((a) => a.parent === null) ?? t.agents[0];
+    const s = root?.steps.find((x) => x.type === 'llm') as LlmStep | undefined;
+    if (!s || !isTraceBlockStep(s)) return null;
+    let h1 = 0x811c9dc5;
+    let h2 = 0x9747b28c;
+    let hit = 0;
+    let open = true;
+    s.hash_ids!.forEach((id, i) => {
+      h1 = Math.imul(h1 ^ id, 0x01000193) >>> 0;
+      h2 = Math.imul(h2 ^ Math.imul(id + i, 0x5bd1e995), 0x27d4eb2d) >>> 0;
+      const key = `${h1}.${h2}`;
+      if (open && this.seen.has(key)) hit = i + 1;
+      else open = false;
+      this.seen.add(key);
+    });
+    return Math.min(s.input_tokens, hit * s.block_size!);
+  }
+}
 
 /** A call the driver stops before it is sent (a session's lane reaching for a second tree). */
 function notSent(nowNs: bigint): RequestResult {
@@ -84,11 +115,14 @@ export async function runOpenLoopLevel(cfg: OpenLoopConfig, env: LevelEnv): Prom
   let treesCompleted = 0;
   const inWindow = (t: bigint) => t >= windowStartNs && t < windowEndNs;
   const running: Promise<void>[] = [];
+  const traceHits = new TraceBlockHits();
 
   const startSession = (index: number, schedNs: bigint, trajectory: (typeof due)[number]['trajectory']) => {
     const own = new AbortController();
     const signal = AbortSignal.any([stop.signal, own.signal]);
     let first = true;
+    // Request traces: the first call's theoretical hit is what earlier arrivals sent of its blocks.
+    let traceHit = traceHits.next(trajectory);
     const span = { startNs: clock.nowNs(), endNs: null as bigint | null };
     spans.push(span);
     startLags.push(Number(span.startNs - schedNs) / 1e6);
@@ -100,6 +134,10 @@ export async function runOpenLoopLevel(cfg: OpenLoopConfig, env: LevelEnv): Prom
         signal,
         onRecord: (rec) => {
           if (rec.cycle >= 1) return;
+          if (traceHit !== null && rec.llmTurn === 0) {
+            rec.expectedCachedTokens = traceHit;
+            traceHit = null;
+          }
           records.push(rec);
         },
         send: async (call) => {

@@ -60,6 +60,30 @@ export function fillerWord(stream: number, pos: number): string {
 /** The seed of the stream every lane's system prompt is drawn from (shared across lanes on purpose). */
 export const SHARED_SYSTEM_STREAM = 0x5157;
 
+/**
+ * Marks a step whose `hash_ids` are a trace's record of shared content (a Mooncake request): its
+ * blocks are rendered first, so requests with a common block prefix send a common token prefix, and
+ * the cache-bust marker moves to the end of the blocks. Unmarked steps (synthetic hash ids, closed-loop
+ * lanes replaying one trajectory) keep the marker at the start of the first user message.
+ */
+export const TRACE_BLOCKS: unique symbol = Symbol('agentdyno.traceBlocks');
+export type TraceBlockStep = LlmStep & { [TRACE_BLOCKS]?: true };
+
+export function markTraceBlocks(step: LlmStep): TraceBlockStep {
+  return step.hash_ids?.length && step.block_size ? { ...step, [TRACE_BLOCKS]: true } : step;
+}
+
+/** Whether a step's hash ids are a trace's shared blocks (marked by the arrival schedule). */
+export function isTraceBlockStep(step: LlmStep): boolean {
+  return Boolean((step as TraceBlockStep)[TRACE_BLOCKS] && step.hash_ids?.length && step.block_size);
+}
+
+/** Token position where a marked step's blocks end (null: not marked, or no blocks). */
+function traceBlocksEnd(step: LlmStep): number | null {
+  if (!(step as TraceBlockStep)[TRACE_BLOCKS] || !step.hash_ids?.length || !step.block_size) return null;
+  return Math.min(step.input_tokens, step.hash_ids.length * step.block_size);
+}
+
 export function cacheBustMarker(seed: number, lane: number, cycle: number): string {
   const hex = (mix(mix(seed, lane), cycle).toString(16).padStart(8, '0') + mix(lane, cycle ^ seed).toString(16).padStart(8, '0')).slice(0, 12);
   return `[rid:${hex}]`;
@@ -141,8 +165,19 @@ export class AgentPrompt {
     this.tokens = m.perRequest + m.perMessage + sysWords * m.tokensPerWord;
     const left = step.input_tokens - this.tokens - m.perMessage - m.markerTokens;
     const userWords = Math.max(1, this.wordsFor(left));
-    const startPos = this.tokens - m.perRequest + m.perMessage + m.markerTokens;
-    this.messages.push({ role: 'user', content: `${this.marker}\n\n${this.words(userWords, startPos, step, this.stream)}` });
+    const userPos = this.tokens - m.perRequest + m.perMessage;
+    const blocksEnd = traceBlocksEnd(step);
+    if (blocksEnd !== null) {
+      // A trace's block ids are shared content: the blocks come first, identical across requests that
+      // share them; the cache-bust marker starts the request's own suffix (or ends the prompt).
+      const before = Math.min(userWords, Math.max(0, Math.floor((blocksEnd - userPos) / m.tokensPerWord)));
+      const head = this.words(before, userPos, step, this.stream);
+      const afterPos = userPos + Math.round(before * m.tokensPerWord) + m.markerTokens;
+      const tail = this.words(userWords - before, afterPos, step, this.stream);
+      this.messages.push({ role: 'user', content: `${head}${head ? ' ' : ''}${this.marker}${tail ? `\n\n${tail}` : ''}` });
+    } else {
+      this.messages.push({ role: 'user', content: `${this.marker}\n\n${this.words(userWords, userPos + m.markerTokens, step, this.stream)}` });
+    }
     this.tokens += m.perMessage + m.markerTokens + userWords * m.tokensPerWord;
   }
 

@@ -18,7 +18,8 @@ export interface PassPoint {
 }
 
 /** Pass rate vs concurrency for one tier, with the bracket shaded, N_max and min failing ruled, the threshold dashed. */
-export function passRateSpec(o: { points: PassPoint[]; nMax: number | null; minFailing: number | null; threshold: number; cliff: boolean; title: string }): TopLevelSpec {
+/** `xTitle`: the axis (open-loop sweeps put the arrival rate in `concurrency`, titled so). */
+export function passRateSpec(o: { points: PassPoint[]; nMax: number | null; minFailing: number | null; threshold: number; cliff: boolean; title: string; xTitle?: string }): TopLevelSpec {
   const pts = o.points.filter((p) => p.passRate !== null).map((p) => ({ ...p, validity: p.valid ? 'valid' : 'INVALID' }));
   const layers: Spec[] = [];
   if (o.nMax !== null && o.minFailing !== null) {
@@ -28,7 +29,7 @@ export function passRateSpec(o: { points: PassPoint[]; nMax: number | null; minF
   layers.push({
     data: { values: pts },
     mark: { type: 'line', color: COLORS.line, point: false },
-    encoding: { x: { field: 'concurrency', type: 'quantitative', title: 'concurrent agents (N)' }, y: { field: 'passRate', type: 'quantitative', title: 'agents meeting the tier', scale: { domain: [0, 1] }, axis: { format: '%' } } },
+    encoding: { x: { field: 'concurrency', type: 'quantitative', title: o.xTitle ?? 'concurrent agents (N)' }, y: { field: 'passRate', type: 'quantitative', title: 'agents meeting the tier', scale: { domain: [0, 1] }, axis: { format: '%' } } },
   });
   layers.push({
     data: { values: pts },
@@ -41,7 +42,7 @@ export function passRateSpec(o: { points: PassPoint[]; nMax: number | null; minF
     },
   });
   const marks: { x: number; label: string; color: string }[] = [];
-  if (o.nMax !== null) marks.push({ x: o.nMax, label: `N_max ${o.nMax}${o.cliff ? ' (CLIFF)' : ''}`, color: COLORS.pass });
+  if (o.nMax !== null) marks.push({ x: o.nMax, label: `${o.xTitle ? 'max passing' : 'N_max'} ${o.nMax}${o.cliff ? ' (CLIFF)' : ''}`, color: COLORS.pass });
   if (o.minFailing !== null) marks.push({ x: o.minFailing, label: `min failing ${o.minFailing}`, color: COLORS.fail });
   for (const m of marks) {
     layers.push({ data: { values: [m] }, mark: { type: 'rule', strokeWidth: 2, color: m.color }, encoding: { x: { field: 'x', type: 'quantitative' } } });

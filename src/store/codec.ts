@@ -31,6 +31,7 @@ export const REQUEST_COLS: readonly ColSpec[] = [
   ['inWindow', 'in_window', 'bool'],
   ['coalescedReads', 'coalesced_reads', 'int'],
   ['simulated', 'simulated', 'nbool'],
+  ['arrivalRatePerS', 'arrival_rate_per_s', 'real'],
 ];
 
 export const SWEEP_POINT_COLS: readonly ColSpec[] = [
@@ -46,6 +47,7 @@ export const SWEEP_POINT_COLS: readonly ColSpec[] = [
   ['meanPowerW', 'mean_power_w', 'real'],
   ['detail', 'detail_json', 'json'],
   ['simulated', 'simulated', 'nbool'],
+  ['arrivalRatePerS', 'arrival_rate_per_s', 'real'],
 ];
 
 export const POWER_SAMPLE_COLS: readonly ColSpec[] = [

@@ -62,12 +62,14 @@ export interface RequestRow {
   coalescedReads: number | null;
   /** The target was agentdyno's simulator (null: not recorded, rows older than migration 012). */
   simulated: boolean | null;
+  /** Open-loop runs: the level's offered arrival rate, req/s (`level` is then the level's ordinal, not agents); null: closed loop or older rows. */
+  arrivalRatePerS: number | null;
 }
 /** What `insertRequests` accepts: optional columns may be left out, ns may be number/string. */
 export type RequestInput = Partial<Omit<RequestRow, 'tSchedNs' | 'tSendNs' | 'tFirstNs' | 'tLastNs'>> &
   Pick<RequestRow, 'level' | 'status'> & { tSchedNs?: NsInput; tSendNs?: NsInput; tFirstNs?: NsInput; tLastNs?: NsInput };
 
-/** One SLO tier's verdict at one concurrency level. */
+/** One SLO tier's verdict at one concurrency level (or, open loop, one arrival rate). */
 export interface SweepPointRow {
   level: number;
   tierTokPerS: number;
@@ -82,6 +84,8 @@ export interface SweepPointRow {
   detail: unknown | null;
   /** The target was agentdyno's simulator (null: not recorded). */
   simulated: boolean | null;
+  /** Open-loop sweeps: the level's offered arrival rate, req/s (`level` is then the level's ordinal, not agents); null: closed loop or older rows. */
+  arrivalRatePerS: number | null;
 }
 export type SweepPointInput = Partial<SweepPointRow> & Pick<SweepPointRow, 'level' | 'tierTokPerS'>;
 

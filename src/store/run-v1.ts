@@ -89,6 +89,13 @@ export interface SweepLevelV1 {
   reasons: string[];
   report: LevelReportV1;
   power: WindowPowerV1[];
+  /** Open loop: the level's offered arrival rate, req/s (concurrency is then the sessions alive in the window). */
+  arrivalRatePerS?: number;
+  /** Open loop, recorded arrivals: the multiplier of the recorded rate; poisson: null. */
+  rateMultiplier?: number | null;
+  /** Open loop: the stored `level` of this level's requests and sweep points (its ordinal). */
+  level?: number;
+  sessionsAlive?: number;
 }
 
 export interface SweepTierV1 {
@@ -113,6 +120,9 @@ export interface SweepTierV1 {
     windowStartNs: Ns;
     windowEndNs: Ns;
   } | null;
+  /** Open loop: the bracket as arrival rates, req/s (nMax and minFailing, agent counts, are then null). */
+  arrivalRatePerS?: { maxPassing: number | null; minFailing: number | null };
+  rateMultiplier?: { maxPassing: number | null; minFailing: number | null };
 }
 
 export interface SweepResultV1 {
@@ -125,6 +135,9 @@ export interface SweepResultV1 {
   levels: SweepLevelV1[];
   idlePower?: WindowPowerV1[];
   error?: string;
+  /** Open-loop sweeps: the axis is the arrival rate. Absent for closed-loop sweeps. */
+  mode?: 'open-loop';
+  axis?: { field: 'arrivalRatePerS'; label: string };
 }
 
 export interface ReplayResultV1 {

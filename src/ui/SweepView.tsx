@@ -1,5 +1,6 @@
 import { Box, Text } from 'ink';
 import { bracketText, fmtRate, liveLine, passText, progressBar, type ProgressState } from './progress-state.js';
+import { levelText } from './types.js';
 
 const LOG_LINES = 8;
 
@@ -20,7 +21,7 @@ export function SweepView({ state, width }: { state: ProgressState; width?: numb
       {state.finished.length > shown.length ? <Text dimColor>{`… ${state.finished.length - shown.length} earlier levels`}</Text> : null}
       {shown.map((f, i) => (
         <Text key={`${f.concurrency}-${i}`} color={f.valid ? undefined : 'red'}>
-          {`done ${String(f.concurrency).padStart(5)} agents  `}
+          {f.unit === 'req/s' ? `done ${String(f.concurrency).padStart(5)} req/s  ` : `done ${String(f.concurrency).padStart(5)} agents  `}
           {f.tiers.map((t) => `${fmtRate(t.sloTokPerS)} tok/s ${passText(t).padStart(4)}`).join('  ')}
           {f.valid ? '' : `  INVALID: ${f.reasons.join('; ')}`}
         </Text>
@@ -28,7 +29,7 @@ export function SweepView({ state, width }: { state: ProgressState; width?: numb
       {lv ? (
         <Box flexDirection="column" marginTop={1}>
           <Text>
-            <Text bold>{`level ${lv.index + 1}: ${lv.concurrency} agents`}</Text>
+            <Text bold>{`level ${lv.index + 1}: ${levelText(lv.concurrency, lv.unit)}`}</Text>
             {`  ${lv.phase}  `}
             <Text color="cyan">{progressBar(frac, 24, '█', '░')}</Text>
             {inWindow ? ` ${Math.floor(lv.elapsedS)}/${Math.round(lv.windowS)} s` : ` ${Math.floor(lv.elapsedS)} s`}

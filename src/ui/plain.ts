@@ -1,4 +1,4 @@
-import type { ProgressEvent, ProgressSink, TierStatus } from './types.js';
+import { levelText, type ProgressEvent, type ProgressSink, type TierStatus } from './types.js';
 import { bracketText, fmtRate, liveLine, passText } from './progress-state.js';
 
 export interface PlainPrinterOptions {
@@ -43,7 +43,7 @@ export class PlainProgressPrinter implements ProgressSink {
       case 'level-start':
         // The first tick comes one interval into the level.
         this.lastTick = this.now();
-        if (!this.minimal) this.line(`level ${e.index + 1}: ${e.concurrency} agents, ${e.phase}`);
+        if (!this.minimal) this.line(`level ${e.index + 1}: ${levelText(e.concurrency, e.unit)}, ${e.phase}`);
         break;
       case 'level-tick': {
         if (this.minimal) break;
@@ -60,7 +60,7 @@ export class PlainProgressPrinter implements ProgressSink {
       }
       case 'level-end':
         this.line(
-          `level done: ${e.concurrency} agents ${e.valid ? 'valid' : `INVALID (${e.reasons.join('; ')})`}${e.tiers.length ? ` | ${tiersText(e.tiers)}` : ''}`,
+          `level done: ${levelText(e.concurrency, e.unit)} ${e.valid ? 'valid' : `INVALID (${e.reasons.join('; ')})`}${e.tiers.length ? ` | ${tiersText(e.tiers)}` : ''}`,
         );
         break;
       case 'phase':

@@ -1,4 +1,4 @@
-import type { LiveFigures, ProgressEvent, TierStatus } from './types.js';
+import type { LevelUnit, LiveFigures, ProgressEvent, TierStatus } from './types.js';
 
 /** Everything the live view shows, folded from the event stream (pure: no I/O, no clocks). */
 export interface ProgressState {
@@ -8,6 +8,7 @@ export interface ProgressState {
   simulated: boolean;
   level: {
     concurrency: number;
+    unit?: LevelUnit;
     index: number;
     phase: 'warmup' | 'window' | 'drain';
     elapsedS: number;
@@ -44,6 +45,7 @@ export const HISTORY = 120;
 
 export interface FinishedLevel {
   concurrency: number;
+  unit?: LevelUnit;
   valid: boolean;
   reasons: string[];
   tiers: TierStatus[];
@@ -64,6 +66,7 @@ export function reduceProgress(s: ProgressState, e: ProgressEvent): ProgressStat
         ...s,
         level: {
           concurrency: e.concurrency,
+          ...(e.unit ? { unit: e.unit } : {}),
           index: e.index,
           phase: e.phase,
           elapsedS: 0,
@@ -106,7 +109,7 @@ export function reduceProgress(s: ProgressState, e: ProgressEvent): ProgressStat
         ...s,
         // A verdict without tiers (e.g. an invalid level) keeps the last known brackets on screen.
         tiers: e.tiers.length > 0 ? e.tiers : s.tiers,
-        finished: [...s.finished, { concurrency: e.concurrency, valid: e.valid, reasons: e.reasons, tiers: e.tiers }],
+        finished: [...s.finished, { concurrency: e.concurrency, ...(e.unit ? { unit: e.unit } : {}), valid: e.valid, reasons: e.reasons, tiers: e.tiers }],
       };
     case 'message':
       return { ...s, messages: [...s.messages, { level: e.level, text: e.text }].slice(-MAX_MESSAGES) };

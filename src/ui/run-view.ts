@@ -37,15 +37,17 @@ export function renderRunDetail(
   let out = renderRunMeta(run, extra);
 
   const pts = extra.sweepPoints ?? [];
+  // Open-loop sweeps are stored per arrival rate: their `level` is an ordinal, never agents.
+  const openLoop = pts.some((p) => p.arrivalRatePerS !== null && p.arrivalRatePerS !== undefined);
   const tiers = [...new Set(pts.map((p) => p.tierTokPerS))].sort((a, b) => a - b);
   for (const tier of tiers) {
-    const rows = pts.filter((p) => p.tierTokPerS === tier).sort((a, b) => a.level - b.level);
+    const rows = pts.filter((p) => p.tierTokPerS === tier).sort((a, b) => (openLoop ? (a.arrivalRatePerS ?? 0) - (b.arrivalRatePerS ?? 0) : a.level - b.level));
     const ceiling = rows.find((p) => p.ttftCeilingMs !== null)?.ttftCeilingMs;
     out += `\nSLO tier ${fmtNum(tier)} tok/s${ceiling !== undefined && ceiling !== null ? `, TTFT <= ${fmtNum(ceiling)} ms` : ''}\n`;
     out += renderTable(
-      ['agents', 'pass rate', 'passing', 'active', 'output tok/s', 'power W', 'valid', 'notes'],
+      [openLoop ? 'arrival rate (req/s)' : 'agents', 'pass rate', 'passing', 'active', 'output tok/s', 'power W', 'valid', 'notes'],
       rows.map((p) => [
-        p.level,
+        openLoop ? fmtNum(p.arrivalRatePerS, 3) : p.level,
         fmtPct(p.passRate),
         p.agentsPassing,
         p.agentsActive,
@@ -73,6 +75,7 @@ interface SweepTierView {
   agentsPerMW?: number | null;
   agentsPerMWReason?: string | null;
   power?: { meanW?: number; idleW?: number | null; boundary?: string; source?: string; comparabilityClass?: string; simulated?: boolean } | null;
+  arrivalRatePerS?: { maxPassing: number | null; minFailing: number | null };
 }
 
 /** The stored sweep result's verdict for one tier: bracket, binding constraint, agents/MW with its boundary. */
@@ -81,7 +84,9 @@ function sweepTierSummary(result: unknown, tier: number): string | null {
   const t = Array.isArray(tiers) ? tiers.find((x) => x.sloTokPerS === tier) : undefined;
   if (!t) return null;
   const flags = [t.cliff ? 'CLIFF' : '', t.nonMonotone ? 'NON-MONOTONE' : ''].filter(Boolean).join(', ');
-  let line = `bracket [max pass, min fail] [${t.nMax ?? '-'}, ${t.minFailing ?? '-'}], binding ${t.bindingConstraint ?? '?'}${flags ? `, ${flags}` : ''}\n`;
+  const a = t.arrivalRatePerS;
+  const bracket = a ? `arrival rate (req/s) [${fmtNum(a.maxPassing, 3)}, ${fmtNum(a.minFailing, 3)}] (open loop)` : `[${t.nMax ?? '-'}, ${t.minFailing ?? '-'}]`;
+  let line = `bracket [max pass, min fail] ${bracket}, binding ${t.bindingConstraint ?? '?'}${flags ? `, ${flags}` : ''}\n`;
   const pw = t.power;
   if (t.agentsPerMW !== null && t.agentsPerMW !== undefined && pw) {
     const idle = pw.idleW !== null && pw.idleW !== undefined ? ` (idle ${fmtNum(pw.idleW)} W, not subtracted)` : '';

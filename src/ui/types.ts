@@ -11,10 +11,19 @@ export interface TierStatus {
   minFailing: number | null;
 }
 
+/** What a level's number counts: agents (closed loop, the default) or an arrival rate (open loop). */
+export type LevelUnit = 'agents' | 'req/s';
+
+/** "12 agents" or "arrival rate 1.5 req/s". */
+export function levelText(n: number, unit: LevelUnit | undefined): string {
+  return unit === 'req/s' ? `arrival rate ${n} req/s` : `${n} agents`;
+}
+
 export type ProgressEvent =
   /** `kind` (absent: a sweep or replay) picks the dashboard's view; `total` is the tasks or policies a suite or bench will run. */
   | { type: 'run-start'; runId: string; title: string; target: string; simulated: boolean; kind?: RunFeedKind; total?: number }
-  | { type: 'level-start'; concurrency: number; index: number; phase: 'warmup' | 'window' }
+  /** `unit` 'req/s': an open-loop level, `concurrency` (and the tiers' brackets) is then the arrival rate. */
+  | { type: 'level-start'; concurrency: number; index: number; phase: 'warmup' | 'window'; unit?: LevelUnit }
   | {
       type: 'level-tick';
       concurrency: number;
@@ -31,7 +40,7 @@ export type ProgressEvent =
       /** Figures of the calls finished so far in this level's window (absent from producers that have none). */
       live?: LiveFigures;
     }
-  | { type: 'level-end'; concurrency: number; valid: boolean; reasons: string[]; tiers: TierStatus[] }
+  | { type: 'level-end'; concurrency: number; valid: boolean; reasons: string[]; tiers: TierStatus[]; unit?: LevelUnit }
   | { type: 'message'; level: 'info' | 'warn'; text: string }
   /** A step that is not a load level (e.g. measuring idle power): shown until the next level starts. */
   | { type: 'phase'; phase: string; text: string }

@@ -114,9 +114,11 @@ describe('open-loop replay against the simulator', () => {
     expect(r.openLoopLevels.length).toBeGreaterThanOrEqual(2);
     expect(r.openLoopLevels[0].load).toBe(20);
     for (const t of r.tiers) {
-      // A bracket: the highest passing rate below the lowest failing one, in RATE_STEPS units.
-      if (t.nMax !== null && t.minFailing !== null) expect(t.nMax).toBeLessThan(t.minFailing);
-      expect(t.nMax !== null || t.minFailing !== null).toBe(true);
+      // A bracket in req/s: the highest passing rate below the lowest failing one; no agent count.
+      const a = t.arrivalRatePerS;
+      if (a.maxPassing !== null && a.minFailing !== null) expect(a.maxPassing).toBeLessThan(a.minFailing);
+      expect(a.maxPassing !== null || a.minFailing !== null).toBe(true);
+      expect(t.nMax).toBeNull();
     }
   }, 60_000);
 });

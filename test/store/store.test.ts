@@ -239,12 +239,12 @@ describe('export', () => {
     expect(j.requests).toHaveLength(2);
     const csv = exportRun(s, 'e', 'csv').trimEnd().split('\n');
     expect(csv[0]).toBe(
-      'run_id,level,lane,agent,step,request_id,prompt_tokens,cached_tokens,expected_cached_tokens,output_tokens,t_sched_ns,t_send_ns,t_first_ns,t_last_ns,ttft_ms,decode_tok_per_s,itl_p50_ms,itl_p99_ms,itl_max_ms,e2e_ms,status,error_class,in_window,coalesced_reads,simulated',
+      'run_id,level,lane,agent,step,request_id,prompt_tokens,cached_tokens,expected_cached_tokens,output_tokens,t_sched_ns,t_send_ns,t_first_ns,t_last_ns,ttft_ms,decode_tok_per_s,itl_p50_ms,itl_p99_ms,itl_max_ms,e2e_ms,status,error_class,in_window,coalesced_reads,simulated,arrival_rate_per_s',
     );
     expect(csv).toHaveLength(3);
     expect(csv[1].split(',')[0]).toBe('e');
     expect(csv[1]).toContain(',1700000000000000000,');
-    expect(csv[1].endsWith(',ok,,1,,')).toBe(true); // coalesced_reads and simulated not given: empty (unknown), not 0
+    expect(csv[1].endsWith(',ok,,1,,,')).toBe(true); // coalesced_reads, simulated and arrival_rate_per_s not given: empty (unknown), not 0
     expect(csv[2]).toContain(',"has,comma ""q""",');
     expect(() => exportRun(s, 'missing', 'csv')).toThrow(/"missing"/);
     s.close();

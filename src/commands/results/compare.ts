@@ -29,7 +29,8 @@ export default class ResultsCompare extends AgentdynoCommand {
         const fmt = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : Math.round(v).toLocaleString('en-US'));
         this.log(`${'tier'.padEnd(12)} ${`${r.a}`.padEnd(30)} ${`${r.b}`.padEnd(30)} ratio A/B`);
         for (const row of r.rows) {
-          const cell = (s: typeof row.a) => (s ? `${fmt(s.agentsPerMW)} agents/MW [${s.simulated ? 'SIMULATED' : s.comparabilityClass ?? '?'}]` : '-');
+          const rate = (x: number | null) => (x === null ? '-' : String(x));
+          const cell = (s: typeof row.a) => (!s ? '-' : s.arrivalRatePerS ? `open loop [${rate(s.arrivalRatePerS.maxPassing)}, ${rate(s.arrivalRatePerS.minFailing)}] req/s` : `${fmt(s.agentsPerMW)} agents/MW [${s.simulated ? 'SIMULATED' : s.comparabilityClass ?? '?'}]`);
           this.log(`${row.tier.padEnd(12)} ${cell(row.a).padEnd(30)} ${cell(row.b).padEnd(30)} ${row.ratio === null ? 'refused' : row.ratio.toFixed(3)}`);
           if (row.refused) this.log(`  ${row.refused}`);
         }

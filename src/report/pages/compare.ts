@@ -26,10 +26,17 @@ export function compareSections(runs: RunData[]): Section[] {
     sections.push({ heading: 'agents/MW against the first run', blocks: [{ kind: 'table', headers: ['tier', 'run', 'agents/MW (run)', `agents/MW (${base.doc.id})`, 'ratio', 'why refused'], rows, caption: 'Ratios only within one power comparability class; simulated vs measured and cross-boundary ratios are refused (as `agentdyno results compare`).' }] });
     const blocks: Block[] = [];
     const tiers = [...new Set(sweeps.flatMap((s) => okResult(s.doc)!.tiers.map((t) => t.sloTokPerS)))];
-    for (const tier of tiers) {
-      const lines = sweeps.flatMap((s) => okResult(s.doc)!.levels.flatMap((l) => { const t = l.report.tiers.find((x) => x.sloTokPerS === tier); return t?.passRate === null || !t ? [] : [{ series: s.doc.id, x: l.concurrency, y: t.passRate }]; }).sort((a, b) => a.x - b.x));
-      const nmax = sweeps.map((s) => `${s.doc.id}: N_max ${okResult(s.doc)!.tiers.find((t) => t.sloTokPerS === tier)?.nMax ?? '-'}`).join('; ');
-      blocks.push({ kind: 'chart', id: chartId('compare', 'pass-rate', tier), title: `pass rate vs N, ${tier} tok/s`, spec: linesSpec(lines, { title: `${fmt(tier)} tok/s tier: agents meeting the tier vs N`, xTitle: 'concurrent agents (N)', yTitle: 'agents meeting the tier', yDomain: [0, 1] }), caption: nmax });
+    // Closed-loop sweeps (agents) and open-loop ones (arrival rate) never share an axis.
+    const isOpen = (s: (typeof sweeps)[number]) => okResult(s.doc)!.mode === 'open-loop';
+    for (const open of [false, true]) {
+      const group = sweeps.filter((s) => isOpen(s) === open);
+      if (group.length === 0) continue;
+      const axis = open ? 'arrival rate (req/s)' : 'concurrent agents (N)';
+      for (const tier of tiers) {
+        const lines = group.flatMap((s) => okResult(s.doc)!.levels.flatMap((l) => { const t = l.report.tiers.find((x) => x.sloTokPerS === tier); return t?.passRate === null || !t ? [] : [{ series: s.doc.id, x: open ? (l.arrivalRatePerS ?? NaN) : l.concurrency, y: t.passRate }]; }).sort((a, b) => a.x - b.x));
+        const nmax = group.map((s) => { const t = okResult(s.doc)!.tiers.find((x) => x.sloTokPerS === tier); return open ? `${s.doc.id}: max passing ${fmt(t?.arrivalRatePerS?.maxPassing, 3)} req/s (open loop)` : `${s.doc.id}: N_max ${t?.nMax ?? '-'}`; }).join('; ');
+        blocks.push({ kind: 'chart', id: chartId('compare', open ? 'pass-rate-open-loop' : 'pass-rate', tier), title: `pass rate vs ${open ? 'arrival rate' : 'N'}, ${tier} tok/s`, spec: linesSpec(lines, { title: `${fmt(tier)} tok/s tier: agents meeting the tier vs ${open ? 'arrival rate (open loop)' : 'N'}`, xTitle: axis, yTitle: 'agents meeting the tier', yDomain: [0, 1] }), caption: nmax });
+      }
     }
     const pts = sweeps.flatMap((s) => okResult(s.doc)!.levels.flatMap((l) => (l.report.vllm.tpotMs?.median ? [{ series: s.doc.id, concurrency: l.concurrency, perAgentTokPerS: 1000 / l.report.vllm.tpotMs.median, outputTokPerS: l.report.outputTokPerS, frontier: false }] : [])));
     for (const s of sweeps) {

@@ -6,7 +6,9 @@ import { chartId, fmt, pct, type Block, type Section } from '../page.js';
 import { provenanceSection } from './provenance.js';
 
 const tpotPerAgent = (r: LevelReportV1) => (r.vllm.tpotMs?.median ? 1000 / r.vllm.tpotMs.median : null);
-const levelLabel = (l: { concurrency: number; replicate?: number }) => `${l.concurrency}${l.replicate ? ` (rep ${l.replicate})` : ''}`;
+const levelLabel = (l: { concurrency: number; replicate?: number; arrivalRatePerS?: number }) => `${l.arrivalRatePerS !== undefined ? `${fmt(l.arrivalRatePerS, 3)} req/s` : l.concurrency}${l.replicate ? ` (rep ${l.replicate})` : ''}`;
+/** Open-loop sweeps: the axis is the arrival rate (levels and brackets carry it; nMax is null). */
+const AXIS_OPEN = 'arrival rate (req/s)';
 
 export function sweepSections(d: RunData & { doc: SweepRunV1 }): Section[] {
   const r = okResult(d.doc);
@@ -14,41 +16,46 @@ export function sweepSections(d: RunData & { doc: SweepRunV1 }): Section[] {
   if (!r) return [{ heading: 'Result', blocks: [{ kind: 'text', tone: 'warn', text: `No result stored${(d.doc.result as { error?: string } | null)?.error ? `: ${(d.doc.result as { error: string }).error}` : ' yet'} (status ${d.doc.status}).` }] }, provenanceSection(d)];
   const sections: Section[] = [];
   const verdict: Block[] = [];
+  const open = r.mode === 'open-loop';
+  if (open) verdict.push({ kind: 'text', tone: 'note', text: `Open-loop sweep: requests arrived on a schedule; the axis is the ${AXIS_OPEN}, not concurrent agents (agents below = sessions alive in the window).` });
   if (r.status !== 'completed' || !r.valid) verdict.push({ kind: 'text', tone: 'warn', text: `Sweep ${r.status}${r.valid ? '' : ', not valid'}: ${r.reasons.join('; ') || 'no reason stored'}${r.error ? ` (error: ${r.error})` : ''}` });
   verdict.push({
     kind: 'table',
-    headers: ['SLO tier', 'TTFT ceiling ms', 'N_max', 'min failing', 'binding', 'flags', 'agents/MW', 'power boundary (class)'],
+    headers: ['SLO tier', 'TTFT ceiling ms', open ? `max passing ${AXIS_OPEN}` : 'N_max', open ? `min failing ${AXIS_OPEN}` : 'min failing', 'binding', 'flags', 'agents/MW', 'power boundary (class)'],
     rows: r.tiers.map((t) => [
       `${fmt(t.sloTokPerS)} tok/s`,
       fmt(t.ttftCeilingMs),
-      t.nMax,
-      t.minFailing,
+      open ? fmt(t.arrivalRatePerS?.maxPassing, 3) : t.nMax,
+      open ? fmt(t.arrivalRatePerS?.minFailing, 3) : t.minFailing,
       t.bindingConstraint,
       [t.cliff ? 'CLIFF' : '', t.nonMonotone ? 'NON-MONOTONE' : '', t.resolved ? '' : 'unresolved'].filter(Boolean).join(', ') || '-',
       t.agentsPerMW === null ? `n/a (${t.agentsPerMWReason ?? 'no reason'})` : `${fmt(Math.round(t.agentsPerMW))}${t.power?.simulated ? ' SIMULATED' : ''}`,
       t.power ? `${t.power.boundary} (${t.power.comparabilityClass})` : '-',
     ]),
-    caption: 'Bracket [N_max, min failing] per tier from the stored sweep; agents/MW at N_max over that level\'s steady window.',
+    caption: open ? `Bracket [max passing, min failing] ${AXIS_OPEN} per tier from the stored open-loop sweep; agents/MW is a closed-loop figure, not computed.` : 'Bracket [N_max, min failing] per tier from the stored sweep; agents/MW at N_max over that level\'s steady window.',
   });
   for (const t of r.tiers) {
     verdict.push({
       kind: 'chart',
       id: chartId(id, 'pass-rate', t.sloTokPerS),
-      title: `pass rate vs N, ${fmt(t.sloTokPerS)} tok/s tier`,
+      title: `pass rate vs ${open ? AXIS_OPEN : 'N'}, ${fmt(t.sloTokPerS)} tok/s tier`,
       spec: passRateSpec({
-        title: `${fmt(t.sloTokPerS)} tok/s tier (TTFT <= ${fmt(t.ttftCeilingMs)} ms): agents meeting the tier vs N`,
-        points: r.levels.map((l) => ({ concurrency: l.concurrency, replicate: l.replicate, valid: l.valid, passRate: l.report.tiers.find((x) => x.sloTokPerS === t.sloTokPerS)?.passRate ?? null })),
-        nMax: t.nMax,
-        minFailing: t.minFailing,
+        title: `${fmt(t.sloTokPerS)} tok/s tier (TTFT <= ${fmt(t.ttftCeilingMs)} ms): agents meeting the tier vs ${open ? AXIS_OPEN : 'N'}`,
+        points: r.levels.map((l) => ({ concurrency: open ? (l.arrivalRatePerS ?? NaN) : l.concurrency, replicate: l.replicate, valid: l.valid, passRate: l.report.tiers.find((x) => x.sloTokPerS === t.sloTokPerS)?.passRate ?? null })),
+        nMax: open ? (t.arrivalRatePerS?.maxPassing ?? null) : t.nMax,
+        minFailing: open ? (t.arrivalRatePerS?.minFailing ?? null) : t.minFailing,
+        ...(open ? { xTitle: AXIS_OPEN } : {}),
         threshold: r.thresholds.agentPassFraction,
         cliff: t.cliff,
       }),
-      caption: `Shaded: the bracket [N_max, min failing]; dashed: the agent pass fraction a level needs (${pct(r.thresholds.agentPassFraction)}); red points: invalid levels (not a measured SLO failure).`,
+      caption: `Shaded: the bracket [${open ? `max passing, min failing ${AXIS_OPEN}` : 'N_max, min failing'}]; dashed: the agent pass fraction a level needs (${pct(r.thresholds.agentPassFraction)}); red points: invalid levels (not a measured SLO failure).`,
     });
   }
   sections.push({ heading: 'SLO verdict per tier', blocks: verdict });
   sections.push(paretoSection(id, r.levels.map((l) => ({ ...l.report, replicate: l.replicate }))));
-  sections.push(distributionSection(id, d));
+  // Open loop: stored requests are keyed by the level's ordinal; label them by their arrival rate.
+  const rateOf = new Map(r.levels.flatMap((l) => (l.level !== undefined && l.arrivalRatePerS !== undefined ? [[l.level, `${fmt(l.arrivalRatePerS, 3)} req/s`] as const] : [])));
+  sections.push(distributionSection(id, d, open ? (level) => rateOf.get(level) ?? `level ${level}` : undefined));
   sections.push(powerSection(id, d, r.levels.map((l) => l.power), r.idlePower));
   sections.push(lagSection(id, r.levels.map((l) => ({ label: levelLabel(l), report: l.report })), d.doc.config));
   sections.push(levelsTable(r.levels));
@@ -88,18 +95,18 @@ function paretoSection(id: string, reports: (LevelReportV1 & { replicate: number
   };
 }
 
-function distributionSection(id: string, d: RunData): Section {
+function distributionSection(id: string, d: RunData, label: (level: number) => string = String): Section {
   const rows = d.calls.filter((c) => c.windowOk > 0);
   if (rows.length === 0) return { heading: 'Per-call distributions', blocks: [{ kind: 'text', text: 'No window calls with timings are stored for this run.' }] };
-  const pick = (f: (c: (typeof rows)[number]) => Quantiles | null) => rows.flatMap((c) => { const q = f(c); return q ? [{ level: String(c.level), q }] : []; });
+  const pick = (f: (c: (typeof rows)[number]) => Quantiles | null) => rows.flatMap((c) => { const q = f(c); return q ? [{ level: label(c.level), q }] : []; });
   const blocks: Block[] = [
     { kind: 'chart', id: chartId(id, 'ttft'), title: 'TTFT per level', spec: distributionSpec(pick((c) => c.ttftMs), { title: 'TTFT per level', unit: 'TTFT, ms', logY: true }), caption: 'Whiskers p5-p95, box p25-p75, black tick the median, red dot p99; completed calls sent in the window (stored rows).' },
     { kind: 'chart', id: chartId(id, 'decode'), title: 'decode rate per level', spec: distributionSpec(pick((c) => c.decodeTokPerS), { title: 'per-call decode rate per level', unit: 'decode rate, tok/s' }), caption: 'Per-call decode rate as judged against the tiers (stored rows); TPOT = 1000 / rate for a call without stalls.' },
     { kind: 'chart', id: chartId(id, 'itl'), title: 'ITL p99 per call, per level', spec: distributionSpec(pick((c) => c.itlP99Ms), { title: 'per-call p99 inter-token latency per level', unit: 'ITL p99 of the call, ms', logY: true }), caption: 'Each call\'s own p99 gap between tokens (stored rows), summarised across the level\'s calls.' },
     {
       kind: 'table',
-      headers: ['level', 'calls stored', 'window calls ok', 'TTFT p50 / p99 ms', 'decode p50 tok/s', 'ITL p50 / p99 ms', 'window errors by class'],
-      rows: d.calls.map((c) => [c.level, c.calls, c.windowOk, `${fmt(c.ttftMs?.p50)} / ${fmt(c.ttftMs?.p99)}`, fmt(c.decodeTokPerS?.p50), `${fmt(c.itlP50Ms?.p50)} / ${fmt(c.itlP99Ms?.p99)}`, Object.entries(c.errorsByClass).map(([k, n]) => `${k} ${n}`).join(', ') || '-']),
+      headers: [label === String ? 'level' : 'arrival rate (req/s)', 'calls stored', 'window calls ok', 'TTFT p50 / p99 ms', 'decode p50 tok/s', 'ITL p50 / p99 ms', 'window errors by class'],
+      rows: d.calls.map((c) => [label(c.level), c.calls, c.windowOk, `${fmt(c.ttftMs?.p50)} / ${fmt(c.ttftMs?.p99)}`, fmt(c.decodeTokPerS?.p50), `${fmt(c.itlP50Ms?.p50)} / ${fmt(c.itlP99Ms?.p99)}`, Object.entries(c.errorsByClass).map(([k, n]) => `${k} ${n}`).join(', ') || '-']),
     },
   ];
   return { heading: 'TTFT, decode rate and ITL per level', blocks };
@@ -167,8 +174,8 @@ function levelsTable(levels: SweepLevelV1[]): Section {
     heading: 'Levels in the order they ran',
     blocks: [{
       kind: 'table',
-      headers: ['#', 'N', 'valid', 'window s', 'calls sent in window', 'output tok/s', 'TTFT p50 / p99 ms', 'TPOT p50 / p99 ms', 'errors', 'reasons'],
-      rows: levels.map((l) => [l.index + 1, levelLabel(l), l.valid ? 'yes' : 'NO', fmt(l.report.windowS), l.report.callsSentInWindow, fmt(l.report.outputTokPerS), `${fmt(l.report.vllm.ttftMs?.median)} / ${fmt(l.report.vllm.ttftMs?.p99)}`, `${fmt(l.report.vllm.tpotMs?.median, 2)} / ${fmt(l.report.vllm.tpotMs?.p99, 2)}`, Object.entries(l.report.errors).map(([k, n]) => `${k} ${n}`).join(', ') || '0', l.reasons.join('; ') || '-']),
+      headers: ['#', levels.some((l) => l.arrivalRatePerS !== undefined) ? `${AXIS_OPEN} (sessions alive)` : 'N', 'valid', 'window s', 'calls sent in window', 'output tok/s', 'TTFT p50 / p99 ms', 'TPOT p50 / p99 ms', 'errors', 'reasons'],
+      rows: levels.map((l) => [l.index + 1, l.arrivalRatePerS !== undefined ? `${levelLabel(l)} (${l.concurrency})` : levelLabel(l), l.valid ? 'yes' : 'NO', fmt(l.report.windowS), l.report.callsSentInWindow, fmt(l.report.outputTokPerS), `${fmt(l.report.vllm.ttftMs?.median)} / ${fmt(l.report.vllm.ttftMs?.p99)}`, `${fmt(l.report.vllm.tpotMs?.median, 2)} / ${fmt(l.report.vllm.tpotMs?.p99, 2)}`, Object.entries(l.report.errors).map(([k, n]) => `${k} ${n}`).join(', ') || '0', l.reasons.join('; ') || '-']),
       caption: 'vLLM-style figures (TTFT, TPOT) from each level report.',
     }],
   };

@@ -17,6 +17,7 @@ export const codexImporter: Importer = {
   format: 'codex',
   description: 'Codex CLI rollout JSONL (token_count events, function calls)',
   entry: 'file',
+  noContentReason: 'not converted yet: the codex importer reads token_count usage and tool timings, not the rollout items as request messages; token counts are kept',
   import(ctx) {
     const recs = readJsonl(ctx.file, ctx.text, ctx.problems);
     const bad = ctx.problems.find((p) => p.file === ctx.file);

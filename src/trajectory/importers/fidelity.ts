@@ -54,7 +54,8 @@ export function addFidelity(list: readonly ImportFidelity[]): ImportFidelity {
     z.modelDurations += f.modelDurations;
     z.subAgents += f.subAgents;
     z.contentCalls += f.contentCalls;
-    z.leftOut.push(...f.leftOut);
+    // Said once per import, however many trajectories share it (a Mooncake file is one per line).
+    for (const l of f.leftOut) if (!z.leftOut.some((x) => x.what === l.what && x.why === l.why)) z.leftOut.push(l);
     if (f.calibration) {
       const c = (z.calibration ??= { field: f.calibration.field, recorded: 0, estimatedBefore: 0, residual: 0 });
       c.recorded += f.calibration.recorded;

@@ -86,7 +86,7 @@ export function importFiles(format: string, files: string[], opts: { skipBad?: b
         const own = t.source.fidelity;
         t.source.fidelity = fidelityOf(t, { leftOut: [...(own?.leftOut ?? []), ...leftOut], calibration: own?.calibration });
         if (opts.keepContent && t.source.fidelity.contentCalls === 0 && !t.source.fidelity.leftOut.some((l) => l.what === 'message content')) {
-          t.source.fidelity.leftOut.push({ what: 'message content', why: `the ${format} importer keeps none for this file (the source records none, or its shape is not converted)` });
+          t.source.fidelity.leftOut.push({ what: 'message content', why: imp.noContentReason ?? `the ${format} importer found none to keep in this file` });
         }
         const bad = validateTrajectory(t);
         if (bad.length) {

@@ -26,6 +26,7 @@ export const mooncakeImporter: Importer = {
   format: 'mooncake',
   description: 'Mooncake request traces (timestamp, input/output length, 512-token hash_ids, optional session ids)',
   entry: 'line',
+  noContentReason: 'Mooncake traces record only lengths, arrival times and block hash ids, never text; replay synthesizes the text of each block from its hash id',
   import(ctx) {
     const reqs: Req[] = [];
     for (const { line, value: v } of readJsonl(ctx.file, ctx.text, ctx.problems)) {

@@ -23,5 +23,7 @@ export interface Importer {
   description: string;
   /** Entries that are the unit of `--skip-bad` (line, conversation, file). */
   entry: string;
+  /** Why `--keep-content` keeps nothing for this format (printed once per import); absent: the importer keeps content where the file has it. */
+  noContentReason?: string;
   import(ctx: ImportContext): Trajectory[];
 }

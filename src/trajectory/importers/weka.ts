@@ -29,6 +29,7 @@ export const wekaImporter: Importer = {
   format: 'weka',
   description: 'Weka / SemiAnalysis cc-traces JSON (hash_ids, api/think time, parallel sub-agents)',
   entry: 'file',
+  noContentReason: 'Weka cc-traces record token counts, hash ids and timings, never message text',
   import(ctx) {
     const doc = obj(readJsonDoc(ctx.file, ctx.text), 1, '$');
     if (!Array.isArray(doc.requests)) throw new EntryError(1, '$.requests', 'missing: this is not a cc-traces (weka) file');
