@@ -1,4 +1,4 @@
-import { ManualClock } from '../../src/core/index.js';
+import { ManualClock, onAbortOf } from '../../src/core/index.js';
 import { setMaxListeners } from 'node:events';
 import type { CompletionRequest, RequestResult } from '../../src/endpoint/index.js';
 import { Lane, type CallRecord, type LaneConfig } from '../../src/replay/index.js';
@@ -14,14 +14,12 @@ export class VirtualTime {
       if (signal?.aborted) return resolve();
       const t = { at: this.clock.nowMs() + Math.max(0, ms), seq: this.seq++, fire: () => resolve() };
       this.timers.push(t);
-      signal?.addEventListener(
-        'abort',
-        () => {
+      // One listener per signal for all sleepers, as the real sleep does (core onAbortOf).
+      if (signal)
+        onAbortOf(signal, () => {
           this.timers = this.timers.filter((x) => x !== t);
           resolve();
-        },
-        { once: true },
-      );
+        });
     });
 
   /** Run until `done` settles (or no timer is left, or `maxMs` of virtual time passed). */
