@@ -168,7 +168,7 @@ export async function confirmIteration(o: ConfirmOptions): Promise<ConfirmResult
   // clock must show the time was saved (a forged value file saves nothing there).
   const paired = ev.measurement?.paired ?? null;
   const beyondBound = verifiable && task.scoring === 'log-speedup' && paired !== null && paired.speedup.ciLow > task.plausibleSpeedup;
-  const hostDoubt = beyondBound && ev.measurement ? hostClockEvidence(task, ev.measurement, paired, seed) : null;
+  const hostDoubt = beyondBound && ev.measurement ? hostClockEvidence(task, ev.measurement, paired) : null;
   if (ev.status === 'ok' && hostDoubt) {
     outcome = 'unconfirmed';
     reasons.push(`speedup ${paired!.speedup.median.toFixed(1)}x (95% CI low ${paired!.speedup.ciLow.toFixed(1)}x) is beyond the ${task.plausibleSpeedup}x bound and ${hostDoubt}`);
