@@ -61,7 +61,8 @@ describe.skipIf(!built)('agentdyno sim plan / sim fit (built CLI)', () => {
     expect(r.stderr).toMatch(/level 1: 4 agents \(2 simulated on 1\/2 replicas\)/);
   });
 
-  it.each([
+  // Independent refusals that store nothing: side by side (suite wall time).
+  it.concurrent.each([
     ['a missing profile', ['--profile', join(dir, 'nope.yaml')], /nope\.yaml/],
     ['a malformed profile', ['--profile', join(ROOT, 'test/fixtures/sim/bad-profile.yaml')], /bad-profile\.yaml/],
     ['a missing trajectory file', ['--trajectories', join(dir, 'nope.jsonl')], /nope\.jsonl/],

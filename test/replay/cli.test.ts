@@ -70,7 +70,8 @@ describe('agentdyno sweep / replay CLI', () => {
     }
   });
 
-  it.each([
+  // The refusals below are independent processes that store nothing: run side by side (suite wall time).
+  it.concurrent.each([
     ['a missing trajectory file', ['--trajectories', join(FIX, 'nope.jsonl')], /nope\.jsonl/],
     ['a malformed trajectory file', ['--trajectories', join(FIX, 'bad.jsonl')], /bad\.jsonl:2/],
     ['an unreachable target', ['--target', 'http://127.0.0.1:9'], /127\.0\.0\.1:9/],
@@ -82,21 +83,23 @@ describe('agentdyno sweep / replay CLI', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
   });
 
-  it('thresholds that make a verdict impossible get a clear error with a code, before any load', async () => {
-    // The bundled trajectories' lanes call every ~8.5 s even at 60 tok/s: a 5 s window cannot judge a whole call.
-    const short = await cli(['sweep', '--json', '--window', '5', '--db', db]);
+  it.concurrent('thresholds that make a verdict impossible get a clear error with a code, before any load', async () => {
+    const [short, fast, min] = await Promise.all([
+      // The bundled trajectories' lanes call every ~8.5 s even at 60 tok/s: a 5 s window cannot judge a whole call.
+      cli(['sweep', '--json', '--window', '5', '--db', db]),
+      // A floor whose inter-token period is below what the client can resolve.
+      cli(['sweep', '--json', '--slo', '5000', '--db', db]),
+      // A window below the minimum window would make every level invalid.
+      cli(['sweep', '--json', ...fastFlags(), '--window', '1', '--min-window', '2']),
+    ]);
     expect(short.exitCode).toBe(2);
     expect(JSON.parse(short.stdout || short.stderr).error.code).toBe('E_USAGE_RANGE');
-    // A floor whose inter-token period is below what the client can resolve.
-    const fast = await cli(['sweep', '--json', '--slo', '5000', '--db', db]);
     expect(fast.exitCode).toBe(2);
     expect(JSON.parse(fast.stdout || fast.stderr).error).toMatchObject({ code: 'E_USAGE_RANGE', where: '--slo' });
-    // A window below the minimum window would make every level invalid.
-    const min = await cli(['sweep', '--json', ...fastFlags(), '--window', '1', '--min-window', '2']);
     expect(JSON.parse(min.stdout || min.stderr).error.code).toBe('E_USAGE_RANGE');
   });
 
-  it('refuses a target that is not OpenAI-compatible, and a non-streaming one', async () => {
+  it.concurrent('refuses a target that is not OpenAI-compatible, and a non-streaming one', async () => {
     const html = await serve(() => ({ status: 404, type: 'text/html', body: '<h1>Not Found</h1>' }));
     const r1 = await cli(['replay', '-c', '1', '--db', db, '--target', html], 30_000);
     expect(r1.exitCode).not.toBe(0);
@@ -112,7 +115,7 @@ describe('agentdyno sweep / replay CLI', () => {
     expect(r2.stderr).toMatch(/chat\/completions/);
   });
 
-  it('refuses an embedded-simulator port that is in use', async () => {
+  it.concurrent('refuses an embedded-simulator port that is in use', async () => {
     const busy = await serve(() => ({ status: 200, type: 'text/plain', body: 'x' }));
     const port = new URL(busy).port;
     const r = await cli(['replay', '-c', '1', ...fast, '--sim-port', port], 30_000);
