@@ -277,24 +277,14 @@ export async function runLevel(cfg: LevelConfig, env: LevelEnv): Promise<LevelRu
         windowStartNs = cmd.openNs;
         windowEndNs = cmd.closeNs;
         await sleepUntil(cmd.openNs);
-        phase = 'window';
-        env.onPhase?.('window', live());
-        monitor = env.monitor ? env.monitor() : null;
-        canary = canaryStarting ? await canaryStarting : null;
-        canary?.reset();
+        await openWindow();
         await sleepUntil(cmd.closeNs);
       } else {
         // Cut before any window (another worker was lost, or Ctrl-C): an empty window, discarded upstream.
         windowStartNs = windowEndNs = clock.nowNs();
       }
-      windowClosed = true;
-      const saturation = monitor ? monitor.stop() : null;
-      monitor = null;
-      const canaryLag = canaryStarting ? (canary?.stop() ?? null) : undefined;
-      canary = null;
-      phase = 'drain';
       draining = true;
-      env.onPhase?.('drain', live());
+      const { saturation, canaryLag } = closeWindow();
       reportProgress();
       const cutAt = await unlessAborted(cutCmd, stopLanes.signal);
       if (cutAt !== null) await sleepUntil(cutAt);
@@ -325,13 +315,37 @@ export async function runLevel(cfg: LevelConfig, env: LevelEnv): Promise<LevelRu
     lanesWithFullCycle = fullCycle;
     if (!userStopped()) await env.sleep(cfg.warmupS * 1000, stopLanes.signal);
     windowStartNs = clock.nowNs();
+    await openWindow();
+    if (!userStopped()) await env.sleep(cfg.windowS * 1000, stopLanes.signal);
+    windowEndNs = clock.nowNs();
+    const { saturation, canaryLag } = closeWindow();
+    const closedNs = clock.nowNs();
+    while (!userStopped() && !drainOver(times, windowCallsOpen, clock.nowNs(), closedNs)) await env.sleep(50, stopLanes.signal);
+    return await finish(clock.nowNs(), saturation, canaryLag);
+  } finally {
+    // Both are set in openWindow(), which the checker's narrowing does not follow.
+    (monitor as SaturationMonitor | null)?.stop();
+    // Ended early (Ctrl-C, a throw) or already stopped: stop() is idempotent, so stopping the started handle is safe.
+    const started = canary as TimingCanary | null;
+    if (started) started.stop();
+    else if (!windowClosed) void canaryStarting?.then((c) => c?.stop());
+    if (ticker) clearInterval(ticker);
+    stopLanes.abort();
+    cutRequests.abort();
+    env.signal?.removeEventListener('abort', onUser);
+  }
+
+  /** The steady window opens: the saturation monitor starts and the canary is measured from here. */
+  async function openWindow(): Promise<void> {
     phase = 'window';
     env.onPhase?.('window', live());
     monitor = env.monitor ? env.monitor() : null;
     canary = canaryStarting ? await canaryStarting : null;
     canary?.reset();
-    if (!userStopped()) await env.sleep(cfg.windowS * 1000, stopLanes.signal);
-    windowEndNs = clock.nowNs();
+  }
+
+  /** The steady window closes: what the monitor and the canary saw over it, then the drain. */
+  function closeWindow(): { saturation: SaturationStats | null; canaryLag: CanaryStats | null | undefined } {
     windowClosed = true;
     const saturation = monitor ? monitor.stop() : null;
     monitor = null;
@@ -339,18 +353,7 @@ export async function runLevel(cfg: LevelConfig, env: LevelEnv): Promise<LevelRu
     canary = null;
     phase = 'drain';
     env.onPhase?.('drain', live());
-    const closedNs = clock.nowNs();
-    while (!userStopped() && !drainOver(times, windowCallsOpen, clock.nowNs(), closedNs)) await env.sleep(50, stopLanes.signal);
-    return await finish(clock.nowNs(), saturation, canaryLag);
-  } finally {
-    monitor?.stop();
-    // Ended early (Ctrl-C, a throw) or already stopped: stop() is idempotent, so stopping the started handle is safe.
-    if (canary) canary.stop();
-    else if (!windowClosed) void canaryStarting?.then((c) => c?.stop());
-    if (ticker) clearInterval(ticker);
-    stopLanes.abort();
-    cutRequests.abort();
-    env.signal?.removeEventListener('abort', onUser);
+    return { saturation, canaryLag };
   }
 
   async function finish(cutNs: bigint, saturation: SaturationStats | null, canaryLag: CanaryStats | null | undefined): Promise<LevelRun> {
