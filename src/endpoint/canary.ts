@@ -1,7 +1,9 @@
 /**
  * Timing canary (DESIGN 4, "The client's own timing"): a paced SSE stream written by another
  * thread, read over loopback by this thread's event loop beside the real load, through the same
- * HTTP stack (undici). Each event carries its writer's send stamp; arrival stamp - send stamp is
+ * HTTP stack as the load (the `net` transport by default, undici when the load uses undici: a
+ * canary read through another stack measures that stack's delays, not the load's). Each event
+ * carries its writer's send stamp; arrival stamp - send stamp is
  * the lag this event loop adds to every read at that moment (waiting behind other sockets' reads,
  * timers, GC). The load's own tokens suffer the same wait, so the canary's p99 bounds how finely
  * the client can resolve inter-token gaps while the load runs.
@@ -10,6 +12,7 @@ import { Worker } from 'node:worker_threads';
 import { Client, type Dispatcher } from 'undici';
 import { percentile } from '../core/index.js';
 import { CANARY_WRITER_SOURCE } from './canary-writer.js';
+import { NetPool, type NetHandler } from './net-pool.js';
 import { currentReadTurn } from './read-turn.js';
 
 /** The canary's read lag over the span measured (OWNERS: level result `canary`). */
@@ -23,6 +26,8 @@ export interface CanaryStats {
 export interface TimingCanaryOptions {
   /** Mean gap between canary events (each gap uniform in [0.5, 1.5] x this); default 5 ms. */
   intervalMs?: number;
+  /** The load's transport (EndpointClient.transport); default 'net', the client's default. */
+  transport?: 'net' | 'undici';
 }
 
 export interface TimingCanary {
@@ -45,26 +50,30 @@ export function canaryStats(lagsMs: readonly number[]): CanaryStats {
   return { samples: lagsMs.length, p50Ms: percentile(lagsMs, 50), p99Ms: percentile(lagsMs, 99), maxMs: max };
 }
 
-/** Reads the endless stream: stamps each socket read first, then takes the lag of every event in it. */
-class CanaryReader implements Dispatcher.DispatchHandler {
+/**
+ * Reads the endless stream: stamps each socket read first, then takes the lag of every event in it.
+ * On the net transport the read's stamp comes with the bytes (taken before any parsing, as for the
+ * load's tokens); on undici, the first onResponseData of a socket read stamps it.
+ */
+class CanaryReader implements Dispatcher.DispatchHandler, NetHandler {
   lags: number[] = [];
   private tail = '';
   private readTurn = -1;
   private readT = 0n;
   private readonly text = new TextDecoder();
-  controller: Dispatcher.DispatchController | null = null;
   failed: Error | null = null;
 
-  onRequestStart(c: Dispatcher.DispatchController): void {
-    this.controller = c;
-  }
+  onRequestStart(): void {}
   onResponseStart(): void {}
-  onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
-    const t = process.hrtime.bigint();
-    const turn = currentReadTurn();
-    if (turn !== this.readTurn) {
-      this.readTurn = turn;
-      this.readT = t;
+  onResponseData(_c: unknown, chunk: Buffer, tNs?: bigint): void {
+    if (tNs !== undefined) this.readT = tNs;
+    else {
+      const t = process.hrtime.bigint();
+      const turn = currentReadTurn();
+      if (turn !== this.readTurn) {
+        this.readTurn = turn;
+        this.readT = t;
+      }
     }
     const s = this.tail + this.text.decode(chunk, { stream: true });
     let from = 0;
@@ -80,7 +89,7 @@ class CanaryReader implements Dispatcher.DispatchHandler {
     this.tail = s.slice(from);
   }
   onResponseEnd(): void {}
-  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+  onResponseError(_c: unknown, err: Error): void {
     this.failed = err;
   }
 }
@@ -106,9 +115,19 @@ export async function startTimingCanary(opts: TimingCanaryOptions = {}): Promise
     throw e;
   }
   worker.on('error', () => undefined); // a late crash just ends the samples
-  const client = new Client(`http://127.0.0.1:${port}`, { pipelining: 1, bodyTimeout: 0, headersTimeout: 10_000 });
+  const origin = `http://127.0.0.1:${port}`;
   const reader = new CanaryReader();
-  client.dispatch({ path: '/canary', method: 'GET', headers: { accept: 'text/event-stream' } }, reader);
+  let closeReader: () => Promise<void>;
+  if ((opts.transport ?? 'net') === 'net') {
+    // An endless stream: no body deadline (a canary event every few ms keeps it alive anyway).
+    const pool = new NetPool(origin, { connections: 1, keepAliveTimeoutMs: 1000, connectTimeoutMs: 10_000, headersTimeoutMs: 10_000, bodyTimeoutMs: 24 * 3_600_000 });
+    pool.dispatch({ path: '/canary', method: 'GET', headers: { accept: 'text/event-stream' }, body: [] }, reader);
+    closeReader = () => pool.close(true);
+  } else {
+    const client = new Client(origin, { pipelining: 1, bodyTimeout: 0, headersTimeout: 10_000 });
+    client.dispatch({ path: '/canary', method: 'GET', headers: { accept: 'text/event-stream' } }, reader);
+    closeReader = () => client.destroy();
+  }
   let stopped: CanaryStats | null = null;
   const closed = exited.then(() => undefined);
   return {
@@ -122,7 +141,7 @@ export async function startTimingCanary(opts: TimingCanaryOptions = {}): Promise
       if (stopped) return stopped;
       stopped = canaryStats(reader.lags);
       reader.lags = [];
-      void client.destroy().catch(() => undefined);
+      void closeReader().catch(() => undefined);
       worker.postMessage('close');
       // The writer closes its server and exits; terminate if it has not within a second.
       const t = setTimeout(() => void worker.terminate(), 1000);

@@ -41,6 +41,8 @@ export class EndpointClient {
   private readonly pool: Pool;
   /** The lean streaming transport, when opts.transport is 'net' (setup calls stay on `pool`). */
   private readonly net: NetPool | null;
+  /** The streaming transport in use (the timing canary reads through the same one). */
+  readonly transport: 'net' | 'undici';
   private readonly timeoutMs: number;
   // The key lives only in this #private header object and the redact closure, so that
   // util.inspect / JSON.stringify of the client never show them.
@@ -88,6 +90,7 @@ export class EndpointClient {
     // undici passes, at less CPU per token); AGENTDYNO_TRANSPORT=undici goes back to undici where a
     // command has no flag for it.
     const transport = opts.transport ?? transportFromEnv();
+    this.transport = transport;
     this.net =
       transport === 'net'
         ? new NetPool(this.target.origin, {

@@ -55,7 +55,7 @@ export async function runRealOpenLoopLevel(o: SessionOptions, ol: OpenLoopSettin
       maxInFlightSessions: ol.maxInFlightSessions,
       lane: laneSettings(o),
     },
-    { clock: o.clock ?? monotonicClock, sleep, send, signal: o.signal, monitor: startSaturationMonitor, canary: () => startTimingCanary() },
+    { clock: o.clock ?? monotonicClock, sleep, send, signal: o.signal, monitor: startSaturationMonitor, canary: () => startTimingCanary({ transport: o.target.client.transport }) },
   );
   return { run, report: evaluateOpenLoop(run, o.tiers, o.slo, o.validity, ol.validity) };
 }

@@ -143,7 +143,7 @@ export async function runRealLevel(o: SessionOptions, concurrency: number, tiers
       send,
       signal: o.signal,
       monitor: startSaturationMonitor,
-      canary: () => startTimingCanary(),
+      canary: () => startTimingCanary({ transport: o.target.client.transport }),
       tickMs: 1000,
       onTick: (phase, live) => {
         const f = ticker.tick(live, concurrency);

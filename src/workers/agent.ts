@@ -86,7 +86,7 @@ export function serveWorker(port: WorkerPort, opts: ServeOptions): void {
         send: send!,
         signal: st.stop.signal,
         monitor: startSaturationMonitor,
-        ...(init!.canary ? { canary: () => startTimingCanary() } : {}),
+        ...(init!.canary ? { canary: () => startTimingCanary({ transport: client?.transport ?? 'net' }) } : {}),
         phases,
         tickMs: 1000,
         onTick: (_phase, live) => port.post({ type: 'tick', levelId, live: { requestsDone: live.requestsDone, errors: live.errors, inFlight: live.inFlight, outputTokens: live.outputTokens, activeLanes: live.activeLanes } }),
