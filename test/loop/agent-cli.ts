@@ -65,6 +65,7 @@ export function describeAgentCli(c: AgentCliCase): void {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  if (!bin) console.log(`SKIPPED: the real ${c.preset} agent test (${c.binName} not found): set ${c.binEnv} or put ${c.binName} on PATH; .ci/run installs it (npm install --prefix /opt/agentdyno-agents ...)`);
   describe.skipIf(!bin || !findBwrap())(`loop run --agent command --agent-preset ${c.preset} (real CLI, offline)`, () => {
     it(c.title, async () => {
       const task = loadTask(resolveTaskDir('puzzle/collatz-c', path.join(ROOT, 'tasks')));

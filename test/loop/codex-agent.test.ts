@@ -3,8 +3,8 @@
  * as the loop's proposer, inside bubblewrap, through the proxy (Responses API), against
  * `sim --script`. Skipped unless a codex binary is given (AGENTDYNO_CODEX_BIN) or on PATH: it is a
  * ~400 MB install, so it is not a dependency of agentdyno. The binary must live outside /tmp (the
- * sandbox's /tmp is its own tmpfs). Run: npm install --prefix ~/agents @openai/codex;
- * AGENTDYNO_CODEX_BIN=~/agents/node_modules/.bin/codex.
+ * sandbox's /tmp is its own tmpfs). Run: npm install --prefix /opt/agentdyno-agents @openai/codex (.ci/run does, pinned);
+ * AGENTDYNO_CODEX_BIN=/opt/agentdyno-agents/node_modules/.bin/codex.
  */
 import { describeAgentCli } from './agent-cli.js';
 

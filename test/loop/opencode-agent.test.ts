@@ -4,7 +4,8 @@
  * no network and no package install: its custom provider is the bundled @ai-sdk/openai-compatible.
  * Skipped unless a binary is given (AGENTDYNO_OPENCODE_BIN) or `opencode` is on PATH (a ~185 MB
  * install, not a dependency). The binary must live outside /tmp and be readable by the sandbox
- * user. Run: npm install --prefix /opt/agents opencode-ai; AGENTDYNO_OPENCODE_BIN=/opt/agents/node_modules/.bin/opencode.
+ * user. Run: npm install --prefix /opt/agentdyno-agents opencode-ai; AGENTDYNO_OPENCODE_BIN=/opt/agentdyno-agents/node_modules/.bin/opencode
+ * (.ci/run does this with pinned versions).
  */
 import { describeAgentCli } from './agent-cli.js';
 
