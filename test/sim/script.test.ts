@@ -93,4 +93,32 @@ describe('sim --script plays a recorded session back', () => {
       await strict.close();
     }
   });
+
+  // Found by recording a real Codex CLI rollout: two parallel calls became one item whose arguments
+  // were both calls' JSON run together (Codex: "trailing characters at line 1 column 13").
+  it('parallel tool calls stay separate calls on all three APIs (streamed)', async () => {
+    const calls = [
+      { id: 'call_a', type: 'function', function: { name: 'exec_command', arguments: '{"cmd":"ls"}' } },
+      { id: 'call_b', type: 'function', function: { name: 'exec_command', arguments: '{"cmd":"cat notes.txt"}' } },
+    ];
+    const script = {
+      format: 'agentdyno.trajectory.v1', id: 'parallel', source: { kind: 'synthetic', license: 'CC0-1.0 (hand-written for tests)' },
+      agents: [{ id: 'main', parent: null, system_prompt_tokens: 5, steps: [{ type: 'llm', input_tokens: 40, output_tokens: 20, cached_tokens: 0, ttft_ms: 5, duration_ms: 10, content: { response: { role: 'assistant', content: null, tool_calls: calls } } }] }],
+    } as Trajectory;
+    const s = await startSimServer({ port: 0, script, scriptTimeScale: 0 });
+    try {
+      const o = new OpenAI({ baseURL: `${s.url}/v1`, apiKey: 'k', maxRetries: 0 });
+      const chat = await o.chat.completions.stream({ model: 'm', messages: [user], stream_options: { include_usage: true } }).finalChatCompletion();
+      expect(chat.choices[0].message.tool_calls!.map((t) => (t.type === 'function' ? [t.id, t.function.arguments] : []))).toEqual(calls.map((c) => [c.id, c.function.arguments]));
+      const rr = await o.responses.stream({ model: 'm', input: user.content }).finalResponse();
+      const fcs = rr.output.filter((x) => x.type === 'function_call');
+      expect(fcs.map((x) => (x.type === 'function_call' ? [x.call_id, x.arguments] : []))).toEqual(calls.map((c) => [c.id, c.function.arguments]));
+      const a = new Anthropic({ baseURL: s.url, apiKey: 'k', maxRetries: 0 });
+      const m = await a.messages.stream({ model: 'm', max_tokens: 50, messages: [{ role: 'user', content: user.content }] }).finalMessage();
+      const uses = m.content.filter((b) => b.type === 'tool_use');
+      expect(uses.map((b) => (b.type === 'tool_use' ? b.input : null))).toEqual(calls.map((c) => JSON.parse(c.function.arguments)));
+    } finally {
+      await s.close();
+    }
+  });
 });

@@ -33,12 +33,13 @@ interface ChatUsage {
 
 type Kind = 'reasoning' | 'content' | 'tool';
 
-function kindOf(delta: any): { kind: Kind; text: string; tool?: { id: string; name: string } } | null {
+/** `toolIndex`: the chat delta's tool_calls[].index: parallel calls are separate items/blocks. */
+function kindOf(delta: any): { kind: Kind; text: string; toolIndex?: number; tool?: { id: string; name: string } } | null {
   if (!delta) return null;
   if (typeof delta.reasoning_content === 'string') return { kind: 'reasoning', text: delta.reasoning_content };
   if (typeof delta.content === 'string' && delta.content) return { kind: 'content', text: delta.content };
   const t = Array.isArray(delta.tool_calls) ? delta.tool_calls[0] : undefined;
-  if (t) return { kind: 'tool', text: String(t.function?.arguments ?? ''), ...(t.function?.name ? { tool: { id: String(t.id), name: String(t.function.name) } } : {}) };
+  if (t) return { kind: 'tool', text: String(t.function?.arguments ?? ''), toolIndex: Number(t.index ?? 0), ...(t.function?.name ? { tool: { id: String(t.id), name: String(t.function.name) } } : {}) };
   return null;
 }
 
@@ -51,7 +52,7 @@ export function responsesOut(o: { model: string; reasoningTokens: number }): Wir
   let usage: ChatUsage | null = null;
   let finish: string | null = null;
   const output: any[] = [];
-  let cur: { kind: Kind; item: any; text: string } | null = null;
+  let cur: { kind: Kind; item: any; text: string; toolIndex?: number } | null = null;
   const ev = (type: string, fields: Record<string, unknown>): NamedEvent => [type, { type, sequence_number: seq++, ...fields }];
   const base = (status: string, out: any[], u: ChatUsage | null) => ({
     id, object: 'response', created_at: created, status, model: o.model, output: out, output_text: undefined,
@@ -87,7 +88,7 @@ export function responsesOut(o: { model: string; reasoningTokens: number }): Wir
     item.status = 'completed';
     return [ev('response.function_call_arguments.done', { item_id: item.id, output_index: i, name: item.name, arguments: c.text }), ev('response.output_item.done', { output_index: i, item })];
   };
-  const open = (k: { kind: Kind; tool?: { id: string; name: string } }): NamedEvent[] => {
+  const open = (k: { kind: Kind; toolIndex?: number; tool?: { id: string; name: string } }): NamedEvent[] => {
     const i = output.length;
     let item: any;
     const evs: NamedEvent[] = [];
@@ -106,7 +107,7 @@ export function responsesOut(o: { model: string; reasoningTokens: number }): Wir
       output.push(item);
       evs.push(ev('response.output_item.added', { output_index: i, item: { ...item } }));
     }
-    cur = { kind: k.kind, item, text: '' };
+    cur = { kind: k.kind, item, text: '', toolIndex: k.toolIndex };
     return evs;
   };
   const finalStatus = () => (finish === 'length' || finish === 'abort' ? 'incomplete' : 'completed');
@@ -128,7 +129,7 @@ export function responsesOut(o: { model: string; reasoningTokens: number }): Wir
       const k = kindOf(ch.delta);
       if (!k) return [];
       const evs: NamedEvent[] = [];
-      if (!cur || cur.kind !== k.kind) evs.push(...close(), ...open(k));
+      if (!cur || cur.kind !== k.kind || cur.toolIndex !== k.toolIndex) evs.push(...close(), ...open(k));
       const c = cur!;
       c.text += k.text;
       const i = output.length - 1;
@@ -179,6 +180,7 @@ export function messagesOut(o: { model: string }): WireOut {
   let cached = 0;
   let index = -1;
   let cur: Kind | null = null;
+  let curToolIndex: number | undefined;
   const ev = (type: string, fields: Record<string, unknown>): NamedEvent => [type, { type, ...fields }];
   const close = (): NamedEvent[] => {
     if (cur === null) return [];
@@ -188,9 +190,10 @@ export function messagesOut(o: { model: string }): WireOut {
     cur = null;
     return evs;
   };
-  const open = (k: { kind: Kind; tool?: { id: string; name: string } }): NamedEvent[] => {
+  const open = (k: { kind: Kind; toolIndex?: number; tool?: { id: string; name: string } }): NamedEvent[] => {
     index++;
     cur = k.kind;
+    curToolIndex = k.toolIndex;
     const block =
       k.kind === 'reasoning' ? { type: 'thinking', thinking: '', signature: '' }
       : k.kind === 'content' ? { type: 'text', text: '', citations: null }
@@ -224,7 +227,7 @@ export function messagesOut(o: { model: string }): WireOut {
       const k = kindOf(ch.delta);
       if (!k) return [];
       const evs: NamedEvent[] = [];
-      if (cur !== k.kind) evs.push(...close(), ...open(k));
+      if (cur !== k.kind || curToolIndex !== k.toolIndex) evs.push(...close(), ...open(k));
       if (k.text) {
         const delta = k.kind === 'reasoning' ? { type: 'thinking_delta', thinking: k.text } : k.kind === 'content' ? { type: 'text_delta', text: k.text } : { type: 'input_json_delta', partial_json: k.text };
         evs.push(ev('content_block_delta', { index, delta }));

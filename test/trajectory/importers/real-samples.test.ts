@@ -277,3 +277,29 @@ describe('codex (the layout of a Codex CLI 0.104 rollout)', () => {
     expect(sum(first.map((x) => x.duration_ms))).toBeCloseTo(Math.max(at('call_a'), at('call_b')) - callEnd, 6);
   });
 });
+
+describe('codex (a rollout written by the real Codex CLI 0.171.0)', () => {
+  const P = `${F}/codex-rollout-0.171.jsonl`;
+  it('imports the current layout (ordinal, metadata, world_state, token_usage_record): usage per response, calls timed by the record, not by the late token_count', () => {
+    const lines = jsonl(P);
+    expect(lines[0].payload.cli_version).toBe('0.171.0');
+    const [t] = importFiles('codex', [P]).trajectories;
+    expect(validateTrajectory(t)).toEqual([]);
+    // Source side: one token_usage_record per response id, in order.
+    const recs = lines.filter((l) => l.type === 'token_usage_record');
+    const s = llms(t);
+    expect(s.map((x) => [x.input_tokens, x.cached_tokens, x.output_tokens])).toEqual(recs.map((r) => [r.payload.usage.input_tokens, r.payload.usage.cached_input_tokens, r.payload.usage.output_tokens]));
+    // The totals agree with the last token_count (which only repeats them), so nothing is counted twice.
+    const last = lines.filter((l) => l.type === 'event_msg' && l.payload.type === 'token_count' && l.payload.info).at(-1)!.payload.info.total_token_usage;
+    expect(sum(s.map((x) => x.input_tokens))).toBe(last.input_tokens);
+    expect(sum(s.map((x) => x.output_tokens))).toBe(last.output_tokens);
+    // The first call: from the user's message to its record; its two parallel tools until the last output.
+    const ts = (l: J) => Date.parse(l.timestamp);
+    const userMsg = lines.filter((l) => l.type === 'response_item' && l.payload.type === 'message' && l.payload.role === 'user').at(-1)!;
+    expect(s[0].duration_ms).toBe(ts(recs[0]) - ts(userMsg));
+    const outs = lines.filter((l) => l.type === 'response_item' && l.payload.type === 'function_call_output');
+    const first = t.agents[0].steps.slice(1, 3) as ToolStep[];
+    expect(first.map((x) => x.type)).toEqual(['tool', 'tool']);
+    expect(sum(first.map((x) => x.duration_ms))).toBe(Math.max(ts(outs[0]), ts(outs[1])) - ts(recs[0]));
+  });
+});
