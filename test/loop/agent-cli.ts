@@ -17,7 +17,7 @@ const ROOT = path.resolve(__dirname, '../..');
 const reference = fs.readFileSync(path.join(ROOT, 'tasks/puzzle/collatz-c/solution/solve.sh'), 'utf8').split("<<'C'\n")[1].split('\nC\n')[0];
 
 export interface AgentCliCase {
-  preset: 'codex' | 'opencode';
+  preset: 'codex' | 'opencode' | 'claude-code';
   /** Env var naming the binary (also passed to the preset), and the command looked up on PATH. */
   binEnv: string;
   binName: string;

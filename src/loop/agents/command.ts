@@ -37,8 +37,14 @@ export const AGENT_PRESETS: Record<string, { cmd: string; note: string }> = {
     cmd: '"${AGENTDYNO_CODEX_BIN:-codex}" exec --skip-git-repo-check --dangerously-bypass-approvals-and-sandbox --ephemeral -m "$AGENTDYNO_MODEL" -c model_provider=agentdyno -c "model_providers.agentdyno={name=\\"agentdyno\\",base_url=\\"$OPENAI_BASE_URL\\",env_key=\\"OPENAI_API_KEY\\",wire_api=\\"responses\\"}" "$AGENTDYNO_PROMPT"',
     note: 'Codex CLI (npm @openai/codex; run offline against sim --script in agentdyno\'s tests): a custom model provider on the Responses API at the proxy; its own sandbox is bypassed (it runs inside ours)',
   },
-  'claude-code': { cmd: 'claude -p "$AGENTDYNO_PROMPT" --dangerously-skip-permissions', note: 'Claude Code (npm @anthropic-ai/claude-code; NOT exercised here): Messages API at ANTHROPIC_BASE_URL' },
-  'mini-swe-agent': { cmd: 'mini -y -t "$AGENTDYNO_PROMPT"', note: 'mini-swe-agent (pip mini-swe-agent; NOT exercised here): litellm reads OPENAI_API_BASE' },
+  // Claude Code reads ANTHROPIC_BASE_URL / ANTHROPIC_API_KEY; its own home in the sandbox's /tmp,
+  // non-essential traffic (telemetry, update checks) off; IS_SANDBOX=1 says what is true here (it
+  // runs inside agentdyno's bubblewrap) so --dangerously-skip-permissions is accepted.
+  'claude-code': {
+    cmd: 'mkdir -p /tmp/agentdyno-claude && HOME=/tmp/agentdyno-claude IS_SANDBOX=1 CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1 DISABLE_TELEMETRY=1 DISABLE_AUTOUPDATER=1 "${AGENTDYNO_CLAUDE_BIN:-claude}" -p "$AGENTDYNO_PROMPT" --dangerously-skip-permissions --model "$AGENTDYNO_MODEL"',
+    note: 'Claude Code (npm @anthropic-ai/claude-code; run offline against sim --script in agentdyno\'s tests): Messages API at ANTHROPIC_BASE_URL (the proxy), non-essential traffic off',
+  },
+  'mini-swe-agent': { cmd: 'mini -y -t "$AGENTDYNO_PROMPT"', note: 'mini-swe-agent (pip mini-swe-agent; NOT exercised: PyPI is not reachable where agentdyno is tested): litellm reads OPENAI_API_BASE' },
 };
 
 export interface CommandAgentOptions {
