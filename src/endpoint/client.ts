@@ -7,7 +7,7 @@ import { Pool } from 'undici';
 import { AgentdynoError, newRequestId, registerSecret } from '../core/index.js';
 import { StreamRequest, type StreamContext } from './stream.js';
 import { NetPool, type NetHandler } from './net-pool.js';
-import { nativeReaderPath } from './native/mux.js';
+import { nativeLingerUs, nativeReaderPath } from './native/mux.js';
 import { encodeBody } from './body-json.js';
 import { WIRE, authHeaders } from './wire/index.js';
 import { resolveBaseUrl, type EndpointTarget } from './url.js';
@@ -44,6 +44,9 @@ function nativeReaderFor(target: EndpointTarget): string {
     throw new AgentdynoError('the native transport\'s reader (dist/native/agentdyno-reader) is not built', { code: 'E_USAGE', where,
       hint: 'Install a C compiler (e.g. apt-get install gcc) and run npm run build, set AGENTDYNO_NATIVE_READER to a built reader, or use the net transport (the default).',
     });
+  }
+  if (nativeLingerUs() === null) {
+    throw new AgentdynoError(`AGENTDYNO_NATIVE_LINGER_US=${process.env.AGENTDYNO_NATIVE_LINGER_US} is not a whole number of microseconds 0..5000`, { code: 'E_USAGE_RANGE', where: 'env AGENTDYNO_NATIVE_LINGER_US', hint: 'Unset it (200 µs), or 0 for no linger.' });
   }
   return bin;
 }

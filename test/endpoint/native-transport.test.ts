@@ -39,6 +39,42 @@ describe.skipIf(BIN === null)('native transport specifics', () => {
     }
   });
 
+  it('AGENTDYNO_NATIVE_LINGER_US that is not 0..5000 µs is E_USAGE_RANGE', () => {
+    process.env.AGENTDYNO_NATIVE_LINGER_US = '2ms';
+    try {
+      expect(() => new EndpointClient({ baseUrl: 'http://127.0.0.1:1', model: 'm' })).toThrow(expect.objectContaining({ code: 'E_USAGE_RANGE' }));
+    } finally {
+      delete process.env.AGENTDYNO_NATIVE_LINGER_US;
+    }
+  });
+
+  it('a read is stamped by the helper when it arrives, not when a busy Node loop gets to it', async () => {
+    let untilNs = 0n;
+    const server = await startServer(async (_q, res) => {
+      sseHead(res);
+      await sleep(20);
+      res.write(tok('a'));
+      // http uncorks the socket on the next tick: after it the bytes are in the kernel, and no
+      // poll of this loop comes between that and the busy wait.
+      await new Promise((r) => process.nextTick(r));
+      untilNs = process.hrtime.bigint() + 500_000_000n;
+      while (process.hrtime.bigint() < untilNs); // this loop is busy: only the helper can read now
+      res.write(usageEv(1, 1));
+      res.end(DONE);
+    });
+    const client = new EndpointClient({ baseUrl: server.url, model: 'm' });
+    try {
+      const r = await client.send({ api: 'chat', messages: [{ role: 'user', content: 'x' }], maxTokens: 1 });
+      expect(r.ok).toBe(true);
+      // Node cannot stamp anything before its loop is free again (untilNs); the helper stamps at its
+      // read(), which it gets to during those 500 ms unless it is starved for all of them.
+      expect(r.tokenChunkTimesNs[0] < untilNs).toBe(true);
+    } finally {
+      await client.close(true);
+      await server.close();
+    }
+  });
+
   it('stamps come from the helper on the same clock, between send and resolve; many streams stay intact', async () => {
     const server = await startServer(async (_q, res, body) => {
       sseHead(res);

@@ -264,7 +264,12 @@ static void on_conn_event(uint32_t id, uint32_t gen, uint32_t events) {
   if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) read_conn(id);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+  /* argv[1]: linger in microseconds after each round, so the next one finds more sockets ready
+     (fewer wake-ups per read for both processes, ~19% of this process's CPU was context switches
+     without it; stamps stay per read(), up to that much later). */
+  long linger_us = argc > 1 ? atol(argv[1]) : 0;
+  struct timespec linger = { .tv_sec = linger_us / 1000000, .tv_nsec = (linger_us % 1000000) * 1000 };
   signal(SIGPIPE, SIG_IGN);
   fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK);
   fcntl(1, F_SETFL, fcntl(1, F_GETFL) | O_NONBLOCK); /* never block on Node: buffer instead */
@@ -297,5 +302,6 @@ int main(void) {
       else on_conn_event((uint32_t)tag, (uint32_t)(tag >> 32), evs[i].events);
     }
     flush_stdout(); /* the whole round's frames in one write, as far as the pipe takes them */
+    if (linger_us > 0) nanosleep(&linger, NULL);
   }
 }
