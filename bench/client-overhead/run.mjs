@@ -94,7 +94,7 @@ for (const r of rows) {
     f(r.eventsPerCoreS, 0),
     f(r.cpuPerEventUs, 1),
     r.helperCpuS > 0 ? `${f((r.nodeCpuS * 1e6) / r.events, 1)}+${f((r.helperCpuS * 1e6) / r.events, 1)}` : '-',
-    r.mode === 'raw' ? '1.00x' : `${f(r.cpuPerEventUs / raw.cpuPerEventUs)}x`,
+    r.mode === 'raw' ? '1.00x' : raw ? `${f(r.cpuPerEventUs / raw.cpuPerEventUs)}x` : '-',
     f(r.absErrP50Ms, 3),
     f(r.absErrP99Ms, 3),
     f(r.lagP50Ms, 3),
