@@ -108,6 +108,24 @@ describe.skipIf(BIN === null)('native transport specifics', () => {
     }
   });
 
+  it('a 6 MB request body (a long prompt) goes out whole through the helper\'s partial writes', async () => {
+    const server = await startServer(async (_q, res, body) => {
+      sseHead(res);
+      res.write(tok(String(String(body?.messages?.[0]?.content ?? '').length)));
+      res.write(usageEv(1, 1));
+      res.end(DONE);
+    });
+    const client = new EndpointClient({ baseUrl: server.url, model: 'm' });
+    try {
+      const content = 'y'.repeat(6_000_000);
+      const rs = await Promise.all([1, 2, 3].map(() => client.send({ api: 'chat', messages: [{ role: 'user', content }], maxTokens: 1, keepOutputText: true })));
+      for (const r of rs) expect(r).toMatchObject({ ok: true, outputText: '6000000' });
+    } finally {
+      await client.close(true);
+      await server.close();
+    }
+  });
+
   it('the helper dying mid-stream ends every open stream as reset, with its exit in the message; the next request works', async () => {
     let release: () => void = () => {};
     const started = new Promise<void>((r) => (release = r));
