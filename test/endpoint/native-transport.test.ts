@@ -5,6 +5,7 @@
 import { nativeReaderPath } from '../../src/endpoint/native/mux.js';
 
 const BIN = nativeReaderPath();
+const savedTransport = process.env.AGENTDYNO_TRANSPORT;
 if (BIN === null) console.log('SKIPPED: test/endpoint/native-transport.test.ts: dist/native/agentdyno-reader is not built (no C compiler at npm run build)');
 else {
   process.env.AGENTDYNO_TRANSPORT = 'native';
@@ -14,8 +15,13 @@ else {
   await import('./deadlines.test.js');
 }
 
-const { describe, expect, it } = await import('vitest');
-const { EndpointClient } = await import('../../src/endpoint/index.js');
+const { afterAll, describe, expect, it } = await import('vitest');
+// Test files share a process (vitest isolate: false): later files must not inherit native.
+afterAll(() => {
+  if (savedTransport === undefined) delete process.env.AGENTDYNO_TRANSPORT;
+  else process.env.AGENTDYNO_TRANSPORT = savedTransport;
+});
+const { EndpointClient, startTimingCanary } = await import('../../src/endpoint/index.js');
 const { nativeReaderPid } = await import('../../src/endpoint/native/mux.js');
 const { DONE, sleep, sseHead, startServer, tok, usageEv } = await import('./helpers.js');
 
@@ -105,6 +111,17 @@ describe.skipIf(BIN === null)('native transport specifics', () => {
     } finally {
       await client.close(true);
       await server.close();
+    }
+  });
+
+  it('the timing canary reads through the helper too (its lag is the one the load\'s stamps have)', async () => {
+    const c = await startTimingCanary({ intervalMs: 2, transport: 'native' });
+    try {
+      await sleep(300);
+      expect(c.stats().samples).toBeGreaterThan(10);
+    } finally {
+      c.stop();
+      await c.closed;
     }
   });
 
