@@ -2,8 +2,6 @@
 // the same stream, no parsing in the hot path: just stamp + keep the chunk). N lanes send
 // back-to-back streaming requests; CPU (process.cpuUsage) and token events are counted over a
 // measurement window after a warm-up. Timing analysis happens after the window closes.
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
@@ -21,17 +19,9 @@ let closeClient = async () => {};
 /** agentdyno-native: the reader helper's CPU seconds (utime + stime from /proc), added to the client's. */
 let helperCpuS = () => 0;
 if (mode === 'agentdyno-native') {
-  const { EndpointClient } = await import('../../dist/endpoint/index.js');
-  const { nativeReaderPid } = await import('../../dist/endpoint/native/mux.js');
+  const { EndpointClient, nativeReaderCpuS } = await import('../../dist/endpoint/index.js');
   const client = new EndpointClient({ baseUrl, model: 'bench', timeoutMs: 60_000 }, { connections: streams + 16, transport: 'native' });
-  const ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
-  helperCpuS = () => {
-    const pid = nativeReaderPid();
-    if (pid === null) return 0;
-    // /proc/<pid>/stat: fields after the ")" of the name; utime and stime are fields 14 and 15.
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(f[11]) + Number(f[12])) / ticks;
-  };
+  helperCpuS = nativeReaderCpuS; // /proc/<helper pid>/stat utime + stime, in 1/CLK_TCK s
   sendOne = async () => {
     const r = await client.send(reqBody);
     if (!r.ok) errors++;

@@ -10,10 +10,10 @@
  * the helper's stderr in the message (classified `reset`, never a hang); the next connect spawns
  * a fresh helper.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import dns from 'node:dns';
 import { EventEmitter } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -308,4 +308,24 @@ export function nativeConnect(host: string, port: number, bin: string): NativeSo
 /** The running helper's pid (tests kill it; the bench reads its CPU from /proc). */
 export function nativeReaderPid(): number | null {
   return current?.pid ?? null;
+}
+
+let clockTicksPerS: number | null = null;
+
+/**
+ * CPU seconds (user + system) the running helper has used since it started, from
+ * /proc/<pid>/stat (in clock ticks, 1/`getconf CLK_TCK` s); 0 when none runs. Whoever reports the
+ * client's CPU adds this to process.cpuUsage(): the helper's reads are the client's work.
+ */
+export function nativeReaderCpuS(): number {
+  const pid = current?.pid;
+  if (pid === undefined) return 0;
+  try {
+    clockTicksPerS ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    // Fields after the ")" closing the name: utime and stime are the 12th and 13th of those.
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) / clockTicksPerS;
+  } catch {
+    return 0;
+  }
 }
