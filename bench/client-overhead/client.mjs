@@ -16,7 +16,19 @@ const records = []; // agentdyno: RequestResult; raw: { times: bigint[], chunks:
 
 let sendOne;
 let closeClient = async () => {};
-if (mode === 'agentdyno' || mode === 'agentdyno-net' || mode === 'agentdyno-undici' || mode === 'previous') {
+/** agentdyno-native: the reader helper's CPU seconds (utime + stime from /proc), added to the client's. */
+let helperCpuS = () => 0;
+if (mode === 'agentdyno-native') {
+  const { EndpointClient, nativeReaderCpuS } = await import('../../dist/endpoint/index.js');
+  const client = new EndpointClient({ baseUrl, model: 'bench', timeoutMs: 60_000 }, { connections: streams + 16, transport: 'native' });
+  helperCpuS = nativeReaderCpuS; // /proc/<helper pid>/stat utime + stime, in 1/CLK_TCK s
+  sendOne = async () => {
+    const r = await client.send(reqBody);
+    if (!r.ok) errors++;
+    records.push(r);
+  };
+  closeClient = () => client.close(true);
+} else if (mode === 'agentdyno' || mode === 'agentdyno-net' || mode === 'agentdyno-undici' || mode === 'previous') {
   // previous: the client of the previous release, built into a worktree of main at PREV_DIST.
   const dist = mode === 'previous' ? process.env.PREV_DIST : '../../dist';
   const { EndpointClient } = await import(`${dist}/endpoint/index.js`);
@@ -101,9 +113,11 @@ const lanes = Array.from({ length: streams }, (_, i) => lane(i));
 await new Promise((r) => setTimeout(r, warmupMs));
 loop.enable();
 const cpu0 = process.cpuUsage();
+const h0 = helperCpuS();
 const t0 = process.hrtime.bigint();
 await new Promise((r) => setTimeout(r, measureMs));
 const cpu1 = process.cpuUsage(cpu0);
+const h1 = helperCpuS();
 const t1 = process.hrtime.bigint();
 loop.disable();
 stop = true;
@@ -158,7 +172,9 @@ const pct = (a, p) => {
   return s[lo] + (s[Math.ceil(idx)] - s[lo]) * (idx - lo);
 };
 const absErr = errMs.map(Math.abs);
-const cpuS = (cpu1.user + cpu1.system) / 1e6;
+const nodeCpuS = (cpu1.user + cpu1.system) / 1e6;
+const helperS = h1 - h0;
+const cpuS = nodeCpuS + helperS; // whole cost: the Node process plus (native) its reader helper
 const wallS = Number(t1 - t0) / 1e9;
 process.send({
   mode,
@@ -168,6 +184,8 @@ process.send({
   events,
   wallS,
   cpuS,
+  nodeCpuS,
+  helperCpuS: helperS,
   eventsPerS: events / wallS,
   eventsPerCoreS: events / cpuS,
   cpuPerEventUs: (cpuS * 1e6) / events,

@@ -13,6 +13,7 @@ import { Client, type Dispatcher } from 'undici';
 import { percentile } from '../core/index.js';
 import { CANARY_WRITER_SOURCE } from './canary-writer.js';
 import { NetPool, type NetHandler } from './net-pool.js';
+import { nativeReaderPath } from './native/mux.js';
 import { currentReadTurn } from './read-turn.js';
 
 /** The canary's read lag over the span measured (OWNERS: level result `canary`). */
@@ -27,7 +28,7 @@ export interface TimingCanaryOptions {
   /** Mean gap between canary events (each gap uniform in [0.5, 1.5] x this); default 5 ms. */
   intervalMs?: number;
   /** The load's transport (EndpointClient.transport); default 'net', the client's default. */
-  transport?: 'net' | 'undici';
+  transport?: 'net' | 'undici' | 'native';
 }
 
 export interface TimingCanary {
@@ -101,6 +102,9 @@ class CanaryReader implements Dispatcher.DispatchHandler, NetHandler {
 export async function startTimingCanary(opts: TimingCanaryOptions = {}): Promise<TimingCanary> {
   const intervalMs = opts.intervalMs ?? 5;
   if (!(intervalMs > 0)) throw new RangeError(`canary intervalMs must be > 0 (got ${intervalMs})`);
+  const transport = opts.transport ?? 'net';
+  const nativeReader = transport === 'native' ? (nativeReaderPath() ?? undefined) : undefined;
+  if (transport === 'native' && nativeReader === undefined) throw new Error('timing canary: the native reader is not built');
   const worker = new Worker(CANARY_WRITER_SOURCE, { eval: true, workerData: { intervalMs } });
   const exited = new Promise<void>((r) => worker.once('exit', () => r()));
   let port: number;
@@ -118,9 +122,10 @@ export async function startTimingCanary(opts: TimingCanaryOptions = {}): Promise
   const origin = `http://127.0.0.1:${port}`;
   const reader = new CanaryReader();
   let closeReader: () => Promise<void>;
-  if ((opts.transport ?? 'net') === 'net') {
+  if (transport === 'net' || transport === 'native') {
     // An endless stream: no body deadline (a canary event every few ms keeps it alive anyway).
-    const pool = new NetPool(origin, { connections: 1, keepAliveTimeoutMs: 1000, connectTimeoutMs: 10_000, headersTimeoutMs: 10_000, bodyTimeoutMs: 24 * 3_600_000 });
+    // native: read (and stamped) by the same helper as the load's sockets, so its lag is theirs.
+    const pool = new NetPool(origin, { connections: 1, keepAliveTimeoutMs: 1000, connectTimeoutMs: 10_000, headersTimeoutMs: 10_000, bodyTimeoutMs: 24 * 3_600_000, nativeReader });
     pool.dispatch({ path: '/canary', method: 'GET', headers: { accept: 'text/event-stream' }, body: [] }, reader);
     closeReader = () => pool.close(true);
   } else {

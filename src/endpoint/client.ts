@@ -7,6 +7,7 @@ import { Pool } from 'undici';
 import { AgentdynoError, newRequestId, registerSecret } from '../core/index.js';
 import { StreamRequest, type StreamContext } from './stream.js';
 import { NetPool, type NetHandler } from './net-pool.js';
+import { nativeLingerUs, nativeReaderPath } from './native/mux.js';
 import { encodeBody } from './body-json.js';
 import { WIRE, authHeaders } from './wire/index.js';
 import { resolveBaseUrl, type EndpointTarget } from './url.js';
@@ -25,11 +26,29 @@ import type {
 export const SIM_HEADER = 'x-agentdyno-sim';
 export const SIM_OWNED_BY = 'agentdyno-sim';
 
-function transportFromEnv(): 'net' | 'undici' {
+function transportFromEnv(): 'net' | 'undici' | 'native' {
   const v = process.env.AGENTDYNO_TRANSPORT;
   if (v === undefined || v === '' || v === 'net') return 'net';
-  if (v === 'undici') return 'undici';
-  throw new AgentdynoError(`AGENTDYNO_TRANSPORT=${v} is not a transport`, { code: 'E_USAGE', where: 'env AGENTDYNO_TRANSPORT', hint: 'Use net (the default) or undici.' });
+  if (v === 'undici' || v === 'native') return v;
+  throw new AgentdynoError(`AGENTDYNO_TRANSPORT=${v} is not a transport`, { code: 'E_USAGE', where: 'env AGENTDYNO_TRANSPORT', hint: 'Use net (the default), undici or native.' });
+}
+
+/** The native reader's binary, or a coded refusal (opt-in: never a silent fall back to net). */
+function nativeReaderFor(target: EndpointTarget): string {
+  const where = 'transport native (AGENTDYNO_TRANSPORT or the transport option)';
+  if (target.origin.startsWith('https:')) {
+    throw new AgentdynoError(`the native transport reads plain http only; ${target.origin} needs TLS`, { code: 'E_USAGE', where, hint: 'Use the net transport (the default) for https endpoints.' });
+  }
+  const bin = nativeReaderPath();
+  if (bin === null) {
+    throw new AgentdynoError('the native transport\'s reader (dist/native/agentdyno-reader) is not built', { code: 'E_USAGE', where,
+      hint: 'Install a C compiler (e.g. apt-get install gcc) and run npm run build, set AGENTDYNO_NATIVE_READER to a built reader, or use the net transport (the default).',
+    });
+  }
+  if (nativeLingerUs() === null) {
+    throw new AgentdynoError(`AGENTDYNO_NATIVE_LINGER_US=${process.env.AGENTDYNO_NATIVE_LINGER_US} is not a whole number of microseconds 0..5000`, { code: 'E_USAGE_RANGE', where: 'env AGENTDYNO_NATIVE_LINGER_US', hint: 'Unset it (200 µs), or 0 for no linger.' });
+  }
+  return bin;
 }
 
 /** 10 minutes: long prompts at saturation can legitimately wait minutes for a first byte. */
@@ -39,10 +58,10 @@ export class EndpointClient {
   readonly config: Readonly<EndpointConfig>;
   readonly target: EndpointTarget;
   private readonly pool: Pool;
-  /** The lean streaming transport, when opts.transport is 'net' (setup calls stay on `pool`). */
+  /** The lean streaming transport, when opts.transport is 'net' or 'native' (setup calls stay on `pool`). */
   private readonly net: NetPool | null;
   /** The streaming transport in use (the timing canary reads through the same one). */
-  readonly transport: 'net' | 'undici';
+  readonly transport: 'net' | 'undici' | 'native';
   private readonly timeoutMs: number;
   // The key lives only in this #private header object and the redact closure, so that
   // util.inspect / JSON.stringify of the client never show them.
@@ -91,14 +110,16 @@ export class EndpointClient {
     // command has no flag for it.
     const transport = opts.transport ?? transportFromEnv();
     this.transport = transport;
+    const nativeReader = transport === 'native' ? nativeReaderFor(this.target) : undefined;
     this.net =
-      transport === 'net'
+      transport === 'net' || transport === 'native'
         ? new NetPool(this.target.origin, {
             connections: opts.connections ?? 8192,
             keepAliveTimeoutMs: keepAlive,
             connectTimeoutMs: Math.min(this.timeoutMs, 30_000),
             headersTimeoutMs: this.timeoutMs,
             bodyTimeoutMs: this.timeoutMs,
+            nativeReader,
           })
         : null;
   }

@@ -6,6 +6,7 @@ export { withRetry, type RetryOptions } from './retry.js';
 export { requestMetrics, itlSamplesMs, type RequestMetrics } from './metrics.js';
 export { resolveBaseUrl, type EndpointTarget } from './url.js';
 export { SseDecoder } from './sse.js';
+export { nativeReaderCpuS } from './native/mux.js';
 export { startTimingCanary, canaryStats, type TimingCanary, type TimingCanaryOptions, type CanaryStats } from './canary.js';
 export * as wire from './wire/index.js';
 export { WIRE, WIRE_APIS, WireAccumulator, apiOfPath, finishToStop, stopToFinish, normalizeRequest, normalizeResponse, type WireApi, type NormalizedRequest, type NormalizedResponse, type WireMessage } from './wire/index.js';

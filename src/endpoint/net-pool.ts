@@ -11,6 +11,20 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
+import { nativeConnect } from './native/mux.js';
+
+/** What Conn uses of a socket: net.Socket, tls.TLSSocket, or the native reader's NativeSocket. */
+export interface ConnSocket {
+  setNoDelay(on?: boolean): unknown;
+  on(event: string, fn: (...args: any[]) => void): unknown;
+  once(event: string, fn: (...args: any[]) => void): unknown;
+  cork(): void;
+  uncork(): void;
+  write(data: string | Buffer): boolean;
+  destroy(): unknown;
+  readonly destroyed: boolean;
+  readonly writable: boolean;
+}
 
 export interface NetController {
   readonly aborted: boolean;
@@ -32,6 +46,8 @@ export interface NetPoolOptions {
   connectTimeoutMs: number;
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
+  /** The native reader's binary (native/reader.c): plain-TCP sockets go through it instead of node:net. */
+  nativeReader?: string;
 }
 
 export interface NetDispatch {
@@ -70,7 +86,7 @@ class Conn implements NetController {
   idleSinceNs = 0n;
 
   /** `ownReads`: the socket reads into the shared buffer (onread) and calls `onData` itself. */
-  constructor(readonly sock: net.Socket, private readonly pool: NetPool, ownReads = false) {
+  constructor(readonly sock: ConnSocket, private readonly pool: NetPool, ownReads = false) {
     sock.setNoDelay(true);
     if (!ownReads) sock.on('data', this.onData);
     sock.on('error', this.onError);
@@ -120,9 +136,12 @@ class Conn implements NetController {
     } else if (idleMs > o.bodyTimeoutMs) this.fault(coded(`body timeout: no data for ${o.bodyTimeoutMs} ms`, 'UND_ERR_BODY_TIMEOUT'));
   }
 
-  /** One socket read. `buf` may be the shared read buffer: nothing may keep it after returning (copy). */
-  readonly onData = (buf: Buffer): void => {
-    const t = process.hrtime.bigint(); // stamp first: nothing before this line may do work
+  /**
+   * One socket read. `buf` may be the shared read buffer: nothing may keep it after returning
+   * (copy). `tNs`: the read's stamp when the native reader took it (right after its read()).
+   */
+  readonly onData = (buf: Buffer, tNs?: bigint): void => {
+    const t = tNs ?? process.hrtime.bigint(); // stamp first: nothing before this line may do work
     this.lastNs = t;
     const h = this.handler;
     if (h === null) return; // bytes on an idle socket: ignored (the next response starts clean)
@@ -332,6 +351,11 @@ export class NetPool {
       if (this.tlsOn) {
         const sock = tls.connect({ host: this.host, port: this.port, servername: net.isIP(this.host) ? undefined : this.host, ALPNProtocols: ['http/1.1'] });
         c = new Conn(sock, this);
+      } else if (this.o.nativeReader) {
+        // The native reader does the reads (batched over one pipe) and stamps them itself.
+        const sock = nativeConnect(this.host, this.port, this.o.nativeReader);
+        c = new Conn(sock, this, true);
+        sock.ondata = c.onData;
       } else {
         // Plain TCP reads straight into one buffer shared by every socket (net's `onread`): no
         // Buffer allocated and no stream push/'data' emit per read. Safe because each read is

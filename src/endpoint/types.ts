@@ -78,9 +78,11 @@ export interface EndpointClientOptions {
    * Streaming transport: 'net' (default; net-pool.ts: a lean HTTP/1.1 reader on node:net, each
    * socket read stamped before parsing, less CPU per token event than undici) or 'undici' (HTTP/1.1
    * via undici's Pool). Setup calls (models, tokenize) always use undici. Without this option the
-   * AGENTDYNO_TRANSPORT environment variable picks ('undici' or 'net').
+   * AGENTDYNO_TRANSPORT environment variable picks ('undici' or 'net'). 'native' (opt-in, Linux,
+   * plain http only): net's HTTP reader, with the socket reads done and stamped by a small C
+   * helper process that batches them over one pipe (src/endpoint/native/, docs/client-timing.md).
    */
-  transport?: 'undici' | 'net';
+  transport?: 'undici' | 'net' | 'native';
 }
 
 /** One try of a request, as recorded by withRetry. */

@@ -12,7 +12,7 @@ import { availableParallelism } from 'node:os';
 import { setMaxListeners } from 'node:events';
 import type { Clock } from '../core/index.js';
 import { steadyLaneCount } from '../slo/index.js';
-import type { CanaryStats, CompletionRequest, RequestResult, TimingCanary } from '../endpoint/index.js';
+import { nativeReaderCpuS, type CanaryStats, type CompletionRequest, type RequestResult, type TimingCanary } from '../endpoint/index.js';
 import { Lane, type CallRecord, type LaneConfig, type LaneIdle } from './lane.js';
 import type { ContentMode } from './content.js';
 import type { ApiMode } from './completions-prompt.js';
@@ -37,7 +37,7 @@ export interface SaturationStats {
   eventLoopUtilization: number;
   eventLoopDelayP99Ms: number;
   eventLoopDelayMaxMs: number;
-  /** Process CPU (user+system) / wall, in cores; includes an embedded simulator worker when there is one. */
+  /** Process CPU (user+system) / wall, in cores; includes an embedded simulator worker when there is one, and the native transport's reader process when it runs. */
   processCpuCores: number;
   cores: number;
 }
@@ -51,18 +51,20 @@ export function startSaturationMonitor(): SaturationMonitor {
   h.enable();
   const elu0 = performance.eventLoopUtilization();
   const cpu0 = process.cpuUsage();
+  const helper0 = nativeReaderCpuS();
   const t0 = process.hrtime.bigint();
   return {
     stop() {
       h.disable();
       const elu = performance.eventLoopUtilization(elu0);
       const cpu = process.cpuUsage(cpu0);
+      const helperUs = (nativeReaderCpuS() - helper0) * 1e6; // the native transport's reads are the client's work
       const wallUs = Number(process.hrtime.bigint() - t0) / 1e3;
       return {
         eventLoopUtilization: elu.utilization,
         eventLoopDelayP99Ms: h.count ? h.percentile(99) / 1e6 : 0,
         eventLoopDelayMaxMs: h.count ? h.max / 1e6 : 0,
-        processCpuCores: wallUs > 0 ? (cpu.user + cpu.system) / wallUs : 0,
+        processCpuCores: wallUs > 0 ? (cpu.user + cpu.system + Math.max(0, helperUs)) / wallUs : 0,
         cores: availableParallelism(),
       };
     },
