@@ -303,3 +303,25 @@ describe('codex (a rollout written by the real Codex CLI 0.171.0)', () => {
     expect(sum(first.map((x) => x.duration_ms))).toBe(Math.max(ts(outs[0]), ts(outs[1])) - ts(recs[0]));
   });
 });
+
+describe('claude-code (a session written by the real Claude Code 2.1.197)', () => {
+  const P = `${F}/claude-code-2.1.197.jsonl`;
+  it('imports the current layout: usage per assistant message (cache reads added back to input), the tool timed from its result', () => {
+    const lines = jsonl(P);
+    const [t] = importFiles('claude-code', [P]).trajectories;
+    expect(validateTrajectory(t)).toEqual([]);
+    const asst = lines.filter((l) => l.type === 'assistant');
+    expect(asst.every((l) => l.version === '2.1.197')).toBe(true);
+    const s = llms(t);
+    expect(s.map((x) => [x.input_tokens, x.cached_tokens, x.output_tokens])).toEqual(
+      asst.map((l) => {
+        const u = l.message.usage;
+        return [u.input_tokens + u.cache_read_input_tokens + u.cache_creation_input_tokens, u.cache_read_input_tokens, u.output_tokens];
+      }),
+    );
+    expect(t.model).toBe(asst[0].message.model);
+    const [tool] = tools(t);
+    const result = lines.find((l) => l.type === 'user' && Array.isArray(l.message.content) && l.message.content[0]?.type === 'tool_result');
+    expect(tool.duration_ms).toBe(Date.parse(result.timestamp) - Date.parse(asst[0].timestamp));
+  });
+});
