@@ -33,7 +33,7 @@ export default class Sweep extends AgentdynoCommand {
       default: true,
       allowNo: true,
     }),
-    'verify-budget': Flags.integer({ description: 'Seconds of HTTP levels the plan-then-verify mode may spend (estimated from the plan; the cheapest N_max level always runs; default 150, --quick 60).' }),
+    'verify-budget': Flags.integer({ description: 'Seconds of HTTP levels the plan-then-verify mode may spend (estimated from the plan; the cheapest N_max level always runs; when a planned N_max misses over HTTP, one level below it may take the run up to 1.5x this, said when it starts; default 150, --quick 60).' }),
     'idle-window': Flags.integer({ description: 'Seconds of idle power measured before the first level, reported beside agents/MW (never subtracted); 0 skips it.', default: 3 }),
   };
 
@@ -79,7 +79,15 @@ export default class Sweep extends AgentdynoCommand {
         s.sink.emit({ type: 'message', level: 'info', text: planLines[0] });
         const v = verify;
         const bounds = plan.tiers.map((t) => ({ sloTokPerS: t.sloTokPerS, maxPassing: t.maxPassing, minFailing: t.minFailing, source: 'virtual-time plan (SIMULATED)' }));
-        result = await runRealSweep(s.options, search, (p) => (partial = p), (outcomes) => v.next(outcomes));
+        const nextLevel = (outcomes: Parameters<VerifyPlan['next']>[0]) => {
+          const n = v.next(outcomes);
+          const f = v.fallback;
+          if (f && n === f.level) {
+            s.sink.emit({ type: 'message', level: 'info', text: `plan-then-verify: ${f.sloTokPerS} tok/s missed at its planned N_max ${f.failedLevel} over HTTP; running level ${f.level} to resolve it (about ${f.estimatedTotalS.toFixed(0)} s in all${f.pastBudget ? `, past the ${v.budgetS} s budget: --verify-budget sets it` : ''})` });
+          }
+          return n;
+        };
+        result = await runRealSweep(s.options, search, (p) => (partial = p), nextLevel);
         result = { ...result, ...withPlannedBounds(result, bounds) };
       } else result = await runRealSweep(s.options, search, (p) => (partial = p));
     } catch (e) {
@@ -93,7 +101,7 @@ export default class Sweep extends AgentdynoCommand {
       if (!json) this.log(formatSweep(result, [`agentdyno sweep ${s.runId} (ended: ${hub.lostError.message})`]));
       throw hub.lostError;
     }
-    const out = { runId: s.runId, settings: s.settingsText, simulated: s.target.simulated, simProfile: s.target.simProfile, ...result, ...(verify ? { verification: { levels: verify.levels, estimatedS: verify.estimatedS, budgetS: verify.budgetS, plannedTiers: verify.tiers, unverified: verify.unverified } } : {}) };
+    const out = { runId: s.runId, settings: s.settingsText, simulated: s.target.simulated, simProfile: s.target.simProfile, ...result, ...(verify ? { verification: { levels: verify.levels, estimatedS: verify.estimatedS, budgetS: verify.budgetS, plannedTiers: verify.tiers, unverified: verify.unverified, fallback: verify.fallback } } : {}) };
     if (!json) {
       const searchLine = verify ? planLines[0] : `search: start ${search.startConcurrency}, x${search.growth}, resolution ${search.resolution}, replicates ${search.replicates} (--replicates N re-runs each boundary level), cap ${search.maxConcurrency}, at most ${search.maxLevels} levels`;
       this.log(formatSweep(result, [`agentdyno sweep ${s.runId}`, s.settingsText, searchLine]));

@@ -13,5 +13,5 @@ export { planSweep, formatPlan, formatPlanLevel } from './sweep.js';
 export type { PlanSweepOptions, PlanSweepResult, PlanTierSummary } from './sweep.js';
 export { fitStepTime, fittedProfileYaml, levelLoads, nnls } from './fit.js';
 export type { FitRequest, FitLevelLoad, StepTimeFit } from './fit.js';
-export { verificationPlan, LEVEL_OVERHEAD_S } from './verify.js';
+export { verificationPlan, FALLBACK_BUDGET_FACTOR, LEVEL_OVERHEAD_S } from './verify.js';
 export type { VerifyPlan, VerifyTier } from './verify.js';

@@ -6,6 +6,10 @@
  * (at least one), then planned min failing levels, then, when a planned max passing level fails
  * over HTTP, one level below it. Costs come from the planner's own level durations (virtual s = real s on the
  * live simulator) plus a fixed set-up allowance. Pure: the caller runs the levels.
+ *
+ * The fallback may run past the budget, up to FALLBACK_BUDGET_FACTOR x it: without it a planned
+ * N_max that misses over HTTP (a boundary level: one agent of 16 under the floor) leaves the tier
+ * unresolved, and one more level of about a minute is the cheaper answer to give a first run.
  */
 import type { LevelOutcome } from '../slo/index.js';
 import type { PlanSweepResult } from './sweep.js';
@@ -27,7 +31,12 @@ export interface VerifyPlan {
   unverified: { sloTokPerS: number; level: number; reason: string }[];
   /** The next level to run given the HTTP outcomes so far (the planned ones, then one fallback). */
   next(outcomes: readonly LevelOutcome[]): number | null;
+  /** Set once the fallback level is chosen: why, and whether it runs past the budget. */
+  fallback: { sloTokPerS: number; failedLevel: number; level: number; estimatedTotalS: number; pastBudget: boolean } | null;
 }
+
+/** How far past the budget the one fallback level may take the run (see the file comment). */
+export const FALLBACK_BUDGET_FACTOR = 1.5;
 
 /** Seconds a level takes beyond its virtual duration (lane set-up, stop, evaluation). */
 export const LEVEL_OVERHEAD_S = 3;
@@ -66,12 +75,13 @@ export function verificationPlan(plan: PlanSweepResult, budgetS: number): Verify
   }
   const planned = [...levels];
   let fallbackUsed = false;
-  return {
+  const v: VerifyPlan = {
     levels: planned,
     estimatedS,
     budgetS,
     tiers,
     unverified,
+    fallback: null,
     next(outcomes) {
       const run = new Set(outcomes.map((o) => o.concurrency));
       const todo = planned.find((n) => !run.has(n));
@@ -85,11 +95,13 @@ export function verificationPlan(plan: PlanSweepResult, budgetS: number): Verify
         const lower = Math.max(1, Math.floor(t.plannedMaxPassing * 0.75));
         if (run.has(lower) || lower === t.plannedMaxPassing) continue;
         const spent = outcomes.reduce((s, x) => s + cost(x.concurrency), 0);
-        if (spent + cost(lower) > budgetS) return null;
+        if (spent + cost(lower) > budgetS * FALLBACK_BUDGET_FACTOR) return null;
         fallbackUsed = true;
+        v.fallback = { sloTokPerS: t.sloTokPerS, failedLevel: t.plannedMaxPassing, level: lower, estimatedTotalS: spent + cost(lower), pastBudget: spent + cost(lower) > budgetS };
         return lower;
       }
       return null;
     },
   };
+  return v;
 }

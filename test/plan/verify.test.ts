@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { verificationPlan, LEVEL_OVERHEAD_S, type PlanSweepResult } from '../../src/plan/index.js';
+import { verificationPlan, FALLBACK_BUDGET_FACTOR, LEVEL_OVERHEAD_S, type PlanSweepResult } from '../../src/plan/index.js';
 
 /** A plan with levels of the given virtual durations and tiers' brackets (only the fields verify reads). */
 function plan(levels: [number, number][], tiers: [number, number | null, number | null][]): PlanSweepResult {
@@ -37,5 +37,21 @@ describe('plan-then-verify', () => {
     expect(v.next([...done, ok(12, [true, true])])).toBeNull();
     // Everything passed as planned: nothing more.
     expect(v.next([ok(16, [true, true]), ok(84, [true, false])])).toBeNull();
+  });
+
+  it('the one fallback may run past the budget, up to FALLBACK_BUDGET_FACTOR x it, and says so', () => {
+    const ok = (c: number, pass: boolean[]) => ({ concurrency: c, valid: true, pass, passRates: pass.map((x) => (x ? 1 : 0)) });
+    const done = [ok(16, [true, false]), ok(84, [true, false])];
+    // npm start's 150 s: 16 and 84 take ~141 s; 12 (~53 s) is past the budget but within 1.5 x.
+    const v = verificationPlan(p, 150);
+    expect(v.fallback).toBeNull();
+    expect(v.next(done)).toBe(12);
+    expect(v.fallback).toMatchObject({ sloTokPerS: 60, failedLevel: 16, level: 12, pastBudget: true });
+    expect(v.fallback!.estimatedTotalS).toBeLessThanOrEqual(150 * FALLBACK_BUDGET_FACTOR);
+    // Past 1.5 x the budget: no fallback, the tier stays unresolved.
+    const tight = verificationPlan(p, 60);
+    expect(tight.levels).toEqual([16]);
+    expect(tight.next([ok(16, [true, false])])).toBeNull();
+    expect(tight.fallback).toBeNull();
   });
 });
