@@ -3,24 +3,13 @@
 // (AGENTDYNO_TRANSPORT=native), plus what only native has: helper death, the missing-binary and
 // https refusals. Skipped, saying so, when the helper is not built (no C compiler at npm run build).
 import { nativeReaderPath } from '../../src/endpoint/native/mux.js';
+import { endpointSuitesOn } from './suites-on-transport.js';
 
 const BIN = nativeReaderPath();
-const savedTransport = process.env.AGENTDYNO_TRANSPORT;
 if (BIN === null) console.log('SKIPPED: test/endpoint/native-transport.test.ts: dist/native/agentdyno-reader is not built (no C compiler at npm run build)');
-else {
-  process.env.AGENTDYNO_TRANSPORT = 'native';
-  await import('./faults.test.js');
-  await import('./sse.test.js');
-  await import('./coalesced.test.js');
-  await import('./deadlines.test.js');
-}
+else await endpointSuitesOn('native');
 
-const { afterAll, describe, expect, it } = await import('vitest');
-// Test files share a process (vitest isolate: false): later files must not inherit native.
-afterAll(() => {
-  if (savedTransport === undefined) delete process.env.AGENTDYNO_TRANSPORT;
-  else process.env.AGENTDYNO_TRANSPORT = savedTransport;
-});
+const { describe, expect, it } = await import('vitest');
 const { EndpointClient, startTimingCanary } = await import('../../src/endpoint/index.js');
 const { nativeReaderPid } = await import('../../src/endpoint/native/mux.js');
 const { DONE, sleep, sseHead, startServer, tok, usageEv } = await import('./helpers.js');
