@@ -71,7 +71,7 @@ describe.skipIf(!hasBwrap)('loop run --agent command (stand-in SDK agent in bwra
       });
       expect(r.sandbox).toBe('bwrap');
       // Iteration 1 applied the reference; iteration 2 the agent wrote the same file again and stopped.
-      expect(r.bestIteration).toBe(1);
+      expect(r.bestIteration, JSON.stringify({ stopReason: r.stopReason, agentStopReason: r.agentStopReason, failureCounts: r.failureCounts, iterations: r.iterations, budgetUsed: r.budgetUsed })).toBe(1);
       expect(r.success).toBe(true);
       expect(r.stopReason).toBe('agent');
       expect(r.agentStopReason).toMatch(/changed no editable file/);

@@ -13,7 +13,9 @@ export interface PageCheck {
 /** Opens each page in one headless Chromium (one launch for all: a launch costs seconds on a loaded machine), checks it, screenshots it. */
 export async function openInChromium(pages: { file: string; screenshot: string }[]): Promise<PageCheck[]> {
   const { default: puppeteer } = await import('puppeteer-core');
-  const browser = await puppeteer.launch({ executablePath: CHROMIUM!, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  // A launch waits for Chromium to print its DevTools URL: 30 s (the default) was not enough once on a
+  // 2-core CI machine with other files' servers and CLIs running beside it.
+  const browser = await puppeteer.launch({ executablePath: CHROMIUM!, headless: true, timeout: 120_000, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
   try {
     const out: PageCheck[] = [];
     for (const { file, screenshot } of pages) {

@@ -14,7 +14,7 @@ import { loadProfile, startSimServerInWorker, type SimServer } from '../../src/s
 const ROOT = resolve(__dirname, '../..');
 const FIX = resolve(ROOT, 'test/fixtures/replay');
 const dir = mkdtempSync(join(tmpdir(), 'agentdyno-scale-cli-'));
-const cli = (args: string[], timeout = 60_000) => execa('node', [join(ROOT, 'bin/run.js'), ...args], { cwd: ROOT, reject: false, timeout, env: { CI: '1' } });
+const cli = (args: string[], timeout = 120_000) => execa('node', [join(ROOT, 'bin/run.js'), ...args], { cwd: ROOT, reject: false, timeout, env: { CI: '1' } });
 const N = 6;
 let sim: SimServer;
 
@@ -32,7 +32,8 @@ describe('sharded replay + results merge (built CLI)', () => {
     // shard starts at once, and the merge then refuses windows overlapping < 90%). Each shard opens its
     // window on its own lanes' progress (no coordinator: that is --redis), so windows can open up to
     // a call apart; 8 s keeps that inside the 10% the merge allows.
-    const startAt = new Date(Date.now() + 12_000).toISOString();
+    // (12 s was not enough once on a loaded CI machine: a shard reached its --start-at check 17 s late.)
+    const startAt = new Date(Date.now() + 30_000).toISOString();
     const common = ['--concurrency', String(N), '--target', sim.url, '--trajectories', join(FIX, 'tiny.jsonl'), '--start-at', startAt, '--window', '8', '--warmup', '0.3', '--drain-cap', '0.5', '--min-window', '1', '--json'];
     const dbs = [join(dir, 'a.db'), join(dir, 'b.db')];
     const [r0, r1] = await Promise.all([cli(['replay', ...common, '--shard', '0/2', '--db', dbs[0]]), cli(['replay', ...common, '--shard', '1/2', '--db', dbs[1]])]);
@@ -92,7 +93,7 @@ describe('sharded replay + results merge (built CLI)', () => {
     expect(lone.exitCode).not.toBe(0);
     expect(lone.stderr).toMatch(/shard 1 of 2 missing/);
     expect(lone.stderr).not.toMatch(/\n\s+at /);
-  });
+  }, 240_000);
 
   it('refuses a --start-at in the past before doing anything', async () => {
     const r = await cli(['replay', '-c', '2', '--shard', '0/2', '--start-at', '2020-01-01T00:00:00Z', '--target', sim.url, '--db', join(dir, 'c.db')], 30_000);
