@@ -88,18 +88,52 @@ export function registerSecretsFrom(argv: readonly string[], env: NodeJS.Process
 }
 
 let consoleGuarded = false;
+/** How long a write's end that could start a registered secret is held for the next write. */
+const CONSOLE_HOLD_MS = 50;
 
-/** Masks secrets in everything this process writes to stdout and stderr. Idempotent. */
+/**
+ * Masks secrets in everything this process writes to stdout and stderr. Idempotent. A registered
+ * secret split across writes is masked too: an end that could start one is held (a StreamScrubber
+ * per stream) until the next write, at most CONSOLE_HOLD_MS, or the process exits; ordinary output
+ * passes at once. Secret shapes (key patterns, URL credentials) are matched within one write.
+ */
 export function guardConsole(): void {
   if (consoleGuarded) return;
   consoleGuarded = true;
   for (const stream of [process.stdout, process.stderr]) {
     const write = stream.write.bind(stream) as (...a: unknown[]) => boolean;
+    let scrubber: StreamScrubber | null = null;
+    let scrubberForms: readonly string[] = [];
+    let timer: NodeJS.Timeout | null = null;
+    const flush = (): void => {
+      if (timer) clearTimeout(timer);
+      timer = null;
+      const held = scrubber?.end() ?? '';
+      if (held) write(held);
+    };
+    const scrub = (text: string): string => {
+      // The registered secrets can grow while the process runs: a new scrubber keeps the held end.
+      if (scrubberForms !== secretForms()) {
+        const held = scrubber?.end() ?? '';
+        scrubberForms = secretForms();
+        scrubber = new StreamScrubber(scrubberForms);
+        text = held + text;
+      }
+      const out = redactSecrets(scrubber!.push(text));
+      if (timer) clearTimeout(timer);
+      timer = null;
+      if (scrubber!.holding()) {
+        timer = setTimeout(flush, CONSOLE_HOLD_MS);
+        timer.unref();
+      }
+      return out;
+    };
+    process.once('exit', flush);
     stream.write = ((chunk: unknown, ...rest: unknown[]) => {
-      if (typeof chunk === 'string') return write(redactSecrets(chunk), ...rest);
+      if (typeof chunk === 'string') return write(scrub(chunk), ...rest);
       if (chunk instanceof Uint8Array) {
         const text = Buffer.from(chunk).toString('utf8');
-        const clean = redactSecrets(text);
+        const clean = scrub(text);
         return write(clean === text ? chunk : clean, ...rest);
       }
       return write(chunk, ...rest);
@@ -126,6 +160,10 @@ export class StreamScrubber {
     while (keep > 0 && !this.literals.some((f) => f.startsWith(s.slice(s.length - keep)))) keep--;
     this.tail = s.slice(s.length - keep);
     return s.slice(0, s.length - keep);
+  }
+  /** Whether an end is held back for the next push. */
+  holding(): boolean {
+    return this.tail.length > 0;
   }
   end(): string {
     const t = this.tail;

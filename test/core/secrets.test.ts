@@ -1,3 +1,6 @@
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StreamScrubber, clearSecrets, displayUrl, redactSecrets, registerSecret, registerSecretsFrom, secretForms } from '../../src/core/index.js';
 
@@ -42,5 +45,25 @@ describe('secret registry', () => {
     }
     const s = new StreamScrubber(secretForms());
     expect(s.push('data: {"x":1}\n\n')).toBe('data: {"x":1}\n\n'); // no latency added
+  });
+});
+
+describe('console guard (in a child process: it patches process.stdout)', () => {
+  // The built module (dist/; npm test builds first), so the child runs plain node.
+  const run = (body: string) =>
+    execFileSync(process.execPath, ['--input-type=module', '-e', `import { guardConsole, registerSecret } from ${JSON.stringify(pathToFileURL(resolve('dist/core/index.js')).href)};\n${body}`], { encoding: 'utf8' });
+
+  it('masks a registered secret split across writes, in one turn and across turns; ordinary output is not held', () => {
+    const secret = 'zq-Private-Key-0123456789';
+    const out = run(`
+      registerSecret(${JSON.stringify(secret)});
+      guardConsole();
+      process.stdout.write('key=${secret.slice(0, 7)}');
+      process.stdout.write('${secret.slice(7)} end\\n');
+      process.stdout.write('again ${secret.slice(0, 12)}');
+      setTimeout(() => { process.stdout.write('${secret.slice(12)}\\n'); process.stdout.write('plain line\\n'); process.stdout.write('tail zq-Pri'); }, 10);
+    `);
+    expect(out).not.toContain(secret);
+    expect(out).toBe('key=[redacted] end\nagain [redacted]\nplain line\ntail zq-Pri');
   });
 });
