@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 // Three groups of test files (vitest projects):
 // - `main`: everything else, in 3 forks that each run many files without re-importing the module
@@ -15,6 +16,26 @@ const isolated = ['test/power/processes.test.ts', 'test/loop/command-agent.test.
 const timing = ['test/replay/timing-canary.test.ts', 'test/replay/open-loop.test.ts', 'test/loop/confirm.test.ts'];
 const include = ['test/**/*.test.ts', 'test/**/*.test.tsx'];
 
+// The longest files start first: in a fresh clone vitest has no timings and runs larger files first,
+// which put these small files (the real agent CLIs, ~15-70 s each) at the end, as a tail of their own.
+// Interleaved: a CPU-heavy agent, then a file that mostly waits.
+const slowFirst = ['test/loop/codex-agent.test.ts', 'test/workers/redis.test.ts', 'test/loop/opencode-agent.test.ts', 'test/report/report.test.ts', 'test/loop/claude-code-agent.test.ts', 'test/scale/cli.test.ts'];
+class SlowFilesFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const rank = (f: TestSpecification) => {
+      const i = slowFirst.findIndex((p) => f.moduleId.endsWith(p));
+      return i < 0 ? slowFirst.length : i;
+    };
+    // Within each project (super.sort keeps groups and projects apart), the listed files first.
+    const project = (f: TestSpecification) => `${f.project.config.sequence.groupOrder}\u0000${f.project.name}`;
+    return sorted
+      .map((f, i) => ({ f, i }))
+      .sort((a, b) => (project(a.f) === project(b.f) ? rank(a.f) - rank(b.f) || a.i - b.i : a.i - b.i))
+      .map((x) => x.f);
+  }
+}
+
 export default defineConfig({
   test: {
     testTimeout: 60_000,
@@ -22,6 +43,7 @@ export default defineConfig({
     // Integration tests spawn servers and child processes; 2-core CI machines need headroom.
     pool: 'forks',
     globalSetup: ['test/setup/built-cli.ts', 'test/setup/sandbox-report.ts'],
+    sequence: { sequencer: SlowFilesFirst },
     projects: [
       { extends: true, test: { name: 'main', include, exclude: [...isolated, ...timing], isolate: false, maxWorkers: 3 } },
       { extends: true, test: { name: 'isolated', include: isolated, isolate: true, maxWorkers: 3 } },
