@@ -6,13 +6,15 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 //   graph (isolate: false). Most files wait on servers, child processes and windows, so 3 forks on
 //   a 2-core CI machine keep both cores busy; the import phase drops from ~130 s to ~30 s.
 // - `isolated`: files that need a process of their own: those that replace a module with vi.mock
-//   (a fresh module graph), and the command-agent loop test, which failed in 2 of 5 shared-fork runs
+//   (a fresh module graph), the undici/native re-runs of the endpoint suites (they import other test
+//   files, whose tests a shared fork that already ran them does not register again: 1 of 35 ran once),
+//   and the command-agent loop test, which failed in 2 of 5 shared-fork runs
 //   (an iteration never scored; never seen in its own process) while the cause is not found.
 // - `timing`: files whose assertions compare a measurement with an independent clock (the client's
 //   timing canary vs a server's write log, open-loop send times, loop confirm's host-clock
 //   evidence); they run one at a time after the others (sequence.groupOrder), as their benches do,
 //   so another file's burst on the same cores is not in the figure they check.
-const isolated = ['test/power/processes.test.ts', 'test/loop/command-agent.test.ts'];
+const isolated = ['test/power/processes.test.ts', 'test/loop/command-agent.test.ts', 'test/endpoint/undici-transport.test.ts', 'test/endpoint/native-transport.test.ts'];
 const timing = ['test/replay/timing-canary.test.ts', 'test/replay/open-loop.test.ts', 'test/loop/confirm.test.ts'];
 const include = ['test/**/*.test.ts', 'test/**/*.test.tsx'];
 
